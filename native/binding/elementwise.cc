@@ -1,0 +1,156 @@
+#include "../cpu/elementwise.h"
+
+#include "args.h"
+#include "registry.h"
+#ifdef TL_WITH_CUDA
+#include "../cuda/elementwise.h"
+#endif
+
+namespace tl::binding {
+namespace {
+
+template <typename Op>
+Op op_arg(const Args& a, size_t i, Op count) {
+  return static_cast<Op>(a.integer(i, 0, static_cast<int64_t>(count) - 1));
+}
+
+// (op, out, x, n, p0, p1)
+Napi::Value UnaryForward(const Napi::CallbackInfo& info) {
+  Args a(info, "unary_forward");
+  a.expect_count(6);
+  auto op = op_arg(a, 0, cpu::UnaryOp::Count);
+  int64_t n = a.integer(3);
+  auto out = a.f32(1, n);
+  auto x = a.f32(2, n);
+  float p0 = static_cast<float>(a.number(4)), p1 = static_cast<float>(a.number(5));
+  if (a.same_device(out, x)) TL_ON_DEVICE(a, unary_forward(op, out.ptr, x.ptr, n, p0, p1));
+  else cpu::unary_forward(op, out.ptr, x.ptr, n, p0, p1);
+  return info.Env().Undefined();
+}
+
+// (op, gx, gout, x, out, n, p0, p1); out may be null for ops that do not use it.
+Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "unary_backward");
+  a.expect_count(8);
+  auto op = op_arg(a, 0, cpu::UnaryOp::Count);
+  int64_t n = a.integer(5);
+  auto gx = a.f32(1, n);
+  auto g = a.f32(2, n);
+  auto x = a.f32(3, n);
+  auto out = a.f32_opt(4, n);
+  bool needs_out = op == cpu::UnaryOp::Exp || op == cpu::UnaryOp::Sqrt ||
+                   op == cpu::UnaryOp::Sigmoid || op == cpu::UnaryOp::Tanh;
+  if (needs_out && !out.ptr) a.fail("this op's backward needs the forward output");
+  float p0 = static_cast<float>(a.number(6)), p1 = static_cast<float>(a.number(7));
+  if (a.same_device(gx, g, x, out)) TL_ON_DEVICE(a, unary_backward(op, gx.ptr, g.ptr, x.ptr, out.ptr, n, p0, p1));
+  else cpu::unary_backward(op, gx.ptr, g.ptr, x.ptr, out.ptr, n, p0, p1);
+  return info.Env().Undefined();
+}
+
+// The broadcast description: output shape plus each input's strides (0 = broadcast).
+cpu::Broadcast broadcast_arg(const Args& a, size_t i, int64_t& a_len, int64_t& b_len) {
+  auto shape = a.ints(i, cpu::kMaxDims);
+  auto sa = a.ints(i + 1, cpu::kMaxDims);
+  auto sb = a.ints(i + 2, cpu::kMaxDims);
+  if (sa.size() != shape.size() || sb.size() != shape.size())
+    a.fail("shape and stride arrays differ in length");
+  cpu::Broadcast bc;
+  bc.ndim = static_cast<int>(shape.size());
+  a_len = 1;
+  b_len = 1;
+  checked_numel(a, shape);
+  for (int d = 0; d < bc.ndim; ++d) {
+    if (sa[d] < 0 || sb[d] < 0) a.fail("negative stride");
+    bc.shape[d] = shape[d];
+    bc.a_stride[d] = sa[d];
+    bc.b_stride[d] = sb[d];
+    if (shape[d] == 0) { a_len = 0; b_len = 0; }
+  }
+  // The largest element offset each input is read at, so buffer lengths can be checked.
+  if (a_len != 0) {
+    int64_t ma = 0, mb = 0;
+    for (int d = 0; d < bc.ndim; ++d) {
+      ma += (shape[d] - 1) * sa[d];
+      mb += (shape[d] - 1) * sb[d];
+    }
+    a_len = ma + 1;
+    b_len = mb + 1;
+  }
+  return bc;
+}
+
+// (op, out, a, b, outShape, aStrides, bStrides)
+Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
+  Args a(info, "binary_forward");
+  a.expect_count(7);
+  auto op = op_arg(a, 0, cpu::BinaryOp::Count);
+  int64_t a_len, b_len;
+  cpu::Broadcast bc = broadcast_arg(a, 4, a_len, b_len);
+  int64_t n = bc.size();
+  auto out = a.f32(1, n);
+  auto x = a.f32(2, a_len);
+  auto y = a.f32(3, b_len);
+  if (n == 0) return info.Env().Undefined();
+  if (a.same_device(out, x, y)) TL_ON_DEVICE(a, binary_forward(op, out.ptr, x.ptr, y.ptr, bc));
+  else cpu::binary_forward(op, out.ptr, x.ptr, y.ptr, bc);
+  return info.Env().Undefined();
+}
+
+// (op, ga|null, gb|null, gout, a, b, out|null, outShape, aStrides, bStrides)
+Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "binary_backward");
+  a.expect_count(10);
+  auto op = op_arg(a, 0, cpu::BinaryOp::Count);
+  int64_t a_len, b_len;
+  cpu::Broadcast bc = broadcast_arg(a, 7, a_len, b_len);
+  int64_t n = bc.size();
+  auto ga = a.f32_opt(1, a_len);
+  auto gb = a.f32_opt(2, b_len);
+  auto g = a.f32(3, n);
+  auto x = a.f32(4, a_len);
+  auto y = a.f32(5, b_len);
+  auto out = a.f32_opt(6, n);
+  if (op == cpu::BinaryOp::Pow && gb.ptr && !out.ptr) a.fail("pow's backward needs the forward output");
+  if (n == 0) return info.Env().Undefined();
+  if (a.same_device(ga, gb, g, x, y, out))
+    TL_ON_DEVICE(a, binary_backward(op, ga.ptr, gb.ptr, g.ptr, x.ptr, y.ptr, out.ptr, bc));
+  else cpu::binary_backward(op, ga.ptr, gb.ptr, g.ptr, x.ptr, y.ptr, out.ptr, bc);
+  return info.Env().Undefined();
+}
+
+// (y, x, alpha, n): y += alpha * x
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Args a(info, "axpy");
+  a.expect_count(4);
+  int64_t n = a.integer(3);
+  auto y = a.f32(0, n);
+  auto x = a.f32(1, n);
+  float alpha = static_cast<float>(a.number(2));
+  if (a.same_device(y, x)) TL_ON_DEVICE(a, axpy(y.ptr, x.ptr, alpha, n));
+  else cpu::axpy(y.ptr, x.ptr, alpha, n);
+  return info.Env().Undefined();
+}
+
+// (out, value, n)
+Napi::Value Fill(const Napi::CallbackInfo& info) {
+  Args a(info, "fill");
+  a.expect_count(3);
+  int64_t n = a.integer(2);
+  auto out = a.f32(0, n);
+  float v = static_cast<float>(a.number(1));
+  if (a.same_device(out)) TL_ON_DEVICE(a, fill(out.ptr, v, n));
+  else cpu::fill(out.ptr, v, n);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+KernelList elementwise_kernels() {
+  return {
+      {"unary_forward", UnaryForward}, {"unary_backward", UnaryBackward},
+      {"binary_forward", BinaryForward}, {"binary_backward", BinaryBackward},
+      {"axpy", Axpy}, {"fill", Fill},
+  };
+}
+
+}  // namespace tl::binding

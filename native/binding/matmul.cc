@@ -1,0 +1,8 @@
+#include "args.h"
+#include "registry.h"
+
+namespace tl::binding {
+
+KernelList matmul_kernels() { return {}; }
+
+}  // namespace tl::binding

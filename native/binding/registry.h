@@ -1,0 +1,40 @@
+// The kernel table. Each family file (elementwise.cc, matmul.cc, ...) contributes its
+// entries through one function; addon.cc puts them all on the exported `kernels` object.
+#pragma once
+#include <napi.h>
+
+#include <vector>
+
+namespace tl::binding {
+
+using KernelFn = Napi::Value (*)(const Napi::CallbackInfo&);
+struct KernelDef {
+  const char* name;
+  KernelFn fn;
+};
+using KernelList = std::vector<KernelDef>;
+
+KernelList core_kernels();
+KernelList elementwise_kernels();
+KernelList reduce_kernels();
+KernelList shape_kernels();
+KernelList matmul_kernels();
+KernelList conv_kernels();
+KernelList softmax_kernels();
+KernelList loss_kernels();
+KernelList embedding_kernels();
+KernelList optim_kernels();
+KernelList cuda_kernels();
+
+}  // namespace tl::binding
+
+// With CUDA compiled in, a kernel whose buffers live on the device runs its cuda:: twin;
+// without it, asking for the device is a clear error rather than a missing symbol.
+#ifdef TL_WITH_CUDA
+#define TL_ON_DEVICE(args, call) \
+  do {                           \
+    tl::cuda::call;              \
+  } while (0)
+#else
+#define TL_ON_DEVICE(args, call) (args).fail("this build of trunkline has no CUDA support")
+#endif

@@ -1,0 +1,139 @@
+#include "parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tl {
+namespace {
+
+int default_threads() {
+  if (const char* env = std::getenv("TRUNKLINE_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n >= 1) return n;
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+// Workers sleep on a condition variable between jobs. A job is a function run once per
+// participating thread; the caller is thread 0 and waits for the others to finish.
+class Pool {
+ public:
+  explicit Pool(int n) { resize(n); }
+  ~Pool() { stop(); }
+
+  int size() const { return size_; }
+
+  void resize(int n) {
+    n = std::max(1, n);
+    if (n == size_) return;
+    stop();
+    size_ = n;
+    quit_ = false;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { work(i); });
+  }
+
+  void run(int nt, const std::function<void(int, int)>& fn) {
+    nt = std::max(1, std::min(nt, size_));
+    if (nt == 1 || in_job_) {  // nested calls run inline rather than deadlock
+      for (int t = 0; t < nt; ++t) fn(t, nt);
+      return;
+    }
+    std::lock_guard<std::mutex> job_lock(job_mutex_);
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      job_ = &fn;
+      job_threads_ = nt;
+      pending_ = nt - 1;
+      ++generation_;
+    }
+    cv_.notify_all();
+    in_job_ = true;
+    fn(0, nt);
+    in_job_ = false;
+    std::unique_lock<std::mutex> lk(mutex_);
+    done_cv_.wait(lk, [this] { return pending_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  void work(int index) {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int, int)>* job;
+      int nt;
+      {
+        std::unique_lock<std::mutex> lk(mutex_);
+        cv_.wait(lk, [&] { return quit_ || generation_ != seen; });
+        if (quit_) return;
+        seen = generation_;
+        job = job_;
+        nt = job_threads_;
+      }
+      if (index < nt) {
+        in_job_ = true;
+        (*job)(index, nt);
+        in_job_ = false;
+        std::lock_guard<std::mutex> lk(mutex_);
+        if (--pending_ == 0) done_cv_.notify_one();
+      }
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
+  int size_ = 0;
+  bool quit_ = false;
+  std::vector<std::thread> workers_;
+  std::mutex job_mutex_, mutex_;
+  std::condition_variable cv_, done_cv_;
+  const std::function<void(int, int)>* job_ = nullptr;
+  int job_threads_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  static thread_local bool in_job_;
+};
+
+thread_local bool Pool::in_job_ = false;
+
+Pool& pool() {
+  static Pool p(default_threads());
+  return p;
+}
+
+}  // namespace
+
+int num_threads() { return pool().size(); }
+void set_num_threads(int n) { pool().resize(n); }
+
+void parallel_run(int nt, const std::function<void(int, int)>& fn) { pool().run(nt, fn); }
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(1, grain);
+  int64_t max_chunks = (n + grain - 1) / grain;
+  int nt = static_cast<int>(std::min<int64_t>(num_threads(), max_chunks));
+  if (nt <= 1) {
+    fn(0, n);
+    return;
+  }
+  pool().run(nt, [&](int t, int total) {
+    int64_t begin = n * t / total, end = n * (t + 1) / total;
+    if (begin < end) fn(begin, end);
+  });
+}
+
+}  // namespace tl

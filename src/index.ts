@@ -1,0 +1,11 @@
+// trunkline: multi-task learning on a from-scratch native tensor engine.
+export { Tensor } from './tensor/tensor.js';
+export type { DType, Device } from './tensor/dtype.js';
+export * from './tensor/creation.js';
+export { manualSeed, getRngState, setRngState, Generator } from './tensor/random.js';
+export { tidy, keep } from './tensor/scope.js';
+export { hostMemoryStats, emptyCache } from './tensor/storage.js';
+export * from './ops/index.js';
+export { noGrad, isGradEnabled, setGradEnabled, grad, valueAndGrad } from './autograd/engine.js';
+export { gradcheck, type GradcheckResult, type GradcheckOptions } from './autograd/gradcheck.js';
+export * from './settings.js';

@@ -1,0 +1,94 @@
+// Elementwise ops: unary maps and broadcasting binary ops, each with its gradient.
+import type { Tensor } from '../tensor/tensor.js';
+import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
+import { native } from '../native.js';
+import { asTensor, checkFloat, checkTensor, empty, record, sameDevice } from './core.js';
+
+// Op codes shared with native/cpu/elementwise.h.
+const Unary = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, relu: 5, leakyRelu: 6, gelu: 7, sigmoid: 8, tanh: 9, clamp: 10, powScalar: 11 } as const;
+const Binary = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 } as const;
+// Ops whose derivative is computed from the forward result rather than the input.
+const usesOutput = new Set<number>([Unary.exp, Unary.sqrt, Unary.sigmoid, Unary.tanh]);
+
+function unary(name: keyof typeof Unary, x: Tensor, p0 = 0, p1 = 0): Tensor {
+  checkFloat(x, name);
+  const code = Unary[name];
+  const out = empty(x.shape, x.device);
+  native.unary_forward(code, out.kbuf, x.kbuf, x.size, p0, p1);
+  return record(
+    out,
+    name,
+    [x],
+    (g, grads) => {
+      const gx = grads.of(0);
+      if (gx) native.unary_backward(code, gx.kbuf, g.kbuf, x.kbuf, usesOutput.has(code) ? out.kbuf : null, x.size, p0, p1);
+    },
+    [x, out],
+  );
+}
+
+function binary(name: keyof typeof Binary, a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a Tensor`);
+  const device = typeof a === 'number' ? (b as Tensor).device : a.device;
+  const ta = checkFloat(asTensor(a, device, name), name, 'first operand');
+  const tb = checkFloat(asTensor(b, device, name), name, 'second operand');
+  sameDevice(name, ta, tb);
+  const shape = broadcastShapes(ta.shape, tb.shape, name);
+  const sa = broadcastStrides(ta.shape, shape);
+  const sb = broadcastStrides(tb.shape, shape);
+  const code = Binary[name];
+  const out = empty(shape, device);
+  native.binary_forward(code, out.kbuf, ta.kbuf, tb.kbuf, shape, sa, sb);
+  return record(
+    out,
+    name,
+    [ta, tb],
+    (g, grads) => {
+      const ga = grads.of(0);
+      const gb = grads.of(1);
+      if (!ga && !gb) return;
+      native.binary_backward(code, ga?.kbuf ?? null, gb?.kbuf ?? null, g.kbuf, ta.kbuf, tb.kbuf, code === Binary.pow ? out.kbuf : null, shape, sa, sb);
+    },
+    [ta, tb, out],
+  );
+}
+
+/** a + b, broadcasting. */
+export function add(a: Tensor, b: Tensor | number): Tensor { return binary('add', a, b); }
+/** a - b, broadcasting. */
+export function sub(a: Tensor, b: Tensor | number): Tensor { return binary('sub', a, b); }
+/** a * b, broadcasting. */
+export function mul(a: Tensor, b: Tensor | number): Tensor { return binary('mul', a, b); }
+/** a / b, broadcasting. */
+export function div(a: Tensor, b: Tensor | number): Tensor { return binary('div', a, b); }
+/** Elementwise larger of a and b (ties send the gradient to a). */
+export function maximum(a: Tensor, b: Tensor | number): Tensor { return binary('maximum', a, b); }
+/** Elementwise smaller of a and b (ties send the gradient to a). */
+export function minimum(a: Tensor, b: Tensor | number): Tensor { return binary('minimum', a, b); }
+/** a ** b: a number exponent uses the scalar kernel (negative bases allowed). */
+export function pow(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === 'number') return unary('powScalar', checkTensor(a, 'pow'), b);
+  return binary('pow', a, b);
+}
+/** Subtraction with a number on the left: n - x. */
+export function rsub(x: Tensor, n: number): Tensor { return binary('sub', n, x); }
+
+export function neg(x: Tensor): Tensor { return unary('neg', x); }
+export function exp(x: Tensor): Tensor { return unary('exp', x); }
+export function log(x: Tensor): Tensor { return unary('log', x); }
+export function sqrt(x: Tensor): Tensor { return unary('sqrt', x); }
+export function abs(x: Tensor): Tensor { return unary('abs', x); }
+export function square(x: Tensor): Tensor { return unary('powScalar', x, 2); }
+export function relu(x: Tensor): Tensor { return unary('relu', x); }
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor { return unary('leakyRelu', x, negativeSlope); }
+/** GELU, tanh approximation. */
+export function gelu(x: Tensor): Tensor { return unary('gelu', x); }
+export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x); }
+export function tanh(x: Tensor): Tensor { return unary('tanh', x); }
+/** Clamps to [min, max]; the gradient passes where the input was inside. */
+export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
+  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max))
+    throw new Error(`clamp: bounds must be numbers, got ${String(min)} and ${String(max)}`);
+  if (min > max) throw new Error(`clamp: min ${min} is greater than max ${max}`);
+  return unary('clamp', x, min, max);
+}

@@ -1,0 +1,119 @@
+// Tensor memory. CPU storage is a typed array over an ArrayBuffer that native kernels
+// read and write in place. Freed buffers go back to a size-class cache, because
+// touching fresh pages costs far more than reusing warm ones; a buffer whose tensor is
+// garbage-collected without dispose() is simply reclaimed by V8.
+import type { Device, DType } from './dtype.js';
+
+export type HostArray = Float32Array | Int32Array;
+
+/** Memory on a non-CPU device; the backend that made it knows what it is. */
+export interface DeviceMemory {
+  readonly device: Device;
+  alloc(dtype: DType, n: number, zero: boolean): object;
+  free(buf: object): void;
+  upload(host: HostArray): object;
+  download(buf: object, dtype: DType, n: number): HostArray;
+}
+
+const deviceMemories = new Map<Device, DeviceMemory>();
+export function registerDeviceMemory(mem: DeviceMemory): void {
+  deviceMemories.set(mem.device, mem);
+}
+export function deviceMemory(device: Device): DeviceMemory {
+  const mem = deviceMemories.get(device);
+  if (!mem) throw new Error(`device '${device}' is not available in this build`);
+  return mem;
+}
+
+/** Shared, reference-counted memory of one or more tensors (reshape shares it). */
+export class Storage {
+  refs = 1;
+  constructor(
+    public data: HostArray | object | null,
+    readonly dtype: DType,
+    readonly length: number,
+    readonly device: Device,
+    /** True when the memory came from the allocator cache and may go back to it. */
+    readonly pooled = false,
+  ) {}
+
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  release(): void {
+    if (this.data === null || --this.refs > 0) return;
+    if (this.device === 'cpu') {
+      if (this.pooled) hostPool.give((this.data as HostArray).buffer as ArrayBuffer);
+    }
+    else deviceMemory(this.device).free(this.data);
+    this.data = null;
+  }
+}
+
+// Size classes of 1/8 of an octave bound the waste at 12.5%.
+function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const octave = 2 ** Math.floor(Math.log2(bytes));
+  const step = octave / 8;
+  return Math.ceil(bytes / step) * step;
+}
+
+class HostPool {
+  private free = new Map<number, ArrayBuffer[]>();
+  cachedBytes = 0;
+  hits = 0;
+  misses = 0;
+  /** Above this, freed buffers are left to the GC instead of being cached. */
+  limitBytes = 1024 * 1024 * 1024;
+
+  take(bytes: number): { buf: ArrayBuffer; fresh: boolean } {
+    const cls = sizeClass(bytes);
+    const list = this.free.get(cls);
+    const buf = list?.pop();
+    if (buf) {
+      this.cachedBytes -= cls;
+      this.hits++;
+      return { buf, fresh: false };
+    }
+    this.misses++;
+    return { buf: new ArrayBuffer(cls), fresh: true };
+  }
+
+  give(buf: ArrayBuffer): void {
+    const cls = buf.byteLength;
+    if (this.cachedBytes + cls > this.limitBytes) return;
+    let list = this.free.get(cls);
+    if (!list) this.free.set(cls, (list = []));
+    list.push(buf);
+    this.cachedBytes += cls;
+  }
+
+  clear(): void {
+    this.free.clear();
+    this.cachedBytes = 0;
+  }
+}
+
+export const hostPool = new HostPool();
+
+/** Allocates `n` elements on `device`. With `zero`, the memory reads as zeros. */
+export function allocStorage(dtype: DType, n: number, device: Device, zero: boolean): Storage {
+  if (device !== 'cpu') return new Storage(deviceMemory(device).alloc(dtype, n, zero), dtype, n, device);
+  const bytes = n * 4;
+  const { buf, fresh } = hostPool.take(bytes);
+  const data = dtype === 'int32' ? new Int32Array(buf, 0, n) : new Float32Array(buf, 0, n);
+  if (zero && !fresh) data.fill(0);
+  return new Storage(data, dtype, n, device, true);
+}
+
+/** Statistics of the host buffer cache (for benchmarks and leak tests). */
+export function hostMemoryStats(): { cachedBytes: number; hits: number; misses: number } {
+  return { cachedBytes: hostPool.cachedBytes, hits: hostPool.hits, misses: hostPool.misses };
+}
+
+/** Drops every cached host buffer. */
+export function emptyCache(): void {
+  hostPool.clear();
+}
