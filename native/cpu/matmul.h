@@ -1,0 +1,30 @@
+// Matrix multiplication. gemm is the BLAS-style workhorse (conv and linear build on
+// it); matmul_forward / matmul_backward are the op's kernel pair.
+#pragma once
+#include <cstdint>
+
+namespace tl::cpu {
+
+// C[m,n] = alpha * op(A) @ op(B) + beta * C, all row-major. op(A) is [m,k]: A is
+// stored [m,k] with row stride lda, or [k,m] when trans_a. Likewise op(B) is [k,n]:
+// B is stored [k,n] with row stride ldb, or [n,k] when trans_b. beta == 0 never reads C.
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+          int64_t ldc);
+
+// `batch` independent gemms; a batch stride of 0 broadcasts that operand.
+void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k,
+                  float alpha, const float* a, int64_t lda, int64_t stride_a, const float* b,
+                  int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc,
+                  int64_t stride_c);
+
+// out[batch,m,n] = a[batch,m,k] @ b[batch,k,n] (dense, row-major; stride 0 broadcasts).
+void matmul_forward(float* out, const float* a, const float* b, int64_t batch, int64_t m,
+                    int64_t n, int64_t k, int64_t stride_a, int64_t stride_b);
+// ga += g @ b^T, gb += a^T @ g (either may be null). A broadcast operand (stride 0)
+// receives the sum over the batch.
+void matmul_backward(float* ga, float* gb, const float* g, const float* a, const float* b,
+                     int64_t batch, int64_t m, int64_t n, int64_t k, int64_t stride_a,
+                     int64_t stride_b);
+
+}  // namespace tl::cpu
