@@ -238,8 +238,6 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
   const header: string[] = names;
   if (rows === 0) throw new Error(`${name}: no data rows after the header${badRows ? ` (${badRows} bad rows skipped, first at line ${badRowSamples[0].line})` : ''}`);
   checkNames(header, name);
-  for (const col of Object.keys(options.types ?? {}))
-    if (!header.includes(col)) throw new Error(`${name}: a type override names column '${col}', which is not in the file (columns are: ${header.join(', ')})`);
 
   let keep = header.map((_, i) => i);
   if (options.columns) {
@@ -247,6 +245,8 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
     keep = options.columns.map((c) => header.indexOf(c));
   }
   for (const c of options.required ?? []) if (!header.includes(c)) throw missing1(name, c, header);
+  for (const col of Object.keys(options.types ?? {}))
+    if (!header.includes(col)) throw new Error(`${name}: a type override names column '${col}', which is not in the file (columns are: ${header.join(', ')})`);
 
   const columns: Column[] = keep.map((i) => builders[i].finish(header[i], options.types?.[header[i]], missing, sep));
   const report: ReadReport = {
