@@ -197,6 +197,13 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
       reject(e);
     };
     parser.on('skip', (err: CsvError) => {
+      // After text follows a closing quote, csv-parse skips the record but stays inside
+      // the quote, which would swallow the rest of the file; leave the quote so parsing
+      // resumes at the next record.
+      if (err.code === 'CSV_INVALID_CLOSING_QUOTE') {
+        const state = (parser as unknown as { state?: { quoting?: boolean } }).state;
+        if (state && typeof state.quoting === 'boolean') state.quoting = false;
+      }
       try {
         bad(Number(err.lines), describeCsvError(err));
       } catch (e) {
