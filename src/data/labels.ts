@@ -67,7 +67,10 @@ export function fitTask(train: Table, config: TaskConfig): FittedTask {
       const positive = config.positive.map(norm);
       let negative = config.negative?.map(norm);
       if (!negative) {
-        const others = [...new Set(asStrings(col).dictionary.map(norm))].filter((v) => !positive.includes(v));
+        const view = asStrings(col);
+        const present = new Set<string>();
+        for (const c of view.codes) if (c >= 0) present.add(norm(view.dictionary[c]));
+        const others = [...present].filter((v) => !positive.includes(v));
         if (others.length !== 1)
           throw new Error(
             `${train.file}, column '${column}': binary task '${config.name}' names its positive values but the column holds ${others.length} other values (${others.slice(0, 5).join(', ')}); give 'negative' too`,
