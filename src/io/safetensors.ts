@@ -114,9 +114,15 @@ export function parseSafetensors(bytes: Uint8Array, file = '<safetensors>'): Saf
       new Uint8Array(t.buf.buffer, t.buf.byteOffset, count * 4).set(buf.subarray(dataStart + off[0], dataStart + off[1]));
       tensors[name] = t;
     }
-    spans.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < spans.length; i++)
-      if (spans[i][0] < spans[i - 1][1]) throw fail(`bad header: tensors '${spans[i - 1][2]}' and '${spans[i][2]}' overlap`);
+    // Like Python's reader: the tensors tile the data exactly, in offset order.
+    spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let end = 0;
+    for (const [begin, stop, name] of spans) {
+      if (begin !== end)
+        throw fail(`bad header: tensor '${name}' starts at data byte ${begin} but the previous tensor ends at ${end} (${begin < end ? 'overlap' : 'gap'})`);
+      end = stop;
+    }
+    if (end !== dataLen) throw fail(`bad header: the tensors cover ${end} data bytes but the file holds ${dataLen}`);
   } catch (e) {
     for (const t of Object.values(tensors)) t.dispose();
     throw e;
