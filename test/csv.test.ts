@@ -49,6 +49,14 @@ test('delimiter and quote are sniffed from the first lines', async (t) => {
   }
 });
 
+test('a byte-order mark and CRLF line ends are handled', async (t) => {
+  const table = await readCsvString('\uFEFFa;b\r\n1;"x"\r\n3;z\r\n');
+  t.deepEqual(table.columnNames, ['a', 'b']);
+  t.is(table.numRows, 2);
+  t.is(table.cell(1, 'b'), 'z');
+  t.deepEqual(Array.from(table.lineNumbers), [2, 3]);
+});
+
 test('ragged rows are skipped, counted and located by line number', async (t) => {
   const text = 'a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,11,12\n13,14,15\n';
   const table = await readCsv(tempFile('ragged.csv', text));
