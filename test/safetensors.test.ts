@@ -163,3 +163,14 @@ test('a model from another config, or damaged, is a clear error', (t) => {
   t.throws(() => loadModel(dir), { message: /config\.json: not valid JSON/ });
   t.throws(() => loadModel(join(dir, 'nope')), { message: /config\.json: not found/ });
 });
+
+test('writeCsv quotes what needs quoting and reads back', async (t) => {
+  const { writeCsv } = await import('../src/io/index.js');
+  const { readCsv } = await import('../src/data/index.js');
+  const path = join(tempDir(), 'preds.csv');
+  writeCsv(path, { id: [1, 2, 3], note: ['a,b', 'say "hi"', null], p: Float32Array.of(0.5, NaN, 1) });
+  t.is(readFileSync(path, 'utf8'), 'id,note,p\n1,"a,b",0.5\n2,"say ""hi""",\n3,,1\n');
+  const back = await readCsv(path);
+  t.is(back.cell(1, 'note'), 'say "hi"');
+  t.is(back.cell(1, 'p'), '');
+});

@@ -1,5 +1,6 @@
 // Save and load: safetensors weights, atomic writes, model directories.
 export { writeFileAtomic } from './atomic.js';
+export { formatCsv, writeCsv, type CsvColumnValues } from './csv-writer.js';
 export {
   serializeSafetensors,
   parseSafetensors,
