@@ -33,6 +33,13 @@ test('gzip is detected by extension and by magic bytes', async (t) => {
   }
 });
 
+test('a damaged gzip file is a clear error, not a hang', async (t) => {
+  const big = 'a,b\n' + Array.from({ length: 5000 }, (_, i) => `${i},v${i % 7}`).join('\n');
+  const gz = gzipSync(Buffer.from(big));
+  await t.throwsAsync(readCsv(tempFile('cut.csv.gz', gz.subarray(0, gz.length >> 1))), { message: /^cut\.csv\.gz: cannot read: unexpected end of file/ });
+  await t.throwsAsync(readCsv(tempFile('bad.csv.gz', Buffer.from('not gzip at all'))), { message: /^bad\.csv\.gz: cannot read: incorrect header check/ });
+});
+
 test('delimiter and quote are sniffed from the first lines', async (t) => {
   const cases: [string, string, string][] = [
     [';', '"', 'a;b;c\n1;"x;y";3\n4;"z";6\n'],

@@ -31,6 +31,11 @@ test('stratified split keeps the class ratios in every part', (t) => {
   const rate = (rows: Int32Array) => rows.reduce((n, r) => n + (y[r] === 'yes' ? 1 : 0), 0) / rows.length;
   for (const part of [s.train, s.validation, s.test]) t.true(Math.abs(rate(part) - 0.12) < 0.003, `rate ${rate(part)}`);
   t.is(s.test.length, 200);
+  // Many small groups still give the requested sizes (largest-remainder apportioning).
+  const small = Table.fromColumns({ g: Array.from({ length: 100 }, (_, i) => `g${i % 30}`) });
+  const ss = stratifiedSplit(small, 'g', { validation: 0.15, test: 0.15, seed: 1 });
+  assertPartition(t, ss, 100);
+  t.deepEqual([ss.train.length, ss.validation.length, ss.test.length], [70, 15, 15]);
 });
 
 test('time split: earliest rows train, latest test; dates parse; a bad time names its row', (t) => {

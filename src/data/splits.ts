@@ -61,15 +61,41 @@ function strata(table: Table, column: string): Int32Array[] {
   return groups.filter((g) => g.length > 0).map((g) => Int32Array.from(g));
 }
 
+/**
+ * Per-group counts summing exactly to round(total * fraction): floors first, then the
+ * remaining rows to the groups with the largest fractional parts (largest remainder).
+ */
+function apportion(sizes: readonly number[], fraction: number, cap: readonly number[]): number[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const target = Math.round(total * fraction);
+  const ideal = sizes.map((n) => n * fraction);
+  const counts = ideal.map((x, i) => Math.min(Math.floor(x), cap[i]));
+  let left = target - counts.reduce((a, b) => a + b, 0);
+  const order = ideal.map((x, i) => i).sort((a, b) => ideal[b] - Math.floor(ideal[b]) - (ideal[a] - Math.floor(ideal[a])) || a - b);
+  for (let pass = 0; left > 0 && pass < 2; pass++)
+    for (const i of order) {
+      if (left === 0) break;
+      if (counts[i] < cap[i]) {
+        counts[i]++;
+        left--;
+      }
+    }
+  return counts;
+}
+
 /** A seeded split that keeps each value of `column` (e.g. a label) in the same proportion in every part. */
 export function stratifiedSplit(table: Table, column: string, options: SplitOptions = {}): Split {
   const [v, t] = fractions(options, 'stratifiedSplit');
   const g = new Generator(options.seed ?? 0);
+  const groups = strata(table, column).map((rows) => g.shuffle(rows));
+  const sizes = groups.map((r) => r.length);
+  const nTest = apportion(sizes, t, sizes);
+  const nVal = apportion(sizes, v, sizes.map((n, i) => n - nTest[i]));
   const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
-  for (const rows of strata(table, column)) {
-    const s = cut(g.shuffle(rows), v, t);
-    for (const k of ['train', 'validation', 'test'] as const) for (const r of s[k]) parts[k].push(r);
-  }
+  groups.forEach((rows, i) => {
+    const a = rows.length - nTest[i] - nVal[i];
+    for (let k = 0; k < rows.length; k++) (k < a ? parts.train : k < a + nVal[i] ? parts.validation : parts.test).push(rows[k]);
+  });
   return { train: sorted(Int32Array.from(parts.train)), validation: sorted(Int32Array.from(parts.validation)), test: sorted(Int32Array.from(parts.test)) };
 }
 
