@@ -141,7 +141,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
     if (!shapesEqual(t.shape, first.shape))
       throw new Error(`stack: tensor ${i} has shape ${fmt(t.shape)} but tensor 0 has shape ${fmt(first.shape)}; all must match`);
   });
-  const ax = normAxis(axis, first.ndim + 1, 'stack');
+  const ax = insertAxis(axis, first.ndim, 'stack');
   return concatAs('stack', tensors.map((t) => unsqueeze(t, ax)), ax);
 }
 
@@ -297,10 +297,17 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
 /** Inserts a size-1 dim at `axis` (in [-(ndim+1), ndim]). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   checkTensor(x, 'unsqueeze');
-  const ax = normAxis(axis, x.ndim + 1, 'unsqueeze');
+  const ax = insertAxis(axis, x.ndim, 'unsqueeze');
   const shape = x.shape.slice();
   shape.splice(ax, 0, 1);
   return reshapeAs('unsqueeze', x, shape);
+}
+
+/** A position for a new dim in a tensor of `ndim` dims: [-(ndim+1), ndim]. */
+function insertAxis(axis: number, ndim: number, op: string): number {
+  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -(ndim + 1) || axis > ndim)
+    throw new Error(`${op}: axis ${String(axis)} is out of range for inserting a dim into a tensor with ${ndim} dims (expected ${-(ndim + 1)}..${ndim})`);
+  return axis < 0 ? axis + ndim + 1 : axis;
 }
 
 /** Merges dims startDim..endDim into one (default: all but the first). */
