@@ -102,6 +102,14 @@ struct Odometer {
       idx[d] = 0;
     }
   }
+  // Steps `len` positions along the last dim (len <= what is left in it).
+  void advance(int64_t len) {
+    int last = n - 1;
+    idx[last] += len - 1;
+    offset += (len - 1) * stride[last];
+    next();
+  }
+  int64_t left_in_last() const { return shape[n - 1] - idx[n - 1]; }
 };
 
 int64_t offset_of(int n, const int64_t* shape, const int64_t* stride, int64_t linear) {
@@ -109,17 +117,41 @@ int64_t offset_of(int n, const int64_t* shape, const int64_t* stride, int64_t li
 }
 
 // A unit of work: outer position p, tail block [j0, j1), reduced range [r0, r1).
-// visit(acc_index, input_offset, reduced_linear) is called for every element in order of
-// reduced position, so order-sensitive accumulators (first max) see a stable sequence.
+// visit(input_offset_of_j0, r) is called once per reduced position, in order, so
+// order-sensitive accumulators (first max) see a stable sequence; the caller loops
+// over the j1 - j0 contiguous tail elements from that offset.
 template <typename Visit>
-void walk_unit(const Plan& pl, int64_t p, int64_t j0, int64_t j1, int64_t r0, int64_t r1, Visit visit) {
+void walk_unit(const Plan& pl, int64_t p, int64_t j0, int64_t r0, int64_t r1, Visit visit) {
   if (r0 >= r1) return;  // also keeps the odometers away from zero-sized dims
-  int64_t base = offset_of(pl.n_outer, pl.outer_shape, pl.outer_stride, p);
+  int64_t base = offset_of(pl.n_outer, pl.outer_shape, pl.outer_stride, p) + j0;
   Odometer red(pl.n_red, pl.red_shape, pl.red_stride, r0);
-  for (int64_t r = r0; r < r1; ++r, red.next()) {
-    int64_t off = base + red.offset;
-    for (int64_t j = j0; j < j1; ++j) visit(j - j0, off + j, r);
+  for (int64_t r = r0; r < r1; ++r, red.next()) visit(base + red.offset, r);
+}
+
+// With inner == 1 the last reduced dim is contiguous: visit(input_offset, len, r) gets
+// whole runs of it, so accumulators can run tight loops.
+template <typename Visit>
+void walk_runs(const Plan& pl, int64_t p, int64_t r0, int64_t r1, Visit visit) {
+  if (r0 >= r1) return;
+  int64_t base = offset_of(pl.n_outer, pl.outer_shape, pl.outer_stride, p);
+  if (pl.n_red == 0) return visit(base, r1 - r0, r0);  // a single reduced element
+  Odometer red(pl.n_red, pl.red_shape, pl.red_stride, r0);
+  for (int64_t r = r0; r < r1;) {
+    int64_t len = std::min(r1 - r, red.left_in_last());
+    visit(base + red.offset, len, r);
+    r += len;
+    if (r < r1) red.advance(len);
   }
+}
+
+// Adds reduced rows of tail block [j0, j1) into accs[0 .. j1-j0).
+template <typename Acc>
+void add_rows(Acc* accs, const float* x, const Plan& pl, int64_t p, int64_t j0, int64_t j1, int64_t r0, int64_t r1) {
+  int64_t len = j1 - j0;
+  walk_unit(pl, p, j0, r0, r1, [&](int64_t off, int64_t r) {
+    const float* row = x + off;
+    for (int64_t a = 0; a < len; ++a) accs[a].add(row[a], r);
+  });
 }
 
 struct Units {
@@ -163,8 +195,10 @@ void fold(const Plan& pl, const float* x, Make make, Finish finish) {
         unit_range(unit, p, j0, j1);
         accs.clear();
         for (int64_t j = j0; j < j1; ++j) accs.push_back(make(p * pl.inner + j));
-        walk_unit(pl, p, j0, j1, 0, pl.red_count,
-                  [&](int64_t a, int64_t off, int64_t r) { accs[a].add(x[off], r); });
+        if (pl.inner == 1)
+          walk_runs(pl, p, 0, pl.red_count, [&](int64_t off, int64_t len, int64_t r) { accs[0].add_run(x + off, len, r); });
+        else
+          add_rows(accs.data(), x, pl, p, j0, j1, 0, pl.red_count);
         for (int64_t j = j0; j < j1; ++j) finish(p * pl.inner + j, accs[j - j0]);
       }
     });
@@ -181,7 +215,10 @@ void fold(const Plan& pl, const float* x, Make make, Finish finish) {
       Acc* accs = &partial[static_cast<size_t>(w * n_acc_per_unit)];
       for (int64_t j = j0; j < j1; ++j) accs[j - j0] = make(p * pl.inner + j);
       int64_t r0 = c * u.chunk_len, r1 = std::min(pl.red_count, r0 + u.chunk_len);
-      walk_unit(pl, p, j0, j1, r0, r1, [&](int64_t a, int64_t off, int64_t r) { accs[a].add(x[off], r); });
+      if (pl.inner == 1)
+        walk_runs(pl, p, r0, r1, [&](int64_t off, int64_t len, int64_t r) { accs[0].add_run(x + off, len, r); });
+      else
+        add_rows(accs, x, pl, p, j0, j1, r0, r1);
     }
   });
   for (int64_t unit = 0; unit < u.units; ++unit) {
@@ -206,36 +243,67 @@ void scatter(const Plan& pl, Visit visit) {
       int64_t p = unit / u.blocks_per_outer;
       int64_t j0 = (unit % u.blocks_per_outer) * kBlock, j1 = std::min(pl.inner, j0 + kBlock);
       int64_t r0 = c * u.chunk_len, r1 = std::min(pl.red_count, r0 + u.chunk_len);
-      walk_unit(pl, p, j0, j1, r0, r1,
-                [&](int64_t a, int64_t off, int64_t r) { visit(p * pl.inner + j0 + a, off, r); });
+      if (pl.inner == 1)
+        walk_runs(pl, p, r0, r1, [&](int64_t off, int64_t len, int64_t r) {
+          for (int64_t k = 0; k < len; ++k) visit(p, off + k, r + k);
+        });
+      else
+        walk_unit(pl, p, j0, r0, r1, [&](int64_t off, int64_t r) {
+          for (int64_t a = 0; a < j1 - j0; ++a) visit(p * pl.inner + j0 + a, off + a, r);
+        });
     }
   });
 }
 
-struct SumAcc {
+// Sum of x, or (Deviation) of (x - shift)^2 for var's second pass; double throughout.
+template <bool Deviation>
+struct SumAccT {
   double s = 0;
-  double shift = 0;  // subtracted before accumulating (var's second pass)
-  bool square = false;
-  void add(float v, int64_t) {
-    double d = static_cast<double>(v) - shift;
-    s += square ? d * d : d;
+  double shift = 0;
+  static double term(float v, double shift) {
+    if constexpr (Deviation) {
+      double d = static_cast<double>(v) - shift;
+      return d * d;
+    } else {
+      return static_cast<double>(v);
+    }
   }
-  void merge(const SumAcc& o) { s += o.s; }
+  void add(float v, int64_t) { s += term(v, shift); }
+  // Four independent partial sums keep the adds pipelined.
+  void add_run(const float* p, int64_t n, int64_t) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += term(p[i], shift);
+      s1 += term(p[i + 1], shift);
+      s2 += term(p[i + 2], shift);
+      s3 += term(p[i + 3], shift);
+    }
+    for (; i < n; ++i) s0 += term(p[i], shift);
+    s += (s0 + s1) + (s2 + s3);
+  }
+  void merge(const SumAccT& o) { s += o.s; }
 };
+using SumAcc = SumAccT<false>;
+using DeviationAcc = SumAccT<true>;
 
 template <bool IsMax>
 struct ExtremeAcc {
   float best = 0;
   int64_t at = -1;
+  // Strictly better (so the first of equals wins), or the first NaN.
   static bool better(float v, float best) {
-    if (std::isnan(v)) return !std::isnan(best);
-    return IsMax ? v > best : v < best;
+    bool beats = IsMax ? v > best : v < best;
+    return beats | ((v != v) & (best == best));
   }
+  // Branch-free selects, so the compiler can keep the loop tight.
   void add(float v, int64_t r) {
-    if (at < 0 || better(v, best)) {
-      best = v;
-      at = r;
-    }
+    bool take = (at < 0) | better(v, best);
+    best = take ? v : best;
+    at = take ? r : at;
+  }
+  void add_run(const float* p, int64_t n, int64_t r0) {
+    for (int64_t i = 0; i < n; ++i) add(p[i], r0 + i);
   }
   void merge(const ExtremeAcc& o) {
     if (o.at >= 0 && (at < 0 || better(o.best, best))) {
@@ -297,15 +365,14 @@ void var_forward(float* out, float* mean_out, const float* x, const ReduceShape&
   std::vector<double> mean(static_cast<size_t>(n_out));
   fold<SumAcc>(
       pl, x, [](int64_t) { return SumAcc(); }, [&](int64_t o, const SumAcc& a) { mean[o] = a.s / n; });
-  fold<SumAcc>(
+  fold<DeviationAcc>(
       pl, x,
       [&](int64_t o) {
-        SumAcc a;
+        DeviationAcc a;
         a.shift = mean[o];
-        a.square = true;
         return a;
       },
-      [&](int64_t o, const SumAcc& a) { out[o] = static_cast<float>(a.s / (n - correction)); });
+      [&](int64_t o, const DeviationAcc& a) { out[o] = static_cast<float>(a.s / (n - correction)); });
   if (mean_out)
     for (int64_t o = 0; o < n_out; ++o) mean_out[o] = static_cast<float>(mean[o]);
 }

@@ -10,7 +10,11 @@ namespace tl::cpu {
 namespace {
 
 constexpr int64_t kGrain = 1 << 15;
-constexpr int64_t kTile = 32;  // transposes copy 32x32 tiles so both sides stay in cache
+// Transposes copy 8x8 tiles (kTile along the src-contiguous dim, kTileA along the
+// dst-contiguous one): with power-of-two row strides all rows of a tile map to one L1
+// set, and 8 rows still fit its 8 ways, where 32x32 tiles thrash.
+constexpr int64_t kTile = 8;
+constexpr int64_t kTileA = 8;
 
 // Drops size-1 dims and merges neighbours that are contiguous for both sides.
 StridedBlock coalesce(const StridedBlock& in) {
@@ -92,8 +96,8 @@ void copy_tiled(T* dst, const T* src, const StridedBlock& b) {
       int64_t od, os;
       offsets_of(b, t, w / t_tiles, od, os);
       int64_t t0 = (w % t_tiles) * kTile, t1 = std::min(nt, t0 + kTile);
-      for (int64_t a0 = 0; a0 < na; a0 += kTile) {
-        int64_t a1 = std::min(na, a0 + kTile);
+      for (int64_t a0 = 0; a0 < na; a0 += kTileA) {
+        int64_t a1 = std::min(na, a0 + kTileA);
         for (int64_t i = t0; i < t1; ++i)
           for (int64_t j = a0; j < a1; ++j)
             put<T, Acc>(dst[od + i * dst_t + j * dsa], src[os + i * sst + j * ssa]);
