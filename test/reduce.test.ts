@@ -221,3 +221,26 @@ test('kernels reject malformed arguments from JS', (t) => {
     t.regex(t.throws(() => k.extreme_backward(new Float32Array(6), out, idx, [2, 3], [1]))!.message, /extreme_backward: index 7 at position 0 is out of range/);
   });
 });
+
+test('results do not depend on the thread count (parallel splits are fixed)', (t) => {
+  const prev = tl.getNumThreads();
+  const x = tl.randn([7, 129, 257]);
+  const run = () => [
+    tl.sum(x).data(),
+    tl.sum(x, [0, 2]).data(),
+    tl.mean(x, 1).data(),
+    tl.max(x, [0, 1]).data(),
+    tl.argmin(x).data(),
+    tl.variance(x, [0, 2]).data(),
+    tl.sum(tl.reshape(x, [-1])).data(),
+  ];
+  try {
+    tl.setNumThreads(1);
+    const one = run();
+    tl.setNumThreads(4);
+    const four = run();
+    one.forEach((a, i) => t.deepEqual(four[i], a, `result ${i}`));
+  } finally {
+    tl.setNumThreads(prev);
+  }
+});

@@ -259,3 +259,27 @@ test('copy_block refuses blocks that reach past a buffer', async (t) => {
   t.regex(t.throws(() => native.copy_block(dst, 0, [-1], src, 0, [1], [4], false))!.message, /copy_block: negative stride/);
   t.regex(t.throws(() => native.index_select_backward(dst, src, Int32Array.from([9]), 1, 4, 1, 1))!.message, /index 9 at position 0 is out of range/);
 });
+
+test('parallel copies and scatter-adds match the single-threaded result', (t) => {
+  const prev = tl.getNumThreads();
+  const x = tl.randn([64, 129, 17]).requiresGrad_();
+  const index = tl.randint(0, 129, [300]);
+  const gIndex = tl.randint(0, 64, [200, 129, 17]);
+  const run = () => {
+    x.zeroGrad();
+    const y = tl.add(tl.sum(tl.permute(x, [2, 0, 1])), tl.sum(tl.mul(tl.indexSelect(x, 1, index), 2)));
+    const z = tl.add(y, tl.sum(tl.gather(x, 0, gIndex)));
+    z.backward();
+    return [tl.permute(x, [1, 2, 0]).data(), x.grad!.data()];
+  };
+  try {
+    tl.setNumThreads(1);
+    const one = run();
+    tl.setNumThreads(4);
+    const four = run();
+    t.deepEqual(four[0], one[0]);
+    t.deepEqual(four[1], one[1]);
+  } finally {
+    tl.setNumThreads(prev);
+  }
+});
