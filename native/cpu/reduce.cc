@@ -26,6 +26,8 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 15;  // elements of work below which one thread is best
 constexpr int64_t kBlock = 256;      // inner outputs accumulated together
+constexpr int64_t kFewUnits = 32;    // fewer output units than this: split the reduction too
+constexpr int64_t kMaxChunks = 64;   // at most this many partial results per output
 
 // The input seen as [outer kept dims..., reduced dims..., contiguous kept tail], with
 // size-1 dims dropped and neighbouring dims of one kind merged. Output o is
@@ -158,17 +160,18 @@ struct Units {
   int64_t blocks_per_outer, units, chunks, chunk_len;
 };
 
-// Splits the work into (outer, block) units and, when those are too few to keep the
-// threads busy, the reduced range into fixed chunks (fixed so results are reproducible).
+// Splits the work into (outer, block) units and, when those are too few to keep
+// threads busy, the reduced range into chunks. The split depends only on the shape,
+// never on the thread count, so every machine sums in the same order and gets the
+// same bits.
 Units split_work(const Plan& pl) {
   Units u;
   u.blocks_per_outer = (pl.inner + kBlock - 1) / kBlock;
   u.units = pl.outer_count * u.blocks_per_outer;
   int64_t total = pl.outer_count * pl.inner * pl.red_count;
-  int64_t threads = num_threads();
   u.chunks = 1;
-  if (u.units < 2 * threads && total > kGrain)
-    u.chunks = std::max<int64_t>(1, std::min<int64_t>(4 * threads, pl.red_count / 1024));
+  if (u.units < kFewUnits && total > kGrain)
+    u.chunks = std::max<int64_t>(1, std::min<int64_t>(kMaxChunks, pl.red_count / 4096));
   u.chunk_len = (pl.red_count + u.chunks - 1) / u.chunks;
   if (pl.red_count > 0) u.chunks = (pl.red_count + u.chunk_len - 1) / u.chunk_len;
   return u;
