@@ -1,0 +1,241 @@
+// The body of the row primitives declared in softmax_rows.h. Included once per
+// instruction set, inside namespace TL_ROWS_NS, by softmax_rows{,_avx2,_avx512}.cc; each
+// copy is compiled with that set's flags and auto-vectorised. Nothing here may use
+// shared inline library code (std::max, std::function...): a copy compiled for AVX2
+// could otherwise be linked into the portable path.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "softmax_rows.h"
+
+// GCC keeps float compares in branches (no vectorisation) while FP exceptions are
+// observable; nothing here reads them, so the selects in exp_fast may become blends.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+namespace tl::cpu::TL_ROWS_NS {
+namespace {
+
+constexpr int kLanes = 16;  // independent accumulators: a vector register or two
+
+inline float bits_to_float(int32_t i) {
+  float f;
+  std::memcpy(&f, &i, sizeof f);
+  return f;
+}
+inline int32_t float_to_bits(float f) {
+  int32_t i;
+  std::memcpy(&i, &f, sizeof i);
+  return i;
+}
+
+// exp(x) without branches, so loops over it vectorise. x = n*ln2 + r with |r| <= ln2/2
+// (Cody-Waite split of ln2 so n*ln2_hi is exact), exp(r) by its degree-7 Taylor
+// polynomial (truncation < 1e-8 relative), 2^n built in the exponent bits. About 1 ulp.
+inline float exp_fast(float x) {
+  const float kHi = 88.3762626647949f;   // exp overflows float just above
+  const float kLo = -87.3365447505531f;  // below this the result would be denormal
+  float xc = x < kLo ? kLo : x;
+  xc = xc > kHi ? kHi : xc;
+  const float kShift = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  float t = xc * 1.44269504088896341f + kShift;
+  float n = t - kShift;
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  int32_t e = (float_to_bits(t) - float_to_bits(kShift) + 127) << 23;
+  float y = p * bits_to_float(e);
+  y = x < kLo ? 0.0f : y;
+  return x > kHi ? INFINITY : y;
+}
+
+inline float row_max(const float* x, int64_t n) {
+  float m[kLanes];
+  for (int j = 0; j < kLanes; ++j) m[j] = -INFINITY;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) m[j] = x[i + j] > m[j] ? x[i + j] : m[j];
+  float r = -INFINITY;
+  for (int j = 0; j < kLanes; ++j) r = m[j] > r ? m[j] : r;
+  for (; i < n; ++i) r = x[i] > r ? x[i] : r;
+  return r;
+}
+
+inline float lane_sum(const float* s) {
+  float r = 0;
+  for (int j = 0; j < kLanes; ++j) r += s[j];
+  return r;
+}
+
+// sum(exp(x - m)); writes the exps to `out` when it is not null.
+inline float sum_exp(float* out, const float* x, int64_t n, float m) {
+  float s[kLanes] = {};
+  int64_t i = 0;
+  if (out) {
+    for (; i + kLanes <= n; i += kLanes)
+      for (int j = 0; j < kLanes; ++j) {
+        float e = exp_fast(x[i + j] - m);
+        out[i + j] = e;
+        s[j] += e;
+      }
+  } else {
+    for (; i + kLanes <= n; i += kLanes)
+      for (int j = 0; j < kLanes; ++j) s[j] += exp_fast(x[i + j] - m);
+  }
+  float r = lane_sum(s);
+  for (; i < n; ++i) {
+    float e = exp_fast(x[i] - m);
+    if (out) out[i] = e;
+    r += e;
+  }
+  return r;
+}
+
+float dot(const float* x, const float* w, int64_t n) {
+  float s[kLanes] = {};
+  int64_t i = 0;
+  if (w) {
+    for (; i + kLanes <= n; i += kLanes)
+      for (int j = 0; j < kLanes; ++j) s[j] += x[i + j] * w[i + j];
+  } else {
+    for (; i + kLanes <= n; i += kLanes)
+      for (int j = 0; j < kLanes; ++j) s[j] += x[i + j];
+  }
+  float r = lane_sum(s);
+  for (; i < n; ++i) r += w ? x[i] * w[i] : x[i];
+  return r;
+}
+
+float logsumexp(const float* x, int64_t n) {
+  float m = row_max(x, n);
+  if (m == INFINITY || m == -INFINITY) return m;  // all -inf, or an inf logit
+  return m + logf(sum_exp(nullptr, x, n, m));
+}
+
+void softmax_rows(float* out, const float* x, int64_t rows, int64_t n, bool log) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * n;
+    float* yr = out + r * n;
+    float m = row_max(xr, n);
+    if (log) {
+      float shift = m + logf(sum_exp(nullptr, xr, n, m));
+      for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] - shift;
+    } else {
+      float inv = 1.0f / sum_exp(yr, xr, n, m);
+      for (int64_t i = 0; i < n; ++i) yr[i] *= inv;
+    }
+  }
+}
+
+void softmax_rows_backward(float* gx, const float* g, const float* y, int64_t rows, int64_t n,
+                           bool log) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gr = g + r * n;
+    const float* yr = y + r * n;
+    float* gxr = gx + r * n;
+    if (log) {
+      float s = dot(gr, nullptr, n);
+      for (int64_t i = 0; i < n; ++i) gxr[i] += gr[i] - exp_fast(yr[i]) * s;
+    } else {
+      float s = dot(gr, yr, n);
+      for (int64_t i = 0; i < n; ++i) gxr[i] += yr[i] * (gr[i] - s);
+    }
+  }
+}
+
+constexpr int64_t kCols = 64;  // inner columns handled together in the strided case
+
+void softmax_strided(float* out, const float* x, int64_t axis, int64_t inner, int64_t i0,
+                     int64_t i1, bool log) {
+  for (int64_t c0 = i0; c0 < i1; c0 += kCols) {
+    int64_t w = i1 - c0 < kCols ? i1 - c0 : kCols;
+    float m[kCols], s[kCols];
+    for (int64_t j = 0; j < w; ++j) { m[j] = -INFINITY; s[j] = 0; }
+    for (int64_t a = 0; a < axis; ++a) {
+      const float* xa = x + a * inner + c0;
+      for (int64_t j = 0; j < w; ++j) m[j] = xa[j] > m[j] ? xa[j] : m[j];
+    }
+    for (int64_t a = 0; a < axis; ++a) {
+      const float* xa = x + a * inner + c0;
+      float* ya = out + a * inner + c0;
+      if (log) {
+        for (int64_t j = 0; j < w; ++j) s[j] += exp_fast(xa[j] - m[j]);
+      } else {
+        for (int64_t j = 0; j < w; ++j) {
+          float e = exp_fast(xa[j] - m[j]);
+          ya[j] = e;
+          s[j] += e;
+        }
+      }
+    }
+    if (log) {
+      for (int64_t j = 0; j < w; ++j) m[j] += logf(s[j]);
+    } else {
+      for (int64_t j = 0; j < w; ++j) s[j] = 1.0f / s[j];
+    }
+    for (int64_t a = 0; a < axis; ++a) {
+      const float* xa = x + a * inner + c0;
+      float* ya = out + a * inner + c0;
+      if (log) {
+        for (int64_t j = 0; j < w; ++j) ya[j] = xa[j] - m[j];
+      } else {
+        for (int64_t j = 0; j < w; ++j) ya[j] *= s[j];
+      }
+    }
+  }
+}
+
+void softmax_strided_backward(float* gx, const float* g, const float* y, int64_t axis,
+                              int64_t inner, int64_t i0, int64_t i1, bool log) {
+  for (int64_t c0 = i0; c0 < i1; c0 += kCols) {
+    int64_t w = i1 - c0 < kCols ? i1 - c0 : kCols;
+    float s[kCols];
+    for (int64_t j = 0; j < w; ++j) s[j] = 0;
+    for (int64_t a = 0; a < axis; ++a) {
+      const float* ga = g + a * inner + c0;
+      const float* ya = y + a * inner + c0;
+      if (log) {
+        for (int64_t j = 0; j < w; ++j) s[j] += ga[j];
+      } else {
+        for (int64_t j = 0; j < w; ++j) s[j] += ga[j] * ya[j];
+      }
+    }
+    for (int64_t a = 0; a < axis; ++a) {
+      const float* ga = g + a * inner + c0;
+      const float* ya = y + a * inner + c0;
+      float* gxa = gx + a * inner + c0;
+      if (log) {
+        for (int64_t j = 0; j < w; ++j) gxa[j] += ga[j] - exp_fast(ya[j]) * s[j];
+      } else {
+        for (int64_t j = 0; j < w; ++j) gxa[j] += ya[j] * (ga[j] - s[j]);
+      }
+    }
+  }
+}
+
+void axpy_exp(float* gx, const float* z, int64_t n, float shift, float alpha, float beta,
+              const float* w) {
+  if (w) {
+    for (int64_t i = 0; i < n; ++i) gx[i] += alpha * exp_fast(z[i] - shift) + beta * w[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) gx[i] += alpha * exp_fast(z[i] - shift) + beta;
+  }
+}
+
+}  // namespace
+
+extern const RowKernels kRowKernels = {
+    softmax_rows, softmax_rows_backward, softmax_strided, softmax_strided_backward,
+    logsumexp,    dot,                   axpy_exp,
+};
+
+}  // namespace tl::cpu::TL_ROWS_NS
