@@ -35,7 +35,10 @@ class Pool {
     stop();
     size_ = n;
     quit_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { work(i); });
+    // New workers start from the current generation: starting from 0 they would take
+    // the finished previous job (job_ == nullptr) for a new one and crash.
+    uint64_t gen = generation_;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, gen] { work(i, gen); });
   }
 
   void run(int nt, const std::function<void(int, int)>& fn) {
@@ -62,8 +65,7 @@ class Pool {
   }
 
  private:
-  void work(int index) {
-    uint64_t seen = 0;
+  void work(int index, uint64_t seen) {
     for (;;) {
       const std::function<void(int, int)>* job;
       int nt;
