@@ -127,8 +127,9 @@ void softmax_rows(float* out, const float* x, int64_t rows, int64_t n, bool log)
     float* yr = out + r * n;
     float m = row_max(xr, n);
     if (log) {
-      float shift = m + logf(sum_exp(nullptr, xr, n, m));
-      for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] - shift;
+      // (x - m) - log(sum) rather than x - (m + log(sum)): exact for large logits.
+      float ls = logf(sum_exp(nullptr, xr, n, m));
+      for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) - ls;
     } else {
       float inv = 1.0f / sum_exp(yr, xr, n, m);
       for (int64_t i = 0; i < n; ++i) yr[i] *= inv;
@@ -178,7 +179,7 @@ void softmax_strided(float* out, const float* x, int64_t axis, int64_t inner, in
       }
     }
     if (log) {
-      for (int64_t j = 0; j < w; ++j) m[j] += logf(s[j]);
+      for (int64_t j = 0; j < w; ++j) s[j] = logf(s[j]);
     } else {
       for (int64_t j = 0; j < w; ++j) s[j] = 1.0f / s[j];
     }
@@ -186,7 +187,7 @@ void softmax_strided(float* out, const float* x, int64_t axis, int64_t inner, in
       const float* xa = x + a * inner + c0;
       float* ya = out + a * inner + c0;
       if (log) {
-        for (int64_t j = 0; j < w; ++j) ya[j] = xa[j] - m[j];
+        for (int64_t j = 0; j < w; ++j) ya[j] = (xa[j] - m[j]) - s[j];
       } else {
         for (int64_t j = 0; j < w; ++j) ya[j] *= s[j];
       }

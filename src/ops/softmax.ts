@@ -5,7 +5,7 @@ import { native } from '../native.js';
 import { checkFloat, empty, record } from './core.js';
 
 /** [outer, axis, inner] sizes of x viewed around `axis`. */
-export function axisView(shape: readonly number[], axis: number): [number, number, number] {
+function axisView(shape: readonly number[], axis: number): [number, number, number] {
   let outer = 1;
   let inner = 1;
   for (let d = 0; d < axis; d++) outer *= shape[d];
