@@ -120,7 +120,7 @@ export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, optio
   if (!shapesEqual(logits.shape, targets.shape))
     throw new Error(`${op}: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);
   const rows = logits.ndim === 0 ? 1 : logits.shape[0];
-  const cols = rows === 0 ? 0 : logits.size / rows;
+  const cols = logits.shape.slice(1).reduce((a, b) => a * b, 1);
   const reduction = checkReduction(op, options.reduction ?? 'mean');
   const sw = checkOptional(op, 'sampleWeights', options.sampleWeights, [rows]);
   const mask = checkOptional(op, 'mask', options.mask, logits.shape);
