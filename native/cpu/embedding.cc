@@ -45,13 +45,12 @@ void check_indices(const int32_t* idx, int64_t n, int64_t vocab) {
 void check_offsets(const int32_t* offsets, int64_t bags, int64_t n) {
   if (bags > 0 && offsets[0] != 0)
     throw std::out_of_range("offsets must start at 0, got " + std::to_string(offsets[0]));
-  for (int64_t b = 0; b < bags; ++b) {
-    int64_t lo = offsets[b], hi = bag_end(offsets, b, bags, n);
-    if (lo > hi || hi > n)
-      throw std::out_of_range("offsets[" + std::to_string(b) + "] = " + std::to_string(lo) +
-                              " gives a bag ending at " + std::to_string(hi) +
-                              "; offsets must be non-decreasing and at most the " +
-                              std::to_string(n) + " indices");
+  for (int64_t b = 1; b < bags; ++b) {
+    int64_t v = offsets[b];
+    if (v < offsets[b - 1] || v > n)
+      throw std::out_of_range("offsets[" + std::to_string(b) + "] = " + std::to_string(v) +
+                              " is out of order: offsets must be non-decreasing, from 0 to at most " +
+                              std::to_string(n) + " (the number of indices)");
   }
 }
 
