@@ -76,28 +76,9 @@ inline float lane_sum(const float* s) {
   return r;
 }
 
-// sum(exp(x - m)); writes the exps to `out` when it is not null.
-inline float sum_exp(float* out, const float* x, int64_t n, float m) {
-  float s[kLanes] = {};
-  int64_t i = 0;
-  if (out) {
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) {
-        float e = exp_fast(x[i + j] - m);
-        out[i + j] = e;
-        s[j] += e;
-      }
-  } else {
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) s[j] += exp_fast(x[i + j] - m);
-  }
-  float r = lane_sum(s);
-  for (; i < n; ++i) {
-    float e = exp_fast(x[i] - m);
-    if (out) out[i] = e;
-    r += e;
-  }
-  return r;
+// out[i] = exp(x[i] - m): a plain loop, which vectorises best.
+inline void exp_shifted(float* out, const float* x, int64_t n, float m) {
+  for (int64_t i = 0; i < n; ++i) out[i] = exp_fast(x[i] - m);
 }
 
 float dot(const float* x, const float* w, int64_t n) {
@@ -115,10 +96,23 @@ float dot(const float* x, const float* w, int64_t n) {
   return r;
 }
 
+// sum(exp(x - m)) without storing the exps: blocks through a small stack buffer.
+inline float sum_exp(const float* x, int64_t n, float m) {
+  constexpr int64_t kBlock = 256;
+  float buf[kBlock];
+  float s = 0;
+  for (int64_t i = 0; i < n; i += kBlock) {
+    int64_t len = n - i < kBlock ? n - i : kBlock;
+    exp_shifted(buf, x + i, len, m);
+    s += dot(buf, nullptr, len);
+  }
+  return s;
+}
+
 float logsumexp(const float* x, int64_t n) {
   float m = row_max(x, n);
   if (m == INFINITY || m == -INFINITY) return m;  // all -inf, or an inf logit
-  return m + logf(sum_exp(nullptr, x, n, m));
+  return m + logf(sum_exp(x, n, m));
 }
 
 void softmax_rows(float* out, const float* x, int64_t rows, int64_t n, bool log) {
@@ -126,12 +120,14 @@ void softmax_rows(float* out, const float* x, int64_t rows, int64_t n, bool log)
     const float* xr = x + r * n;
     float* yr = out + r * n;
     float m = row_max(xr, n);
+    exp_shifted(yr, xr, n, m);
+    float s = dot(yr, nullptr, n);
     if (log) {
       // (x - m) - log(sum) rather than x - (m + log(sum)): exact for large logits.
-      float ls = logf(sum_exp(nullptr, xr, n, m));
+      float ls = logf(s);
       for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) - ls;
     } else {
-      float inv = 1.0f / sum_exp(yr, xr, n, m);
+      float inv = 1.0f / s;
       for (int64_t i = 0; i < n; ++i) yr[i] *= inv;
     }
   }
