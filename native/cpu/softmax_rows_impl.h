@@ -58,16 +58,23 @@ inline float exp_fast(float x) {
   return x > kHi ? INFINITY : y;
 }
 
-inline float row_max(const float* x, int64_t n) {
-  float m[kLanes];
-  for (int j = 0; j < kLanes; ++j) m[j] = -INFINITY;
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int j = 0; j < kLanes; ++j) m[j] = x[i + j] > m[j] ? x[i + j] : m[j];
-  float r = -INFINITY;
-  for (int j = 0; j < kLanes; ++j) r = m[j] > r ? m[j] : r;
-  for (; i < n; ++i) r = x[i] > r ? x[i] : r;
-  return r;
+// Floats mapped to int32 keys that order the same way (negative values have their
+// magnitude bits flipped), so the max is an integer reduction: GCC will not vectorise a
+// float max without -ffinite-math-only. A NaN with the sign bit clear wins the max,
+// which makes the whole slice NaN, as it should.
+inline int32_t order_key(float f) {
+  int32_t b = float_to_bits(f);
+  return b ^ ((b >> 31) & 0x7fffffff);
+}
+inline float from_order_key(int32_t k) { return bits_to_float(k ^ ((k >> 31) & 0x7fffffff)); }
+
+inline float row_max(const float* x, int64_t n) {  // n >= 1
+  int32_t m = INT32_MIN;
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t k = order_key(x[i]);
+    m = k > m ? k : m;
+  }
+  return from_order_key(m);
 }
 
 inline float lane_sum(const float* s) {
