@@ -129,3 +129,28 @@ test('softmax of an empty tensor is empty', (t) => {
   t.deepEqual([...tl.softmax(tl.zeros([0, 4])).shape], [0, 4]);
   t.deepEqual([...tl.softmax(tl.zeros([3, 0])).shape], [3, 0]);
 });
+
+test.serial('the vectorised exp inside softmax is accurate to a few ulp on every path', (t) => {
+  // Row [0, v...]: out[j] / out[0] = exp(v_j) up to the exp's error and two roundings.
+  const prev = tl.getIsa().active;
+  try {
+    for (const isa of new Set(['portable', tl.getIsa().best] as tl.Isa[])) {
+      tl.setIsa(isa);
+      const v = Float32Array.from(randomArray(4095, -80, 0));
+      const row = tl.tensor(Float32Array.from([0, ...v]), [1, 4096]);
+      const out = tl.softmax(row).data();
+      let worst = 0;
+      for (let j = 0; j < v.length; j++) worst = Math.max(worst, Math.abs(out[j + 1] / out[0] / Math.exp(v[j]) - 1));
+      t.log(`${isa}: worst ${(worst / 2 ** -23).toFixed(2)} ulp`);
+      t.true(worst < 4 * 2 ** -23, `${isa}: worst relative error ${worst} (${(worst / 2 ** -23).toFixed(2)} ulp)`);
+    }
+  } finally {
+    tl.setIsa(prev as tl.Isa);
+  }
+});
+
+test('a NaN logit makes its own slice NaN and leaves the others alone', (t) => {
+  const s = tl.softmax(tl.tensor([[1, NaN, 2], [1, 2, 3]])).data();
+  t.true([0, 1, 2].every((i) => Number.isNaN(s[i])));
+  t.true([3, 4, 5].every((i) => Number.isFinite(s[i])));
+});
