@@ -33,27 +33,31 @@ inline int32_t float_to_bits(float f) {
 
 // exp(x) without branches, so loops over it vectorise. x = n*ln2 + r with |r| <= ln2/2
 // (Cody-Waite split of ln2 so n*ln2_hi is exact), exp(r) by its degree-7 Taylor
-// polynomial (truncation < 1e-8 relative), 2^n built in the exponent bits. About 1 ulp.
+// polynomial (truncation < 1e-8 relative), 2^n built in the exponent bits: about 1 ulp.
+// The input is not clamped (that costs more than the rest); out-of-range inputs compute
+// garbage that the two final selects replace: 0 below kLo (denormal results flush to 0),
+// +inf above kHi. NaN stays NaN. Callers pass x <= 0 (values minus their max).
 inline float exp_fast(float x) {
-  const float kHi = 88.3762626647949f;   // exp overflows float just above
-  const float kLo = -87.3365447505531f;  // below this the result would be denormal
-  float xc = x < kLo ? kLo : x;
-  xc = xc > kHi ? kHi : xc;
+  const float kHi = 88.3762626647949f;
+  const float kLo = -87.3365447505531f;
   const float kShift = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  float t = xc * 1.44269504088896341f + kShift;
+  float t = x * 1.44269504088896341f + kShift;
   float n = t - kShift;
-  float r = xc - n * 0.693359375f;
+  float r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  int32_t e = (float_to_bits(t) - float_to_bits(kShift) + 127) << 23;
-  float y = p * bits_to_float(e);
+  // Estrin's scheme: three levels of independent multiply-adds instead of a chain of
+  // seven, so the latency of one vector overlaps the next.
+  float r2 = r * r;
+  float p01 = 1.0f + r;
+  float p23 = 0.5f + r * (1.0f / 6.0f);
+  float p45 = 1.0f / 24.0f + r * (1.0f / 120.0f);
+  float p67 = 1.0f / 720.0f + r * (1.0f / 5040.0f);
+  float p03 = p01 + r2 * p23;
+  float p47 = p45 + r2 * p67;
+  float p = p03 + (r2 * r2) * p47;
+  // Unsigned arithmetic: out-of-range n wraps instead of overflowing a signed int.
+  uint32_t e = (static_cast<uint32_t>(float_to_bits(t)) - static_cast<uint32_t>(float_to_bits(kShift)) + 127u) << 23;
+  float y = p * bits_to_float(static_cast<int32_t>(e));
   y = x < kLo ? 0.0f : y;
   return x > kHi ? INFINITY : y;
 }
