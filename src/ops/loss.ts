@@ -7,7 +7,7 @@
 // nothing counts, 'mean' gives 0 and zero gradients, never NaN. Weights, masks and labels
 // get no gradient.
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt, shapesEqual } from '../tensor/shape.js';
+import { fmt, numel, shapesEqual } from '../tensor/shape.js';
 import { native } from '../native.js';
 import { checkFloat, checkInt, empty, record, sameDevice } from './core.js';
 import { callKernel } from './kernel-call.js';
@@ -22,15 +22,16 @@ function checkReduction(op: string, r: unknown): Reduction {
   return r;
 }
 
+/** An optional float32 operand of `shape` (a flat 1-D tensor of the same size also fits). */
 function checkOptional(op: string, arg: string, t: Tensor | null | undefined, shape: readonly number[]): Tensor | null {
   if (t === null || t === undefined) return null;
   checkFloat(t, op, arg);
-  if (t.size !== shape.reduce((a, b) => a * b, 1) || (t.ndim > 0 && !shapesEqual(t.shape, shape) && t.ndim !== 1))
-    throw new Error(`${op}: ${arg} must have shape ${fmt(shape)}, got ${fmt(t.shape)}`);
+  const fits = shapesEqual(t.shape, shape) || (t.ndim <= 1 && t.size === numel(shape));
+  if (!fits) throw new Error(`${op}: ${arg} must have shape ${fmt(shape)}, got ${fmt(t.shape)}`);
   return t;
 }
 
-/** Holds the per-call gradient factor tensor; disposed at once when nothing is recorded. */
+/** Records the loss; the kernel's saved scratch (lse, norm) is freed at once when not recorded. */
 function finishLoss(out: Tensor, op: string, inputs: Tensor[], backward: Parameters<typeof record>[3], saved: Tensor[], scratch: Tensor[]): Tensor {
   const res = record(out, op, inputs, backward, saved);
   if (!res.gradFn) for (const s of scratch) s.dispose();
@@ -120,7 +121,7 @@ export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, optio
   if (!shapesEqual(logits.shape, targets.shape))
     throw new Error(`${op}: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);
   const rows = logits.ndim === 0 ? 1 : logits.shape[0];
-  const cols = logits.shape.slice(1).reduce((a, b) => a * b, 1);
+  const cols = numel(logits.shape.slice(1));
   const reduction = checkReduction(op, options.reduction ?? 'mean');
   const sw = checkOptional(op, 'sampleWeights', options.sampleWeights, [rows]);
   const mask = checkOptional(op, 'mask', options.mask, logits.shape);
