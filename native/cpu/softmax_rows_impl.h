@@ -12,7 +12,7 @@
 // GCC keeps float compares in branches (no vectorisation) while FP exceptions are
 // observable; nothing here reads them, so the selects in exp_fast may become blends.
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math")
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
 #endif
 
 namespace tl::cpu::TL_ROWS_NS {
