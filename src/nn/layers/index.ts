@@ -6,3 +6,4 @@ export { Sequential, ModuleList } from './container.js';
 export { Embedding, EmbeddingBag } from './embedding.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions } from './norm.js';
 export { MLP, type MLPOptions } from './mlp.js';
+export { LeNet } from './lenet.js';
