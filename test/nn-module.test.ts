@@ -154,12 +154,12 @@ test('initialisers are seeded and have the documented spread', (t) => {
   const b = nn.init.kaimingUniform_(tl.zeros([200, 300]), { nonlinearity: 'relu' });
   t.deepEqual(Array.from(a.data()), Array.from(b.data()));
   const bound = Math.sqrt(2) * Math.sqrt(3 / 300);
-  const d = a.data();
+  const d = a.data() as Float32Array;
   t.true(d.every((v) => Math.abs(v) <= bound));
   // Uniform(-b, b) has variance b^2/3 = 2/300; 60,000 draws estimate it within ~2%.
   const variance = d.reduce((s, v) => s + v * v, 0) / d.length;
   t.true(Math.abs(variance / (2 / 300) - 1) < 0.03, `variance ${variance}`);
-  const x = nn.init.xavierNormal_(tl.zeros([100, 500])).data();
+  const x = nn.init.xavierNormal_(tl.zeros([100, 500])).data() as Float32Array;
   const xv = x.reduce((s, v) => s + v * v, 0) / x.length;
   t.true(Math.abs(xv / (2 / 600) - 1) < 0.03, `xavier variance ${xv}`);
   t.deepEqual(Array.from(nn.init.constant_(tl.zeros([3]), 2.5).data()), [2.5, 2.5, 2.5]);

@@ -156,7 +156,7 @@ test('step skips parameters without a gradient; zeroGrad sets grad to null', (t)
   t.deepEqual(Array.from(q.data()), [1, 1, 1]);
   t.true(p.data()[0] < 1);
   opt.zeroGrad();
-  t.is(p.grad, null);
+  t.is(p.grad as tl.Tensor | null, null);
 });
 
 test('optimizer arguments are checked', (t) => {
