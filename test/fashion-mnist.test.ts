@@ -9,7 +9,7 @@ import { globalGenerator } from '../src/tensor/random.js';
 
 const DIR = join(import.meta.dirname, '..', 'data', 'fashion-mnist-subset');
 const BATCH = 64;
-const EPOCHS = 2;
+const EPOCHS = 6;
 
 /** Rows `idx` of a split as a batch (copied on the host: the split stays on the CPU). */
 function batch(split: ImageSplit, idx: ArrayLike<number>): [tl.Tensor, tl.Tensor] {
