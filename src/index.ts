@@ -9,5 +9,8 @@ export * from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled, grad, valueAndGrad } from './autograd/engine.js';
 export { gradcheck, type GradcheckResult, type GradcheckOptions } from './autograd/gradcheck.js';
 export * from './settings.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { crossEntropy, bceWithLogits, mse, huber } from './nn/losses.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
