@@ -83,14 +83,16 @@ function adamRef(lr: number, b1: number, b2: number, eps: number, wd: number, de
   };
 }
 
-function rmspropRef(lr: number, alpha: number, eps: number, momentum: number, wd: number): RefStep {
+function rmspropRef(lr: number, alpha: number, eps: number, momentum: number, wd: number, centered = false): RefStep {
   return (p, g, st) => {
     const sq = buf(st, 'sq');
+    const ga = buf(st, 'ga');
     const b = buf(st, 'b');
     for (let i = 0; i < N; i++) {
       const gi = g[i] + wd * p[i];
       sq[i] = alpha * sq[i] + (1 - alpha) * gi * gi;
-      const step = gi / (Math.sqrt(sq[i]) + eps);
+      ga[i] = alpha * ga[i] + (1 - alpha) * gi;
+      const step = gi / (Math.sqrt(centered ? sq[i] - ga[i] * ga[i] : sq[i]) + eps);
       if (momentum > 0) {
         b[i] = momentum * b[i] + step;
         p[i] -= lr * b[i];
@@ -99,13 +101,15 @@ function rmspropRef(lr: number, alpha: number, eps: number, momentum: number, wd
   };
 }
 
-function adagradRef(lr: number, eps: number, wd: number): RefStep {
+function adagradRef(lr: number, eps: number, wd: number, lrDecay = 0, init = 0): RefStep {
   return (p, g, st) => {
+    if (!st.s) st.s = new Float64Array(N).fill(init);
     const s = buf(st, 's');
+    const clr = lr / (1 + ((st.t as number) - 1) * lrDecay);
     for (let i = 0; i < N; i++) {
       const gi = g[i] + wd * p[i];
       s[i] += gi * gi;
-      p[i] -= (lr * gi) / (Math.sqrt(s[i]) + eps);
+      p[i] -= (clr * gi) / (Math.sqrt(s[i]) + eps);
     }
   };
 }
@@ -122,7 +126,9 @@ const cases: [string, (ps: tl.Tensor[]) => optim.Optimizer, RefStep][] = [
   ['AdamW', (ps) => new optim.AdamW(ps, { lr: 0.05, weightDecay: 0.1 }), adamRef(0.05, 0.9, 0.999, 1e-8, 0.1, true, false)],
   ['RMSprop', (ps) => new optim.RMSprop(ps, { lr: 0.01 }), rmspropRef(0.01, 0.99, 1e-8, 0, 0)],
   ['RMSprop momentum+wd', (ps) => new optim.RMSprop(ps, { lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.05 }), rmspropRef(0.01, 0.9, 1e-8, 0.5, 0.05)],
+  ['RMSprop centered', (ps) => new optim.RMSprop(ps, { lr: 0.01, centered: true, momentum: 0.3 }), rmspropRef(0.01, 0.99, 1e-8, 0.3, 0, true)],
   ['Adagrad', (ps) => new optim.Adagrad(ps, { lr: 0.1, weightDecay: 0.02 }), adagradRef(0.1, 1e-10, 0.02)],
+  ['Adagrad lrDecay+initial accumulator', (ps) => new optim.Adagrad(ps, { lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.5 }), adagradRef(0.1, 1e-10, 0, 0.1, 0.5)],
 ];
 
 for (const [name, make, ref] of cases) {

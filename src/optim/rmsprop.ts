@@ -1,14 +1,9 @@
-// RMSprop and Adagrad. No fused kernels for these yet, so the update is written with
-// elementwise ops (under the optimizer's noGrad + tidy) and copied back into the
-// parameter and state in place.
+// RMSprop (optionally centered, with momentum) and Adagrad (with lr decay) on the fused
+// update kernels of src/ops/optim.ts.
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
-import { copyInto } from '../nn/tensor-util.js';
+import { adagradUpdate, rmspropUpdate } from '../ops/optim.js';
+import { fillInto } from '../nn/tensor-util.js';
 import { checkRange, Optimizer, type ParamGroup, type ParamState, type ResolvedGroup } from './optimizer.js';
-
-function withDecay(p: Tensor, grad: Tensor, wd: number): Tensor {
-  return wd !== 0 ? add(grad, mul(p, wd)) : grad;
-}
 
 export interface RMSpropOptions {
   lr?: number;
@@ -16,13 +11,15 @@ export interface RMSpropOptions {
   eps?: number;
   momentum?: number;
   weightDecay?: number;
+  /** Normalise by the variance (sq - mean^2) instead of the raw second moment. */
+  centered?: boolean;
 }
 
 type RMSpropHyper = Required<RMSpropOptions>;
 
 export class RMSprop extends Optimizer<RMSpropHyper> {
-  constructor(params: Tensor[] | ParamGroup[], { lr = 1e-2, alpha = 0.99, eps = 1e-8, momentum = 0, weightDecay = 0 }: RMSpropOptions = {}) {
-    super(params, { lr, alpha, eps, momentum, weightDecay });
+  constructor(params: Tensor[] | ParamGroup[], { lr = 1e-2, alpha = 0.99, eps = 1e-8, momentum = 0, weightDecay = 0, centered = false }: RMSpropOptions = {}) {
+    super(params, { lr, alpha, eps, momentum, weightDecay, centered });
   }
 
   protected checkHyper(g: ResolvedGroup<RMSpropHyper>): void {
@@ -32,39 +29,41 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
   }
 
   protected update(p: Tensor, grad: Tensor, g: ResolvedGroup<RMSpropHyper>, st: ParamState): void {
-    const gr = withDecay(p, grad, g.weightDecay);
     const sq = this.stateTensor(st, 'squareAvg', p);
-    copyInto(sq, add(mul(sq, g.alpha), mul(square(gr), 1 - g.alpha)));
-    const step = div(gr, add(sqrt(sq), g.eps));
-    if (g.momentum > 0) {
-      const buf = this.stateTensor(st, 'momentumBuffer', p);
-      copyInto(buf, add(mul(buf, g.momentum), step));
-      copyInto(p, sub(p, mul(buf, g.lr)));
-    } else copyInto(p, sub(p, mul(step, g.lr)));
+    const ga = g.centered ? this.stateTensor(st, 'gradAvg', p) : null;
+    const buf = g.momentum > 0 ? this.stateTensor(st, 'momentumBuffer', p) : null;
+    rmspropUpdate(p, grad, sq, { lr: g.lr, alpha: g.alpha, eps: g.eps, weightDecay: g.weightDecay, momentum: g.momentum, centered: g.centered }, ga, buf);
   }
 }
 
 export interface AdagradOptions {
   lr?: number;
+  /** The effective lr is lr / (1 + (step - 1) * lrDecay). */
+  lrDecay?: number;
   eps?: number;
   weightDecay?: number;
+  /** Starting value of the squared-gradient sum. */
+  initialAccumulatorValue?: number;
 }
 
 type AdagradHyper = Required<AdagradOptions>;
 
 export class Adagrad extends Optimizer<AdagradHyper> {
-  constructor(params: Tensor[] | ParamGroup[], { lr = 1e-2, eps = 1e-10, weightDecay = 0 }: AdagradOptions = {}) {
-    super(params, { lr, eps, weightDecay });
+  constructor(params: Tensor[] | ParamGroup[], { lr = 1e-2, lrDecay = 0, eps = 1e-10, weightDecay = 0, initialAccumulatorValue = 0 }: AdagradOptions = {}) {
+    super(params, { lr, lrDecay, eps, weightDecay, initialAccumulatorValue });
   }
 
   protected checkHyper(g: ResolvedGroup<AdagradHyper>): void {
     if (typeof g.eps !== 'number' || !(g.eps >= 0)) throw new Error(`Adagrad: eps must be >= 0, got ${String(g.eps)}`);
+    if (typeof g.lrDecay !== 'number' || !(g.lrDecay >= 0)) throw new Error(`Adagrad: lrDecay must be >= 0, got ${String(g.lrDecay)}`);
+    if (typeof g.initialAccumulatorValue !== 'number' || !(g.initialAccumulatorValue >= 0))
+      throw new Error(`Adagrad: initialAccumulatorValue must be >= 0, got ${String(g.initialAccumulatorValue)}`);
   }
 
   protected update(p: Tensor, grad: Tensor, g: ResolvedGroup<AdagradHyper>, st: ParamState): void {
-    const gr = withDecay(p, grad, g.weightDecay);
+    const fresh = !st.tensors.sum;
     const acc = this.stateTensor(st, 'sum', p);
-    copyInto(acc, add(acc, square(gr)));
-    copyInto(p, sub(p, mul(div(gr, add(sqrt(acc), g.eps)), g.lr)));
+    if (fresh && g.initialAccumulatorValue !== 0) fillInto(acc, g.initialAccumulatorValue);
+    adagradUpdate(p, grad, acc, { lr: g.lr, lrDecay: g.lrDecay, weightDecay: g.weightDecay, eps: g.eps, step: st.step });
   }
 }
