@@ -9,3 +9,5 @@ export * from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled, grad, valueAndGrad } from './autograd/engine.js';
 export { gradcheck, type GradcheckResult, type GradcheckOptions } from './autograd/gradcheck.js';
 export * from './settings.js';
+export * as mtl from './mtl/index.js';
+export * as metrics from './metrics/index.js';
