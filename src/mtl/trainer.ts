@@ -59,6 +59,8 @@ export interface TrainOptions {
   resample?: Record<string, Resampling>;
   /** Train only these tasks (e.g. a task just added); default all. */
   tasks?: string[];
+  /** Learning rate of the weighting strategy's own parameters (uncertainty log-variances); default lr. */
+  weightingLr?: number;
   /** Learning-rate multiplier for the shared parameters; 0 freezes them (default 1). */
   sharedLrScale?: number;
   validation?: DataSource;
@@ -177,7 +179,7 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
   const groups = [
     { params: own, lr },
     { params: trainedShared, lr: lr * scale },
-    { params: extra, lr },
+    { params: extra, lr: options.weightingLr ?? lr },
   ].filter((g) => g.params.length);
   if (!groups.length) throw new Error('train: nothing to train (every parameter is frozen)');
   const optimizer = options.optimizer ? options.optimizer(groups) : new Adam(groups, { lr });

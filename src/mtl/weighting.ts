@@ -119,19 +119,26 @@ export function uncertainty(options: { initialLogVariance?: number } = {}): Loss
     },
     parameters: () => [...logVar.values()],
     combine(ctx) {
-      let total: Tensor | null = null;
-      const weights: number[] = [];
-      ctx.tasks.forEach((t, i) => {
-        const s = logVar.get(t);
-        if (!s) throw new Error(`uncertainty: task '${t}' was not passed to init()`);
-        const term = add(mul(exp(neg(s)), ctx.losses[i]), s);
-        total = total ? add(total, term) : term;
-        weights.push(Math.exp(-s.item()));
+      const s = ctx.tasks.map((t) => {
+        const v = logVar.get(t);
+        if (!v) throw new Error(`uncertainty: task '${t}' was not passed to init()`);
+        return v;
       });
-      return { loss: sum(total!), weights };
+      return { loss: uncertaintyLoss(ctx.losses, s), weights: s.map((v) => Math.exp(-v.item())) };
     },
     logVariances: () => Object.fromEntries([...logVar].map(([t, s]) => [t, s.item()])),
   };
+}
+
+/** Kendall et al.'s objective: sum_i exp(-s_i) L_i + s_i for scalar losses L_i and log-variances s_i ([1] or []). */
+export function uncertaintyLoss(losses: readonly Tensor[], logVariances: readonly Tensor[]): Tensor {
+  if (losses.length !== logVariances.length) throw new Error(`uncertaintyLoss: ${losses.length} losses but ${logVariances.length} log-variances`);
+  let total: Tensor | null = null;
+  losses.forEach((l, i) => {
+    const term = add(mul(exp(neg(logVariances[i])), l), logVariances[i]);
+    total = total ? add(total, term) : term;
+  });
+  return sum(total!);
 }
 
 /** sum_i a_i b_i and sqrt(sum a_i^2) over flat gradients. */
