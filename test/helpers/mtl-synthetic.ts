@@ -51,3 +51,22 @@ export function sharedSignal(n: number, seed = 1, d = 6): Synthetic {
 export function seed(s = 0): void {
   manualSeed(s);
 }
+
+/**
+ * Two binary tasks a, b sharing the signal x0, and a third task `big` (regression on x1,
+ * scale 10 plus noise of scale 10) competing for the same one-unit bottleneck: a fixed sum
+ * lets big's large loss take the bottleneck and sacrifices a and b.
+ */
+export function scaleConflict(n: number, seed = 1): Synthetic {
+  const r = lcg(seed), d = 4;
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < x.length; i++) x[i] = gauss(r);
+  const a = new Float32Array(n), b = new Float32Array(n), big = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = x.subarray(i * d, i * d + d);
+    a[i] = v[0] + 0.2 * gauss(r) > 0 ? 1 : 0;
+    b[i] = v[0] + 0.3 * v[2] + 0.2 * gauss(r) > 0 ? 1 : 0;
+    big[i] = 10 * v[1] + 10 * gauss(r);
+  }
+  return pack(x, n, d, { a, b, big });
+}
