@@ -70,3 +70,20 @@ export function scaleConflict(n: number, seed = 1): Synthetic {
   }
   return pack(x, n, d, { a, b, big });
 }
+
+/** Impressions with clicks ~ sigmoid(2 x0) and conversions after a click ~ sigmoid(2 x1 - 0.5). */
+export function impressions(n: number, seed = 1): Synthetic & { convProb: Float32Array; conv: Float32Array } {
+  const r = lcg(seed), d = 4;
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < x.length; i++) x[i] = gauss(r);
+  const click = new Float32Array(n), ctcvr = new Float32Array(n), conv = new Float32Array(n), convProb = new Float32Array(n);
+  const sig = (v: number): number => 1 / (1 + Math.exp(-v));
+  for (let i = 0; i < n; i++) {
+    const v = x.subarray(i * d, i * d + d);
+    click[i] = r() < sig(2 * v[0]) ? 1 : 0;
+    convProb[i] = sig(2 * v[1] - 0.5);
+    conv[i] = r() < convProb[i] ? 1 : 0;
+    ctcvr[i] = click[i] * conv[i];
+  }
+  return { ...pack(x, n, d, { ctr: click, ctcvr }), convProb, conv };
+}
