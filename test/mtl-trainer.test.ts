@@ -231,3 +231,29 @@ test('InputEncoder: categorical embeddings plus numeric features feed any trunk'
   t.throws(() => enc.forward({ shop: all.inputs.price, price: all.inputs.price }), { message: /categorical feature 'shop' must be int32 \[B\]/ });
   noGrad(() => tidy(() => t.is(enc.forward(cut(0, 5).inputs).shape.join(), '5,6')));
 });
+
+test('multilabel tasks with missing cells, huber / mae / custom loss functions', (t) => {
+  const n = 1000, d = 6, base = sharedSignal(n, 11, d), r = lcg(12);
+  const ml = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) ml[i * 3 + k] = r() < 0.2 ? NaN : base.x[i * d + k] > 0 ? 1 : 0;
+  const data = base.tensors();
+  data.labels.tags = fromBuffer(ml, [n, 3]);
+  let customCalls = 0;
+  const tasks: mtl.TaskSpec[] = [
+    { name: 'tags', type: 'multilabel', numClasses: 3, metrics: ['auc', 'f1Micro', 'f1Macro'] },
+    { name: 'r', type: 'regression', loss: 'huber' },
+    { name: 'r2', type: 'regression', label: 'r', loss: 'mae' },
+    { name: 'r3', type: 'regression', label: (b) => b.labels.r, loss: (out, lab) => (customCalls++, out.sub(lab.target).square().mul(lab.mask).sum().div(lab.count)) },
+  ];
+  manualSeed(0);
+  const model = new mtl.SharedBottom({ tasks, inputDim: d });
+  const h = mtl.train(model, { inputs: { x: data.inputs.x.narrow(0, 0, 800) }, labels: { tags: data.labels.tags.narrow(0, 0, 800), r: data.labels.r.narrow(0, 0, 800) } }, {
+    epochs: 3, batchSize: 64, lr: 0.02, ...quiet,
+    validation: { inputs: { x: data.inputs.x.narrow(0, 800, 200) }, labels: { tags: data.labels.tags.narrow(0, 800, 200), r: data.labels.r.narrow(0, 800, 200) } },
+  });
+  const m = h.epochs.at(-1)!.validation!.metrics;
+  t.true(m.tags.auc > 0.95 && m.tags.f1Micro > 0.85, `multilabel auc ${m.tags.auc} f1 ${m.tags.f1Micro}`);
+  for (const k of ['r', 'r2', 'r3']) t.true(m[k].rmse < 0.6, `${k} rmse ${m[k].rmse} (trivial 1.41)`);
+  t.true(customCalls >= 3 * 13);
+  t.is(h.epochs.at(-1)!.validation!.rows.tags, Array.from(ml.subarray(800 * 3)).filter((v) => !Number.isNaN(v)).length);
+});

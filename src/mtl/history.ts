@@ -7,7 +7,7 @@ export interface EvaluationResult {
   loss: Record<string, number>;
   /** Per task, per metric name. */
   metrics: Record<string, Record<string, number>>;
-  /** Labelled rows per task. */
+  /** Labelled rows per task (labelled cells for multilabel tasks). */
   rows: Record<string, number>;
 }
 
