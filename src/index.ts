@@ -11,3 +11,5 @@ export { gradcheck, type GradcheckResult, type GradcheckOptions } from './autogr
 export * from './settings.js';
 export * as mtl from './mtl/index.js';
 export * as metrics from './metrics/index.js';
+export * as data from './data/index.js';
+export * as io from './io/index.js';
