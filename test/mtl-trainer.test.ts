@@ -257,3 +257,27 @@ test('multilabel tasks with missing cells, huber / mae / custom loss functions',
   t.true(customCalls >= 3 * 13);
   t.is(h.epochs.at(-1)!.validation!.rows.tags, Array.from(ml.subarray(800 * 3)).filter((v) => !Number.isNaN(v)).length);
 });
+
+test('end to end with the data pipeline: CSV -> features -> DataLoader -> MMoE', async (t) => {
+  const { readCsvString, FeaturePipeline, DataLoader } = await import('../src/data/index.js');
+  const r = lcg(21);
+  const lines = ['shop,price,click,purchase'];
+  const lift: Record<string, number> = { a: 1.5, b: -1.5, c: 0.5, d: -0.5 };
+  for (let i = 0; i < 900; i++) {
+    const shop = 'abcd'[Math.floor(r() * 4)], price = gauss(r);
+    const click = lift[shop] + 0.5 * gauss(r) > 0;
+    const buy = click ? (-price + 0.3 * gauss(r) > 0 ? 'yes' : 'no') : ''; // purchase exists only after a click
+    lines.push(`${shop},${price.toFixed(3)},${click ? 'yes' : 'no'},${buy}`);
+  }
+  const table = await readCsvString(lines.join('\n'));
+  const pipeline = FeaturePipeline.fit(table, { tasks: [{ name: 'click', type: 'binary' }, { name: 'purchase', type: 'binary' }] });
+  const data = pipeline.transform(table);
+  const loader = new DataLoader(data, { batchSize: 64, shuffle: true, seed: 1 });
+  manualSeed(0);
+  const model = new mtl.MMoE({ tasks: mtl.tasksFromData(data.taskSpecs), features: data.featureSpecs, numExperts: 2 });
+  const h = mtl.train(model, loader, { epochs: 4, lr: 0.03, validation: new DataLoader(data, { batchSize: 256 }), ...quiet });
+  const v = h.epochs.at(-1)!.validation!;
+  t.true(v.metrics.click.auc > 0.85, `click auc ${v.metrics.click.auc}`);
+  t.true(v.metrics.purchase.auc > 0.85, `purchase auc ${v.metrics.purchase.auc}`);
+  t.true(v.rows.purchase < v.rows.click, 'purchase is labelled only on clicked rows');
+});

@@ -1,5 +1,5 @@
 // Multi-task learning: tasks, input encoding, architectures, loss weighting, diagnostics, training.
-export { Task, defineTasks, type TaskSpec, type TaskType, type LossFn, type LossName, type PreparedLabel } from './task.js';
+export { Task, defineTasks, tasksFromData, type TaskSpec, type TaskType, type LossFn, type LossName, type PreparedLabel } from './task.js';
 export type { Batch, DataLoader, DataSource, FeatureSpec, TensorData } from './types.js';
 export { InputEncoder, type InputEncoderOptions } from './encoder.js';
 export { MultiTaskModel, ModuleMap, defaultTower, mlpBlock, type GateUsage, type InputOptions, type ModelOptions } from './model.js';

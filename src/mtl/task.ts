@@ -189,3 +189,15 @@ export function defineTasks(specs: readonly (TaskSpec | Task)[]): Task[] {
   return tasks;
 }
 
+
+/** Task declarations from the data pipeline's fitted task specs ({ name, type, outputs }). */
+export function tasksFromData(specs: readonly { name: string; type: TaskType; outputs: number }[], overrides: Record<string, Partial<TaskSpec>> = {}): Task[] {
+  return defineTasks(
+    specs.map((s) => ({
+      name: s.name,
+      type: s.type,
+      ...(s.type === 'multiclass' || s.type === 'multilabel' ? { numClasses: s.outputs } : {}),
+      ...overrides[s.name],
+    })),
+  );
+}

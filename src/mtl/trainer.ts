@@ -214,6 +214,7 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
       let samples = 0;
       const numSteps = perTask ? names.reduce((s, n) => s + loaders.get(n)!.numBatches, 0) : mainLoader!.numBatches;
       const epochTask = schedule === 'alternate-epoch' ? names[epoch % names.length] : null;
+      if (epoch > 0) mainLoader?.reshuffle?.(epoch);
       const mainIt = mainLoader ? mainLoader[Symbol.iterator]() : null;
       progress.startEpoch(epoch, epochs, numSteps);
 
