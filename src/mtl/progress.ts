@@ -11,7 +11,7 @@ export class Progress {
   private readonly running = new Map<string, number>();
 
   constructor(option: boolean | 'auto', private readonly tasks: string[], private readonly out: NodeJS.WriteStream = process.stdout) {
-    this.mode = option === false ? 'off' : option === true || out.isTTY ? (out.isTTY ? 'bar' : 'lines') : 'lines';
+    this.mode = option === false ? 'off' : out.isTTY ? 'bar' : 'lines';
   }
 
   startEpoch(epoch: number, epochs: number, steps: number): void {
@@ -49,8 +49,7 @@ export class Progress {
       ? ' | val ' + Object.entries(rec.validation.metrics).map(([t, m]) => `${t}: ${Object.entries(m).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`).join('; ')
       : '';
     const line = `epoch ${rec.epoch + 1} ${rec.seconds.toFixed(1)}s ${rec.samplesPerSecond.toFixed(0)} samples/s | loss ${losses}${val}`;
-    if (this.mode === 'lines') this.out.write(line + '\n');
-    else this.out.write(line + '\n');
+    this.out.write(line + '\n');
   }
 
   stop(): void {
