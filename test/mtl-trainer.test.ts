@@ -18,7 +18,9 @@ test('ESMM learns pCVR over all impressions from CTR and CTCVR labels', (t) => {
   // pCVR ranks the true conversion probability well on every impression (never trained on clicks only).
   const truth = Float64Array.from(val.convProb, (q) => (q > 0.5 ? 1 : 0));
   t.true(metrics.rocAuc(truth, p.cvr) > 0.9, `cvr vs true propensity auc ${metrics.rocAuc(truth, p.cvr)}`);
+  t.is(p.cvr.length, 1500);
   for (let i = 0; i < 20; i++) t.true(Math.abs(p.ctcvr[i] - p.ctr[i] * p.cvr[i]) < 1e-5, 'pCTCVR = pCTR x pCVR');
+  t.deepEqual(model.forward(val.tensors().inputs).cvr.shape, [1500]);
   t.throws(() => new mtl.ESMM({ tasks: [{ name: 'ctr', type: 'binary' }, { name: 'x', type: 'binary' }], inputDim: 4 }), { message: /no task named 'ctcvr'/ });
 });
 

@@ -36,7 +36,7 @@ export interface EpochRecord {
   weights: Record<string, number>;
   /** Soft-sharing penalty, mean over steps (0 when none). */
   penalty: number;
-  /** Learning rate of each optimizer param group at the end of the epoch. */
+  /** Learning rate of each optimizer param group at the end of the epoch: task-specific, shared (absent when frozen), weighting parameters (when any). */
   lr: number[];
   /** Mean gate weight per gate and expert (MMoE: gate = task; PLE/CGC: "task@L<level>", "shared@L<level>"). */
   gateUsage: GateUsage;

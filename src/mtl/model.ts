@@ -1,6 +1,7 @@
 // The base of every multi-task architecture: input encoding, one tower per task, the
 // split between shared and task-specific parameters, and gate-usage bookkeeping.
 import type { Tensor } from '../tensor/tensor.js';
+import { reshape } from '../ops/shape.js';
 import { Module, MLP } from './deps.js';
 import { InputEncoder } from './encoder.js';
 import { Task, defineTasks, type TaskSpec } from './task.js';
@@ -108,7 +109,8 @@ export abstract class MultiTaskModel extends Module {
     const out: Record<string, Tensor> = {};
     for (const [name, v] of Object.entries(raw)) {
       const task = this.tasks.find((t) => t.name === name);
-      out[name] = task ? task.shapeOutput(v) : v;
+      // Extra outputs (ESMM's pCVR) follow the width-1 convention of the tasks.
+      out[name] = task ? task.shapeOutput(v) : v.ndim === 2 && v.shape[1] === 1 ? reshape(v, [v.shape[0]]) : v;
     }
     return out;
   }
