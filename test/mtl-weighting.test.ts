@@ -39,7 +39,7 @@ test('PCGrad recovers the tasks that the fixed sum sacrifices; diagnostics see t
   const pc = runConflict('pcgrad');
   const fa = last(fixed).validation!.metrics, pa = last(pc).validation!.metrics;
   t.true(fa.a.auc < 0.62, `fixed sum sacrifices a: auc ${fa.a.auc} < 0.62`);
-  // Over seeds 0..2 PCGrad reached AUC 0.74..0.92 here; the fixed sum 0.48..0.52.
+  // Over seeds 0..4 (init and batch order) PCGrad reached AUC 0.79..0.87 here; the fixed sum 0.44..0.53.
   t.true(pa.a.auc > 0.7 && pa.b.auc > 0.7, `PCGrad recovers a and b: ${pa.a.auc}, ${pa.b.auc} > 0.7`);
   t.true(pa.a.auc > fa.a.auc + 0.15, 'by a clear margin');
   // The price: the bottleneck now carries x0, so big falls back toward its trivial RMSE (~14.1).
