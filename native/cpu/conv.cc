@@ -43,11 +43,13 @@ void im2col(float* col, const float* x, int64_t cg, const Conv2dShape& s) {
           const float* row = plane + iy * s.w;
           int64_t x0 = kj * s.dw - s.pw;
           if (s.sw == 1) {
-            // Contiguous run of valid columns, zeros either side.
+            // A contiguous run of valid columns with zeros either side; plain loops, as
+            // rows are short (14..28) and a memmove call per row costs more than the copy.
             int64_t lo = std::clamp<int64_t>(-x0, 0, s.ow), hi = std::clamp<int64_t>(s.w - x0, lo, s.ow);
-            std::fill(d, d + lo, 0.0f);
-            std::copy(row + x0 + lo, row + x0 + hi, d + lo);
-            std::fill(d + hi, d + s.ow, 0.0f);
+            const float* r = row + x0;
+            for (int64_t ox = 0; ox < lo; ++ox) d[ox] = 0.0f;
+            for (int64_t ox = lo; ox < hi; ++ox) d[ox] = r[ox];
+            for (int64_t ox = hi; ox < s.ow; ++ox) d[ox] = 0.0f;
           } else {
             for (int64_t ox = 0; ox < s.ow; ++ox) {
               int64_t ix = ox * s.sw + x0;

@@ -7,6 +7,7 @@
 #include "matmul.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 
@@ -48,11 +49,26 @@ namespace {
 
 using gemm_detail::GemmArch;
 
-const GemmArch& active_arch() {
+const GemmArch& base_arch() {
   Isa isa = active_isa();
   if (isa == Isa::Avx512 && gemm_detail::avx512_arch()) return *gemm_detail::avx512_arch();
   if (isa >= Isa::Avx2 && gemm_detail::avx2_arch()) return *gemm_detail::avx2_arch();
   return gemm_detail::portable_arch();
+}
+
+// TL_GEMM_TUNE=mc,kc,nc overrides the cache blocks (for tuning experiments only).
+const GemmArch& active_arch() {
+  static thread_local GemmArch tuned;
+  const GemmArch& base = base_arch();
+  const char* env = std::getenv("TL_GEMM_TUNE");
+  if (!env) return base;
+  long mc = 0, kc = 0, nc = 0;
+  if (std::sscanf(env, "%ld,%ld,%ld", &mc, &kc, &nc) != 3 || mc < 1 || kc < 1 || nc < 1) return base;
+  tuned = base;
+  tuned.mc = (mc + base.mr - 1) / base.mr * base.mr;
+  tuned.kc = kc;
+  tuned.nc = (nc + base.nr - 1) / base.nr * base.nr;
+  return tuned;
 }
 
 // A 64-byte aligned scratch buffer that only grows; one per thread and role, so packed
