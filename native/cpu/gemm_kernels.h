@@ -22,6 +22,11 @@ const GemmArch& portable_arch();
 const GemmArch* avx2_arch();
 const GemmArch* avx512_arch();
 
+// CPU time of the calling thread in seconds (wall time where there is no such clock):
+// the probe counts only time it actually ran, so other processes sharing the core do
+// not lower the peak it reads.
+double thread_seconds();
+
 // The fused-multiply-add throughput probe (GFLOP/s on the calling thread) with
 // `accumulators` independent chains; width 8 (AVX2) or 16 (AVX-512) lanes.
 double fma_probe_avx2(int accumulators, double seconds);

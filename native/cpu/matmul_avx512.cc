@@ -6,7 +6,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include <chrono>
 
 namespace tl::cpu::gemm_detail {
 namespace {
@@ -55,7 +54,7 @@ double probe(double seconds) {
   __m512 acc[N];
   for (int i = 0; i < N; ++i) acc[i] = _mm512_set1_ps(0.001f * i);
   const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
-  auto t0 = std::chrono::steady_clock::now();
+  const double t0 = thread_seconds();
   int64_t iters = 0;
   double elapsed = 0;
   do {
@@ -64,7 +63,7 @@ double probe(double seconds) {
       for (int i = 0; i < N; ++i) acc[i] = _mm512_fmadd_ps(acc[i], m, a);
     }
     iters += 4096;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    elapsed = thread_seconds() - t0;
   } while (elapsed < seconds);
   __m512 s = acc[0];
   for (int i = 1; i < N; ++i) s = _mm512_add_ps(s, acc[i]);

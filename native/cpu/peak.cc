@@ -1,7 +1,7 @@
 #include "peak.h"
 
-#include <atomic>
 #include <chrono>
+#include <ctime>
 #include <vector>
 
 #include "../core/cpu_features.h"
@@ -9,7 +9,17 @@
 #include "gemm_kernels.h"
 
 namespace tl::cpu {
+
+double gemm_detail::thread_seconds() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) return ts.tv_sec + 1e-9 * ts.tv_nsec;
+#endif
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 namespace {
+using gemm_detail::thread_seconds;
 
 // Portable fallback: 8-lane float arrays the compiler keeps in vector registers.
 double probe_portable(int accumulators, double seconds) {
@@ -18,7 +28,7 @@ double probe_portable(int accumulators, double seconds) {
   for (int i = 0; i < N; ++i)
     for (int l = 0; l < 8; ++l) acc[i][l] = 0.001f * (i + l);
   const float m = 0.999999f, a = 1e-7f;
-  auto t0 = std::chrono::steady_clock::now();
+  const double t0 = thread_seconds();
   double elapsed = 0;
   long iters = 0;
   do {
@@ -26,7 +36,7 @@ double probe_portable(int accumulators, double seconds) {
       for (int i = 0; i < N; ++i)
         for (int l = 0; l < 8; ++l) acc[i][l] = acc[i][l] * m + a;
     iters += 4096;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    elapsed = thread_seconds() - t0;
   } while (elapsed < seconds);
   volatile float sink = acc[0][0] + acc[N - 1][7];
   (void)sink;
