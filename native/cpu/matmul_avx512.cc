@@ -13,6 +13,12 @@ namespace {
 constexpr int MR = 12, NR = 32;
 
 void kernel_12x32(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, float beta) {
+  // Fetch the C tile early: its rows are often a power-of-two stride apart.
+  for (int i = 0; i < MR; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+  }
   __m512 acc[MR][2];
 #pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
