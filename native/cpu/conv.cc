@@ -74,9 +74,15 @@ void col2im(float* gx, const float* col, int64_t cg, const Conv2dShape& s) {
           float* row = plane + iy * s.w;
           const float* c = src + oy * s.ow;
           int64_t x0 = kj * s.dw - s.pw;
-          for (int64_t ox = 0; ox < s.ow; ++ox) {
-            int64_t ix = ox * s.sw + x0;
-            if (ix >= 0 && ix < s.w) row[ix] += c[ox];
+          if (s.sw == 1) {
+            int64_t lo = std::clamp<int64_t>(-x0, 0, s.ow), hi = std::clamp<int64_t>(s.w - x0, lo, s.ow);
+            float* r = row + x0;
+            for (int64_t ox = lo; ox < hi; ++ox) r[ox] += c[ox];
+          } else {
+            for (int64_t ox = 0; ox < s.ow; ++ox) {
+              int64_t ix = ox * s.sw + x0;
+              if (ix >= 0 && ix < s.w) row[ix] += c[ox];
+            }
           }
         }
       }
