@@ -80,21 +80,25 @@ test('conv2d backward matches finite differences', (t) => {
   }
 });
 
-test('conv2d weight gradient is the same on 1 and 2 threads within float rounding', (t) => {
+test('conv2d gradients are the same on 1, 2 and 3 threads within float rounding', (t) => {
   const prev = tl.getNumThreads();
-  const cs: ConvCase = { n: 8, c: 16, h: 14, w: 14, o: 32, k: [3, 3], padding: [1, 1] };
-  const X = randomArray(cs.n * cs.c * cs.h * cs.w), W = randomArray(cs.o * cs.c * 9);
+  // 7 images: threads get unequal shares (3 and 4), 3 threads 2/2/3.
+  const cs: ConvCase = { n: 7, c: 16, h: 14, w: 14, o: 32, k: [3, 3], padding: [1, 1] };
+  const X = randomArray(cs.n * cs.c * cs.h * cs.w), W = randomArray(cs.o * cs.c * 9), G = randomArray(cs.n * cs.o * 14 * 14);
   const grads = (threads: number) => {
     tl.setNumThreads(threads);
     const x = t32(X, [cs.n, cs.c, cs.h, cs.w]).requiresGrad_(), w = t32(W, [cs.o, cs.c, 3, 3]).requiresGrad_();
-    tl.conv2d(x, w, null, opts(cs)).backward(tl.ones([cs.n, cs.o, 14, 14]));
+    tl.conv2d(x, w, null, opts(cs)).backward(t32(G, [cs.n, cs.o, 14, 14]));
     return [x.grad!.data(), w.grad!.data()];
   };
   try {
-    const [gx1, gw1] = grads(1), [gx2, gw2] = grads(2);
-    t.deepEqual(gx2, gx1);
-    // Per-thread partial sums over images are added at the end: rounding only.
-    assertClose(t, gw2, gw1, { rtol: 1e-5, atol: 1e-4, what: 'weight gradient' });
+    const [gx1, gw1] = grads(1);
+    for (const threads of [2, 3]) {
+      const [gx, gw] = grads(threads);
+      t.deepEqual(gx, gx1, `input gradient, ${threads} threads`);
+      // Per-thread partial sums over images are added at the end: rounding only.
+      assertClose(t, gw, gw1, { rtol: 1e-5, atol: 1e-4, what: `weight gradient, ${threads} threads` });
+    }
   } finally {
     tl.setNumThreads(prev);
   }

@@ -97,11 +97,12 @@ int image_threads(const Conv2dShape& s) {
   return static_cast<int>(std::min<int64_t>({num_threads(), s.n, std::max<int64_t>(1, work / kWorkPerThread)}));
 }
 
-void for_images(int nt, const Conv2dShape& s, const std::function<void(int64_t, int64_t, int)>& fn) {
-  if (nt <= 1) return fn(0, s.n, 1 << 20);
+// fn(first image, end, gemm thread cap, thread index).
+void for_images(int nt, const Conv2dShape& s, const std::function<void(int64_t, int64_t, int, int)>& fn) {
+  if (nt <= 1) return fn(0, s.n, 1 << 20, 0);
   parallel_run(nt, [&](int t, int total) {
     int64_t lo = s.n * t / total, hi = s.n * (t + 1) / total;
-    if (lo < hi) fn(lo, hi, 1);
+    if (lo < hi) fn(lo, hi, 1, t);
   });
 }
 
@@ -111,7 +112,7 @@ void conv2d_forward(float* out, const float* x, const float* w, const float* bia
   const int64_t cg = s.c / s.groups, og = s.o / s.groups, ckk = cg * s.kh * s.kw, ohw = s.oh * s.ow;
   const bool direct = is_pointwise(s);
   int nt = image_threads(s);
-  for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads) {
+  for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads, int) {
     float* col = direct ? nullptr : scratch(tls_col, ckk * ohw);
     for (int64_t i = lo; i < hi; ++i)
       for (int64_t g = 0; g < s.groups; ++g) {
@@ -153,8 +154,7 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
   // Weight gradients of each thread's images go to a private buffer, summed afterwards
   // in thread order (so a given thread count always gives the same result).
   std::vector<float*> partial(std::max(nt, 1), nullptr);
-  for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads) {
-    int t = nt <= 1 ? 0 : static_cast<int>(lo * nt / s.n);
+  for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads, int t) {
     float* my_gw = gw;
     if (gw && nt > 1) {
       my_gw = scratch(tls_gw, wsize);
