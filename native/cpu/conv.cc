@@ -151,15 +151,15 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
   }
   if (!gx && !gw) return;
   int nt = image_threads(s);
-  // Weight gradients of each thread's images go to a private buffer, summed afterwards
-  // in thread order (so a given thread count always gives the same result).
-  std::vector<float*> partial(std::max(nt, 1), nullptr);
+  // Weight gradients of each thread's images go to a private slice of one buffer the
+  // caller owns, summed afterwards in thread order (so a given thread count always gives
+  // the same result, even where the pool runs the slices inline on one thread).
+  float* partials = (gw && nt > 1) ? scratch(tls_gw, wsize * nt) : nullptr;
   for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads, int t) {
     float* my_gw = gw;
-    if (gw && nt > 1) {
-      my_gw = scratch(tls_gw, wsize);
+    if (partials) {
+      my_gw = partials + t * wsize;
       std::fill(my_gw, my_gw + wsize, 0.0f);
-      partial[t] = my_gw;
     }
     float* col = direct ? nullptr : scratch(tls_col, ckk * ohw);
     for (int64_t i = lo; i < hi; ++i)
@@ -189,10 +189,15 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
         }
       }
   });
-  if (gw && nt > 1)
-    for (float* p : partial)
-      if (p)
-        for (int64_t j = 0; j < wsize; ++j) gw[j] += p[j];
+  if (partials) {
+    // Threads that got no images left their slice untouched: clear-before-use covers
+    // only the ones that ran, so sum only those.
+    for (int t = 0; t < nt; ++t) {
+      if (s.n * t / nt >= s.n * (t + 1) / nt) continue;
+      const float* p = partials + t * wsize;
+      for (int64_t j = 0; j < wsize; ++j) gw[j] += p[j];
+    }
+  }
 }
 
 void maxpool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2dShape& s) {
