@@ -3,7 +3,7 @@
 import { renderPage, type Block } from '../report/html.js';
 import { lineChart, type Series } from '../report/svg.js';
 import type { JobConfig } from './config.js';
-import { conflictSummary, deltaM, summaryRows } from './summary.js';
+import { conflictSummary, conflictVerdict, deltaM, summaryRows } from './summary.js';
 import { monitorMetric, type ModelRun } from './train.js';
 
 type DataSummary = { source: string; rows: { train: number; validation: number; test: number }; badRows: number; duplicateRows: number } | null;
@@ -23,7 +23,7 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
   blocks.push({ kind: 'table', header, rows, caption: `Δ is against the single-task model${seeds.length > 1 ? `; mean ± std over ${seeds.length} seeds` : ''}` });
   const dm = deltaM(runs);
   if (Object.keys(dm).length)
-    blocks.push({ kind: 'table', header: ['model', 'Δm (mean relative gain, %)'], rows: Object.entries(dm).map(([k, v]) => [k, `${v >= 0 ? '+' : ''}${v.toFixed(2)}`]) });
+    blocks.push({ kind: 'table', header: ['model', "Δm (mean relative gain in each task's headline metric, %)"], rows: Object.entries(dm).map(([k, v]) => [k, `${v >= 0 ? '+' : ''}${v.toFixed(2)}`]) });
 
   const metric = monitorMetric(config);
   for (const r of runs.filter((x) => x.seed === seeds[0])) {
@@ -66,8 +66,8 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
         blocks.push({
           kind: 'table',
           caption: 'Gradient conflict (whole training)',
-          header: ['task pair', 'mean cosine', 'negative steps'],
-          rows: cos.map((c) => [c.pair, c.mean.toFixed(3), `${(c.negative * 100).toFixed(0)}%`]),
+          header: ['task pair', 'mean cosine', 'negative steps', 'reading'],
+          rows: cos.map((c) => [c.pair, c.mean.toFixed(3), `${(c.negative * 100).toFixed(0)}%`, conflictVerdict(c.mean)]),
         });
       const gates = epochs[epochs.length - 1]?.gateUsage;
       if (gates && Object.keys(gates).length)
