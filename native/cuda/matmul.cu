@@ -193,44 +193,27 @@ __global__ void __launch_bounds__(256) gemm_wmma(GemmArgs g, int64_t batch0) {
     int idx = tid + e * NT;
     if (!g.tb) { p = idx / BN; col = idx % BN; } else { p = idx % BK; col = idx / BK; }
   };
-  float ra[LA], rb[LB];
-  auto fetch = [&](int64_t k0) {
-#pragma unroll
-    for (int e = 0; e < LA; ++e) {
-      int r, p;
-      a_pos(e, r, p);
-      ra[e] = load_a(g, a, row0 + r, k0 + p);
-    }
-#pragma unroll
-    for (int e = 0; e < LB; ++e) {
-      int p, col;
-      b_pos(e, p, col);
-      rb[e] = load_b(g, b, k0 + p, col0 + col);
-    }
-  };
-
   wmma::fragment<wmma::accumulator, 16, 16, P::KS, float> acc[4][2];
 #pragma unroll
   for (int i = 0; i < 4; ++i)
 #pragma unroll
     for (int j = 0; j < 2; ++j) wmma::fill_fragment(acc[i][j], 0.0f);
 
-  if (g.k > 0) fetch(0);
+  // No register prefetch here: with 64 accumulator registers it would spill.
   for (int64_t k0 = 0; k0 < g.k; k0 += BK) {
-#pragma unroll
+#pragma unroll 4
     for (int e = 0; e < LA; ++e) {
       int r, p;
       a_pos(e, r, p);
-      As[r * LDA + p] = P::convert(ra[e]);
+      As[r * LDA + p] = P::convert(load_a(g, a, row0 + r, k0 + p));
     }
-#pragma unroll
+#pragma unroll 4
     for (int e = 0; e < LB; ++e) {
       int p, col;
       b_pos(e, p, col);
-      Bs[p * LDB + col] = P::convert(rb[e]);
+      Bs[p * LDB + col] = P::convert(load_b(g, b, k0 + p, col0 + col));
     }
     __syncthreads();
-    if (k0 + BK < g.k) fetch(k0 + BK);
 #pragma unroll
     for (int kk = 0; kk < BK; kk += P::KS) {
       wmma::fragment<wmma::matrix_a, 16, 16, P::KS, typename P::Frag, wmma::row_major> fa[4];
