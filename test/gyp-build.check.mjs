@@ -9,7 +9,13 @@ if (!wanted) {
   process.exit(0);
 }
 const started = Date.now();
-execFileSync('npx', ['node-gyp', 'rebuild', '-j', 'max'], { stdio: ['ignore', 'ignore', 'inherit'] });
+try {
+  // node-gyp narrates every step on stderr; show it only when the build fails.
+  execFileSync('npx', ['node-gyp', 'rebuild', '-j', 'max'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+} catch (e) {
+  console.error(`node-gyp build check: the build failed\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  process.exit(1);
+}
 const addon = 'build/Release/trunkline.node';
 if (!existsSync(addon)) {
   console.error(`node-gyp build check: ${addon} was not produced`);
