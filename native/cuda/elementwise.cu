@@ -154,6 +154,22 @@ __global__ void binary_forward_kernel(float* out, const float* a, const float* b
   }
 }
 
+// Adds v into a broadcast gradient element shared by many threads. When a full warp
+// targets one element (a scalar or a broadcast inner dim) it sums over shuffles first:
+// one atomic instead of 32 on the same address.
+__device__ __forceinline__ void atomic_accumulate(float* base, int64_t off, float v) {
+  unsigned mask = __activemask();
+  if (mask == 0xffffffffu) {
+    int64_t off0 = __shfl_sync(mask, off, 0);
+    if (__all_sync(mask, off == off0)) {
+      for (int s = 16; s > 0; s >>= 1) v += __shfl_down_sync(mask, v, s);
+      if ((threadIdx.x & 31) == 0) atomicAdd(base + off, v);
+      return;
+    }
+  }
+  atomicAdd(base + off, v);
+}
+
 // A dense gradient is written by exactly one thread per element; a broadcast one is hit
 // by many, so it takes atomic adds.
 template <BinaryOp Op>
@@ -168,11 +184,11 @@ __global__ void binary_backward_kernel(float* ga, float* gb, const float* g, con
     float gi = g[i];
     if (ga) {
       if (a_dense) ga[ao] += gi * da;
-      else atomicAdd(ga + ao, gi * da);
+      else atomic_accumulate(ga, ao, gi * da);
     }
     if (gb) {
       if (b_dense) gb[bo] += gi * db;
-      else atomicAdd(gb + bo, gi * db);
+      else atomic_accumulate(gb, bo, gi * db);
     }
   }
 }
