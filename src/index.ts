@@ -9,4 +9,6 @@ export * from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled, grad, valueAndGrad } from './autograd/engine.js';
 export { gradcheck, type GradcheckResult, type GradcheckOptions } from './autograd/gradcheck.js';
 export * from './settings.js';
+export * as data from './data/index.js';
+export * as io from './io/index.js';
 export { cuda, type CudaMemoryStats, type MatmulPrecision } from './backend/cuda.js';

@@ -1,0 +1,297 @@
+// Streaming CSV reading into a columnar Table: gzip by extension or magic bytes, delimiter
+// and quote sniffed from the first lines, types inferred with overrides, bad rows reported
+// by line number (skipped and counted, or thrown).
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { parse, type CsvError } from 'csv-parse';
+import { DEFAULT_MISSING, StringColumnBuilder, Table, type Column, type ColumnType, type ReadReport } from './table.js';
+
+export interface CsvOptions {
+  /** Field separator; sniffed from the first lines when omitted. */
+  delimiter?: string;
+  /** Quote character; sniffed (" or ') when omitted. */
+  quote?: string;
+  /** Whether the first row names the columns (default true); otherwise col0, col1, ... */
+  header?: boolean;
+  /** Type overrides per column; other columns are inferred. */
+  types?: Record<string, ColumnType>;
+  /** Columns that must be present (a clear error names the first missing one and the file). */
+  required?: readonly string[];
+  /** Keep only these columns (after checking they exist). */
+  columns?: readonly string[];
+  /** Ragged rows and broken quotes: 'skip' counts and reports them, 'error' throws (default 'skip'). */
+  onBadRow?: 'skip' | 'error';
+  /** Cells read as missing (default '', NA, N/A, NaN, null, None, ?). */
+  missingValues?: readonly string[];
+  /** Separator inside multi-hot cells (default '|'). */
+  multiHotSeparator?: string;
+  /** Accept quotes inside unquoted fields literally instead of reporting the row. */
+  relaxQuotes?: boolean;
+  /** Force gzip on or off; by default from the .gz extension or the magic bytes. */
+  gzip?: boolean;
+  /** Name used in messages (defaults to the file's base name). */
+  name?: string;
+}
+
+const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'];
+const SNIFF_BYTES = 64 * 1024;
+const SNIFF_LINES = 50;
+const BAD_ROW_SAMPLES = 10;
+
+/** Reads a CSV file (optionally gzipped) into a Table, streaming. */
+export async function readCsv(path: string, options: CsvOptions = {}): Promise<Table> {
+  const name = options.name ?? basename(path);
+  const gzip = options.gzip ?? (path.endsWith('.gz') || (await hasGzipMagic(path, name)));
+  const openStream = (): Readable => {
+    const file = createReadStream(path);
+    if (!gzip) return file;
+    // Errors of the file surface on the gunzip stream; closing gunzip closes the file.
+    const gunzip = createGunzip();
+    file.on('error', (e) => gunzip.destroy(e));
+    gunzip.on('close', () => file.destroy());
+    return file.pipe(gunzip);
+  };
+  const head = await readHead(openStream(), name);
+  return readStream(openStream(), head, name, gzip, options);
+}
+
+/** Parses CSV text already in memory (tests, predict on a string). */
+export async function readCsvString(text: string, options: CsvOptions = {}): Promise<Table> {
+  const name = options.name ?? '<string>';
+  return readStream(Readable.from([text]), text.slice(0, SNIFF_BYTES), name, false, options);
+}
+
+async function hasGzipMagic(path: string, name: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new Error(`${name}: cannot open ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The first SNIFF_BYTES of decompressed text, then the stream is dropped. */
+async function readHead(stream: Readable, name: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of stream) {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      chunks.push(b);
+      n += b.length;
+      if (n >= SNIFF_BYTES) break;
+    }
+  } catch (e) {
+    throw new Error(`${name}: cannot read: ${(e as Error).message}`);
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, SNIFF_BYTES).toString('utf8');
+}
+
+export interface Dialect {
+  delimiter: string;
+  quote: string;
+}
+
+/**
+ * Guesses the delimiter and quote from the first lines: the candidate whose per-line
+ * count (outside quotes) is the same on the most lines, ties broken by the larger count.
+ */
+export function sniffDialect(head: string): Dialect {
+  const lines = head.split(/\r?\n/).filter((l) => l.length > 0);
+  // A partial last line (cut at SNIFF_BYTES) would skew the counts.
+  if (lines.length > 1 && head.length >= SNIFF_BYTES) lines.pop();
+  const sample = lines.slice(0, SNIFF_LINES);
+  const quote = sniffQuote(sample);
+  let best: Dialect = { delimiter: ',', quote };
+  let bestScore = -1;
+  for (const d of CANDIDATE_DELIMITERS) {
+    const counts = sample.map((l) => countOutsideQuotes(l, d, quote));
+    if (counts[0] === 0) continue;
+    const mode = counts[0];
+    const consistent = counts.filter((c) => c === mode).length / counts.length;
+    const score = consistent * 1000 + Math.min(mode, 999);
+    if (score > bestScore) {
+      bestScore = score;
+      best = { delimiter: d, quote };
+    }
+  }
+  return best;
+}
+
+function sniffQuote(lines: readonly string[]): string {
+  // A quote char that opens fields (at line start or after a delimiter-ish char).
+  const opens = (q: string) => {
+    const re = new RegExp(`(^|[,;\\t|])${q}`, 'g');
+    let n = 0;
+    for (const l of lines) n += (l.match(re) ?? []).length;
+    return n;
+  };
+  return opens("'") > opens('"') ? "'" : '"';
+}
+
+function countOutsideQuotes(line: string, delimiter: string, quote: string): number {
+  let n = 0;
+  let inQuotes = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === quote) inQuotes = !inQuotes;
+    else if (ch === delimiter && !inQuotes) n++;
+  }
+  return n;
+}
+
+async function readStream(source: Readable, head: string, name: string, gzip: boolean, options: CsvOptions): Promise<Table> {
+  if (head.replace(/^\uFEFF/, '').trim() === '') throw new Error(`${name}: the file is empty (expected a header row and data rows)`);
+  const sniffed = sniffDialect(head.replace(/^\uFEFF/, ''));
+  const delimiter = options.delimiter ?? sniffed.delimiter;
+  const quote = options.quote ?? sniffed.quote;
+  const onBadRow = options.onBadRow ?? 'skip';
+  const useHeader = options.header ?? true;
+  const missing = options.missingValues ?? DEFAULT_MISSING;
+  const sep = options.multiHotSeparator ?? '|';
+  if (onBadRow !== 'skip' && onBadRow !== 'error') throw new Error(`readCsv: onBadRow must be 'skip' or 'error', got ${JSON.stringify(onBadRow)}`);
+
+  let names: string[] | null = null;
+  let builders: StringColumnBuilder[] = [];
+  let lines = new Int32Array(1024);
+  let rows = 0;
+  let badRows = 0;
+  const badRowSamples: { line: number; message: string }[] = [];
+
+  const parser = parse({
+    delimiter,
+    quote,
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    relax_quotes: options.relaxQuotes ?? false,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+  });
+
+  const bad = (line: number, message: string) => {
+    if (onBadRow === 'error') throw new Error(`${name} line ${line}: ${message}`);
+    badRows++;
+    if (badRowSamples.length < BAD_ROW_SAMPLES) badRowSamples.push({ line, message });
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (e: Error) => {
+      if (failed) return;
+      failed = true;
+      source.destroy();
+      parser.destroy();
+      reject(e);
+    };
+    parser.on('skip', (err: CsvError) => {
+      // After text follows a closing quote, csv-parse skips the record but stays inside
+      // the quote, which would swallow the rest of the file; leave the quote so parsing
+      // resumes at the next record.
+      if (err.code === 'CSV_INVALID_CLOSING_QUOTE') {
+        const state = (parser as unknown as { state?: { quoting?: boolean } }).state;
+        if (state && typeof state.quoting === 'boolean') state.quoting = false;
+      }
+      try {
+        bad(Number(err.lines), describeCsvError(err));
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+    parser.on('data', ({ record, info }: { record: string[]; info: { lines: number } }) => {
+      if (failed) return;
+      try {
+        if (names === null) {
+          names = useHeader ? record.map((s, i) => s.trim() || `col${i}`) : record.map((_, i) => `col${i}`);
+          builders = names.map(() => new StringColumnBuilder());
+          if (useHeader) return;
+        }
+        if (record.length !== names.length) {
+          bad(info.lines, `expected ${names.length} fields, found ${record.length}`);
+          return;
+        }
+        for (let c = 0; c < record.length; c++) builders[c].push(record[c]);
+        if (rows === lines.length) {
+          const bigger = new Int32Array(lines.length * 2);
+          bigger.set(lines);
+          lines = bigger;
+        }
+        lines[rows++] = info.lines;
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+    parser.on('error', (e: CsvError) => fail(new Error(`${name}${e.lines ? ` line ${e.lines}` : ''}: ${describeCsvError(e)}`)));
+    parser.on('end', () => {
+      if (!failed) resolve();
+    });
+    source.on('error', (e) => fail(new Error(`${name}: cannot read: ${e.message}`)));
+    source.pipe(parser);
+  });
+
+  if (names === null) throw new Error(`${name}: the file is empty (expected a header row and data rows)`);
+  const header: string[] = names;
+  if (rows === 0) throw new Error(`${name}: no data rows after the header${badRows ? ` (${badRows} bad rows skipped, first at line ${badRowSamples[0].line})` : ''}`);
+  checkNames(header, name);
+
+  let keep = header.map((_, i) => i);
+  if (options.columns) {
+    for (const c of options.columns) if (!header.includes(c)) throw missing1(name, c, header);
+    keep = options.columns.map((c) => header.indexOf(c));
+  }
+  for (const c of options.required ?? []) if (!header.includes(c)) throw missing1(name, c, header);
+  for (const col of Object.keys(options.types ?? {}))
+    if (!header.includes(col)) throw new Error(`${name}: a type override names column '${col}', which is not in the file (columns are: ${header.join(', ')})`);
+
+  const columns: Column[] = keep.map((i) => builders[i].finish(header[i], options.types?.[header[i]], missing, sep));
+  const report: ReadReport = {
+    file: name,
+    delimiter,
+    quote,
+    gzip,
+    rows,
+    badRows,
+    badRowSamples,
+    types: Object.fromEntries(columns.map((c) => [c.name, c.type])),
+  };
+  return new Table(columns, lines.slice(0, rows), name, report);
+}
+
+function missing1(file: string, col: string, header: readonly string[]): Error {
+  return new Error(`${file}: missing column '${col}' (columns are: ${header.join(', ')})`);
+}
+
+function checkNames(names: readonly string[], file: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new Error(`${file}: the header names column '${n}' twice`);
+    seen.add(n);
+  }
+}
+
+function describeCsvError(e: CsvError): string {
+  switch (e.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'unparsable quotes (text right after a closing quote)';
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return 'unparsable quotes (text right after a closing quote)';
+    case 'INVALID_OPENING_QUOTE':
+      return 'unparsable quotes (a quote inside an unquoted field)';
+    default:
+      return e.message.replace(/ at line \d+/, '');
+  }
+}

@@ -1,0 +1,177 @@
+// Task labels per the data contract: binary float32 0/1 (NaN missing), multiclass int32
+// (-1 missing), multilabel float32 [N, K] (NaN rows missing), regression float32 (NaN missing).
+// Label encoders are fitted on the training split like the features.
+import { asNumbers, asStrings } from './columns.js';
+import type { Table } from './table.js';
+
+export type TaskType = 'binary' | 'multiclass' | 'multilabel' | 'regression';
+
+export interface TaskConfig {
+  /** The task name (keys `Batch.labels`). */
+  name: string;
+  /** The label column (defaults to the name). */
+  column?: string;
+  type: TaskType;
+  /** Binary: the values meaning 1 (default yes/true/1/y/t/positive). */
+  positive?: string[];
+  /** Binary: the values meaning 0 (default no/false/0/n/f/negative; with `positive` given, the one other value seen). */
+  negative?: string[];
+  /** Multiclass / multilabel: the classes in id order (default: sorted values of the training split). */
+  classes?: string[];
+  /** Multilabel: separator inside a cell (default '|'). */
+  separator?: string;
+}
+
+/** A fitted task encoder (JSON-safe). */
+export interface FittedTask {
+  name: string;
+  column: string;
+  type: TaskType;
+  positive?: string[];
+  negative?: string[];
+  classes?: string[];
+  separator?: string;
+}
+
+/** What the trainer needs to size a head: K for multiclass / multilabel. */
+export interface TaskSpec {
+  name: string;
+  type: TaskType;
+  /** Multiclass: number of classes; multilabel: K; binary and regression: 1. */
+  outputs: number;
+  classes?: string[];
+}
+
+export type EncodedLabel =
+  | { type: 'binary' | 'regression'; values: Float32Array }
+  | { type: 'multiclass'; values: Int32Array }
+  | { type: 'multilabel'; width: number; values: Float32Array };
+
+const DEFAULT_POSITIVE = ['yes', 'y', 'true', 't', '1', 'positive', 'pos'];
+const DEFAULT_NEGATIVE = ['no', 'n', 'false', 'f', '0', 'negative', 'neg'];
+
+const norm = (s: string) => {
+  const t = s.trim().toLowerCase();
+  const v = Number(t);
+  // '1.0' and '0.00' are binary too.
+  return t !== '' && Number.isFinite(v) && (v === 0 || v === 1) ? String(v) : t;
+};
+
+export function fitTask(train: Table, config: TaskConfig): FittedTask {
+  const column = config.column ?? config.name;
+  const col = train.column(column);
+  const base = { name: config.name, column, type: config.type };
+  switch (config.type) {
+    case 'binary': {
+      if (!config.positive) return { ...base, positive: DEFAULT_POSITIVE, negative: config.negative ?? DEFAULT_NEGATIVE };
+      const positive = config.positive.map(norm);
+      let negative = config.negative?.map(norm);
+      if (!negative) {
+        const view = asStrings(col);
+        const present = new Set<string>();
+        for (const c of view.codes) if (c >= 0) present.add(norm(view.dictionary[c]));
+        const others = [...present].filter((v) => !positive.includes(v));
+        if (others.length !== 1)
+          throw new Error(
+            `${train.file}, column '${column}': binary task '${config.name}' names its positive values but the column holds ${others.length} other values (${others.slice(0, 5).join(', ')}); give 'negative' too`,
+          );
+        negative = others;
+      }
+      return { ...base, positive, negative };
+    }
+    case 'multiclass':
+    case 'multilabel': {
+      const separator = config.separator ?? '|';
+      let classes = config.classes;
+      if (!classes) {
+        const view = asStrings(col);
+        const seen = new Set<string>();
+        const present = new Uint8Array(view.dictionary.length);
+        for (let i = 0; i < view.codes.length; i++) if (view.codes[i] >= 0) present[view.codes[i]] = 1;
+        view.dictionary.forEach((s, i) => {
+          if (!present[i]) return;
+          if (config.type === 'multiclass') seen.add(s.trim());
+          else for (const tok of s.split(separator)) if (tok.trim()) seen.add(tok.trim());
+        });
+        classes = [...seen].sort(compareMaybeNumeric);
+      }
+      if (classes.length < 2 && config.type === 'multiclass')
+        throw new Error(`${train.file}, column '${column}': multiclass task '${config.name}' needs at least 2 classes, found ${classes.length}`);
+      return config.type === 'multilabel' ? { ...base, classes, separator } : { ...base, classes };
+    }
+    case 'regression':
+      return base;
+    default:
+      throw new Error(`task '${config.name}': unknown type ${JSON.stringify(config.type)} (expected binary, multiclass, multilabel or regression)`);
+  }
+}
+
+function compareMaybeNumeric(a: string, b: string): number {
+  const x = Number(a);
+  const y = Number(b);
+  if (a !== '' && b !== '' && Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function taskSpec(t: FittedTask): TaskSpec {
+  const outputs = t.type === 'multiclass' || t.type === 'multilabel' ? t.classes!.length : 1;
+  return t.classes ? { name: t.name, type: t.type, outputs, classes: t.classes.slice() } : { name: t.name, type: t.type, outputs };
+}
+
+/** Encodes one task's labels; a value that does not fit the task is an error naming file, line and column. */
+export function encodeTask(table: Table, t: FittedTask): EncodedLabel {
+  const col = table.column(t.column);
+  const n = table.numRows;
+  const bad = (row: number, what: string) =>
+    new Error(`${table.where(row)}, column '${t.column}': ${what}`);
+  switch (t.type) {
+    case 'binary': {
+      const view = asStrings(col);
+      const pos = new Set(t.positive);
+      const neg = new Set(t.negative);
+      const lut = view.dictionary.map((s) => {
+        const v = norm(s);
+        return pos.has(v) ? 1 : neg.has(v) ? 0 : -1;
+      });
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = view.codes[i];
+        if (c < 0) values[i] = NaN;
+        else if (lut[c] < 0)
+          throw bad(i, `label '${view.dictionary[c]}' is not binary for binary task '${t.name}' (expected one of ${t.positive!.join('/')} or ${t.negative!.join('/')})`);
+        else values[i] = lut[c];
+      }
+      return { type: 'binary', values };
+    }
+    case 'regression': {
+      const { values, invalidRows } = asNumbers(col);
+      if (invalidRows.length) throw bad(invalidRows[0], `label '${table.cell(invalidRows[0], t.column)}' is not a number for regression task '${t.name}'`);
+      return { type: 'regression', values: Float32Array.from(values) };
+    }
+    case 'multiclass': {
+      const view = asStrings(col);
+      const ids = new Map(t.classes!.map((c, i) => [c, i]));
+      const lut = view.dictionary.map((s) => ids.get(s.trim()) ?? -1);
+      const values = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = view.codes[i];
+        // A class never seen in training is masked out (-1) like a missing label.
+        values[i] = c < 0 ? -1 : lut[c];
+      }
+      return { type: 'multiclass', values };
+    }
+    case 'multilabel': {
+      const view = asStrings(col);
+      const k = t.classes!.length;
+      const ids = new Map(t.classes!.map((c, i) => [c, i]));
+      const sets = view.dictionary.map((s) => s.split(t.separator ?? '|').map((x) => ids.get(x.trim()) ?? -1).filter((x) => x >= 0));
+      const values = new Float32Array(n * k);
+      for (let i = 0; i < n; i++) {
+        const c = view.codes[i];
+        if (c < 0) values.fill(NaN, i * k, i * k + k);
+        else for (const j of sets[c]) values[i * k + j] = 1;
+      }
+      return { type: 'multilabel', width: k, values };
+    }
+  }
+}

@@ -1,0 +1,252 @@
+// A Table is columnar: one typed array per column, no per-row objects. Numbers are
+// Float64Array with NaN for missing; strings are dictionary-encoded (Int32Array codes into
+// a string dictionary, -1 for missing), so fitting and applying vocabularies touches each
+// distinct string once.
+
+export type ColumnType = 'numeric' | 'categorical' | 'multihot' | 'text';
+
+export interface NumericColumn {
+  readonly name: string;
+  readonly type: 'numeric';
+  readonly values: Float64Array;
+  /** Non-empty cells that did not parse as numbers (now NaN). */
+  readonly invalid: number;
+}
+
+export interface StringColumn {
+  readonly name: string;
+  readonly type: 'categorical' | 'multihot' | 'text';
+  /** Index into `dictionary` per row; -1 for missing. */
+  readonly codes: Int32Array;
+  readonly dictionary: readonly string[];
+}
+
+export type Column = NumericColumn | StringColumn;
+
+/** What reading a CSV file found: dialect, bad rows, inferred types. */
+export interface ReadReport {
+  file: string;
+  delimiter: string;
+  quote: string;
+  gzip: boolean;
+  /** Data rows kept (header excluded). */
+  rows: number;
+  /** Rows that were ragged or had unparsable quotes (skipped in 'skip' mode). */
+  badRows: number;
+  /** The first few bad rows: line number and what was wrong. */
+  badRowSamples: { line: number; message: string }[];
+  types: Record<string, ColumnType>;
+}
+
+export class Table {
+  readonly numRows: number;
+  private readonly byName = new Map<string, Column>();
+
+  constructor(
+    readonly columns: readonly Column[],
+    /** The source line number of each row (for error messages); 0 when not from a file. */
+    readonly lineNumbers: Int32Array,
+    /** The source (file name) used in error messages. */
+    readonly file = '<table>',
+    readonly report?: ReadReport,
+  ) {
+    this.numRows = lineNumbers.length;
+    for (const c of columns) {
+      const n = c.type === 'numeric' ? c.values.length : c.codes.length;
+      if (n !== this.numRows) throw new Error(`Table: column '${c.name}' has ${n} rows, expected ${this.numRows}`);
+      if (this.byName.has(c.name)) throw new Error(`Table: duplicate column name '${c.name}' in ${file}`);
+      this.byName.set(c.name, c);
+    }
+  }
+
+  get columnNames(): string[] {
+    return this.columns.map((c) => c.name);
+  }
+
+  get numColumns(): number {
+    return this.columns.length;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The column, or a clear error naming it and the file. */
+  column(name: string): Column {
+    const c = this.byName.get(name);
+    if (!c) throw missingColumnError(this, name);
+    return c;
+  }
+
+  /** Throws one error listing every name that is not a column. */
+  requireColumns(names: readonly string[]): void {
+    const missing = names.filter((n) => !this.byName.has(n));
+    if (missing.length === 1) throw missingColumnError(this, missing[0]);
+    if (missing.length > 1)
+      throw new Error(`${this.file}: missing columns ${missing.map((m) => `'${m}'`).join(', ')} (columns are: ${this.columnNames.join(', ')})`);
+  }
+
+  schema(): Record<string, ColumnType> {
+    const s: Record<string, ColumnType> = {};
+    for (const c of this.columns) s[c.name] = c.type;
+    return s;
+  }
+
+  /** The cell as a string ('' for missing): for messages and debugging, not hot loops. */
+  cell(row: number, name: string): string {
+    const c = this.column(name);
+    if (c.type === 'numeric') return Number.isNaN(c.values[row]) ? '' : String(c.values[row]);
+    const code = c.codes[row];
+    return code < 0 ? '' : c.dictionary[code];
+  }
+
+  /** "file.csv line 17" for row i. */
+  where(row: number): string {
+    const line = this.lineNumbers[row];
+    return line > 0 ? `${this.file} line ${line}` : `${this.file} row ${row}`;
+  }
+
+  /** A new table with the given rows, in that order (dictionaries are shared). */
+  select(rows: ArrayLike<number>): Table {
+    const n = rows.length;
+    const lines = new Int32Array(n);
+    for (let i = 0; i < n; i++) lines[i] = this.lineNumbers[rows[i]];
+    const cols = this.columns.map((c): Column => {
+      if (c.type === 'numeric') {
+        const v = new Float64Array(n);
+        for (let i = 0; i < n; i++) v[i] = c.values[rows[i]];
+        return { name: c.name, type: 'numeric', values: v, invalid: c.invalid };
+      }
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) codes[i] = c.codes[rows[i]];
+      return { name: c.name, type: c.type, codes, dictionary: c.dictionary };
+    });
+    return new Table(cols, lines, this.file, this.report);
+  }
+
+  /** A new table without the named columns. */
+  drop(names: readonly string[]): Table {
+    const set = new Set(names);
+    return new Table(this.columns.filter((c) => !set.has(c.name)), this.lineNumbers, this.file, this.report);
+  }
+
+  /** Builds a table from plain arrays (tests, small in-memory data); types are inferred unless given. */
+  static fromColumns(
+    data: Record<string, readonly (string | number | null | undefined)[]>,
+    options: { types?: Record<string, ColumnType>; file?: string } = {},
+  ): Table {
+    const names = Object.keys(data);
+    const n = names.length ? data[names[0]].length : 0;
+    const cols: Column[] = [];
+    for (const name of names) {
+      const raw = data[name];
+      if (raw.length !== n) throw new Error(`Table.fromColumns: column '${name}' has ${raw.length} values, expected ${n}`);
+      const builder = new StringColumnBuilder();
+      for (const v of raw) builder.push(v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? '' : String(v));
+      cols.push(builder.finish(name, options.types?.[name], DEFAULT_MISSING));
+    }
+    return new Table(cols, new Int32Array(n), options.file ?? '<table>');
+  }
+}
+
+function missingColumnError(t: Table, name: string): Error {
+  return new Error(`${t.file}: missing column '${name}' (columns are: ${t.columnNames.join(', ')})`);
+}
+
+export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '?'];
+
+/** Parses a number cell strictly (no trailing junk); NaN when it is not a number. */
+export function parseNumber(s: string): number {
+  const t = s.trim();
+  if (t === '') return NaN;
+  const v = Number(t);
+  if (Number.isNaN(v)) return NaN;
+  // Number('0x10') and Number('Infinity') parse; we only accept decimal numbers.
+  return Number.isFinite(v) && !/^[+-]?0[xob]/i.test(t) ? v : NaN;
+}
+
+/**
+ * Collects one column's cells while a file streams, dictionary-encoding them; the type is
+ * decided at the end (inferred from the distinct values, or the user's override).
+ */
+export class StringColumnBuilder {
+  private dict = new Map<string, number>();
+  private strings: string[] = [];
+  private counts: number[] = [];
+  private codes = new Int32Array(1024);
+  length = 0;
+
+  push(cell: string): void {
+    let code = this.dict.get(cell);
+    if (code === undefined) {
+      code = this.strings.length;
+      this.dict.set(cell, code);
+      this.strings.push(cell);
+      this.counts.push(0);
+    }
+    this.counts[code]++;
+    if (this.length === this.codes.length) {
+      const bigger = new Int32Array(this.codes.length * 2);
+      bigger.set(this.codes);
+      this.codes = bigger;
+    }
+    this.codes[this.length++] = code;
+  }
+
+  finish(name: string, override: ColumnType | undefined, missing: readonly string[], multiHotSeparator = '|'): Column {
+    const missingSet = new Set(missing);
+    const isMissing = this.strings.map((s) => missingSet.has(s.trim()));
+    const type = override ?? inferType(this.strings, this.counts, isMissing, multiHotSeparator);
+    const codes = this.codes.subarray(0, this.length);
+    if (type === 'numeric') {
+      const numbers = this.strings.map((s, i) => (isMissing[i] ? NaN : parseNumber(s)));
+      let invalid = 0;
+      for (let i = 0; i < numbers.length; i++) if (!isMissing[i] && Number.isNaN(numbers[i])) invalid += this.counts[i];
+      const values = new Float64Array(this.length);
+      for (let i = 0; i < this.length; i++) values[i] = numbers[codes[i]];
+      return { name, type, values, invalid };
+    }
+    // Re-encode so the dictionary holds only present, non-missing strings.
+    const remap = new Int32Array(this.strings.length).fill(-1);
+    const dictionary: string[] = [];
+    for (let i = 0; i < this.strings.length; i++) {
+      if (isMissing[i]) continue;
+      remap[i] = dictionary.length;
+      dictionary.push(this.strings[i]);
+    }
+    const out = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = remap[codes[i]];
+    return { name, type, codes: out, dictionary };
+  }
+}
+
+/**
+ * Heuristics over distinct values (weighted by their counts):
+ * numeric when at least 95% of present cells parse as numbers; multi-hot when most values
+ * hold the separator; text when values average 3+ words or are long and mostly unique;
+ * categorical otherwise.
+ */
+export function inferType(strings: readonly string[], counts: readonly number[], isMissing: readonly boolean[], multiHotSeparator = '|'): ColumnType {
+  let present = 0;
+  let numeric = 0;
+  let withSep = 0;
+  let words = 0;
+  let chars = 0;
+  let distinct = 0;
+  for (let i = 0; i < strings.length; i++) {
+    if (isMissing[i]) continue;
+    const c = counts[i];
+    const s = strings[i];
+    present += c;
+    distinct++;
+    if (!Number.isNaN(parseNumber(s))) numeric += c;
+    if (multiHotSeparator && s.includes(multiHotSeparator)) withSep += c;
+    words += c * s.trim().split(/\s+/).length;
+    chars += c * s.length;
+  }
+  if (present === 0) return 'categorical';
+  if (numeric / present >= 0.95) return 'numeric';
+  if (withSep / present >= 0.5) return 'multihot';
+  if (words / present >= 3 || (chars / present >= 20 && distinct / present > 0.5)) return 'text';
+  return 'categorical';
+}
