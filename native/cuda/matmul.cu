@@ -27,6 +27,8 @@ struct GemmArgs {
   int64_t m, n, k;
   float alpha, beta;
   bool ta, tb;
+  const float* bias;  // epilogue: + bias[j] on column j (null: none)
+  bool relu;          // epilogue: then max(0, .)
 };
 
 // op(A)[i, p] and op(B)[p, j], zero outside the matrix.
@@ -44,6 +46,8 @@ __device__ __forceinline__ void store_c(const GemmArgs& g, float* c, int64_t i, 
   float* p = c + i * g.ldc + j;
   float v = g.alpha * acc;
   if (g.beta != 0.0f) v += g.beta * *p;
+  if (g.bias) v += g.bias[j];
+  if (g.relu) v = fmaxf(v, 0.0f);
   *p = v;
 }
 
@@ -278,13 +282,8 @@ void over_batches(int64_t batch, int64_t tiles_m, int64_t tiles_n, Launch launch
   }
 }
 
-}  // namespace
-
-void gemm_batched(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
-                  const float* a, int64_t lda, int64_t sa, const float* b, int64_t ldb, int64_t sb,
-                  float beta, float* c, int64_t ldc, int64_t sc) {
-  if (batch <= 0 || m <= 0 || n <= 0) return;
-  GemmArgs g{a, b, c, lda, ldb, ldc, sa, sb, sc, m, n, k, alpha, beta, ta, tb};
+void launch_gemm(const GemmArgs& g, int64_t batch) {
+  int64_t m = g.m, n = g.n;
   cudaStream_t s = stream();
   switch (matmul_precision()) {
     case MatmulPrecision::High:
@@ -307,6 +306,15 @@ void gemm_batched(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t
     }
   }
   check_launch("gemm");
+}
+
+}  // namespace
+
+void gemm_batched(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t lda, int64_t sa, const float* b, int64_t ldb, int64_t sb,
+                  float beta, float* c, int64_t ldc, int64_t sc) {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  launch_gemm(GemmArgs{a, b, c, lda, ldb, ldc, sa, sb, sc, m, n, k, alpha, beta, ta, tb, nullptr, false}, batch);
 }
 
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
@@ -337,6 +345,44 @@ void matmul_backward(float* ga, float* gb, const float* g, const float* a, const
       for (int64_t i = 0; i < batch; ++i)
         gemm(true, false, k, n, m, 1.0f, a + i * sa, k, g + i * m * n, n, 1.0f, gb, n);
   }
+}
+
+namespace {
+
+// gb[j] += sum_i g[i, j]: threads own columns (coalesced), blocks take row chunks and
+// add their partial sums atomically.
+__global__ void column_sums_kernel(float* gb, const float* g, int64_t m, int64_t n, int64_t rows_per_chunk) {
+  int64_t j = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (j >= n) return;
+  int64_t r0 = blockIdx.y * rows_per_chunk, r1 = min(m, r0 + rows_per_chunk);
+  float acc = 0;
+  for (int64_t i = r0; i < r1; ++i) acc += g[i * n + j];
+  atomicAdd(gb + j, acc);
+}
+
+}  // namespace
+
+void column_sums(float* gb, const float* g, int64_t m, int64_t n) {
+  if (m <= 0 || n <= 0) return;
+  int64_t chunks = std::min<int64_t>(65535, std::max<int64_t>(1, m / 256));
+  int64_t per = (m + chunks - 1) / chunks;
+  dim3 grid(static_cast<unsigned>((n + 255) / 256), static_cast<unsigned>(chunks));
+  column_sums_kernel<<<grid, 256, 0, stream()>>>(gb, g, m, n, per);
+  check_launch("column_sums");
+}
+
+void linear_forward(float* out, const float* x, const float* w, const float* bias, int64_t m, int64_t n, int64_t k,
+                    int act) {
+  if (m <= 0 || n <= 0) return;
+  // out = x @ w^T with the bias (and relu) applied as the tile is stored.
+  launch_gemm(GemmArgs{x, w, out, k, k, n, 0, 0, 0, m, n, k, 1.0f, 0.0f, false, true, bias, act == 1}, 1);
+}
+
+void linear_backward(float* gx, float* gw, float* gb, const float* g, const float* x, const float* w, int64_t m,
+                     int64_t n, int64_t k) {
+  if (gx) gemm(false, false, m, k, n, 1.0f, g, n, w, k, 1.0f, gx, k);
+  if (gw) gemm(true, false, n, k, m, 1.0f, g, n, x, k, 1.0f, gw, k);
+  if (gb) column_sums(gb, g, m, n);
 }
 
 }  // namespace tl::cuda
