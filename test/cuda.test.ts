@@ -5,7 +5,7 @@
 import test from 'ava';
 import * as tl from '../src/index.js';
 import { native } from '../src/native.js';
-import { GPU, gpuTest } from './helpers/devices.js';
+import { GPU, forEachDevice, gpuTest } from './helpers/devices.js';
 import { AWKWARD, assertClose, numel, randomArray } from './helpers/reference.js';
 
 type Device = tl.Device;
@@ -122,6 +122,19 @@ test('without a GPU, cuda tensors and device facts fail with a clear error', (t)
 test('the binding refuses foreign objects as device buffers', (t) => {
   t.throws(() => native.cuda_download({}, 'float32', 1), { message: /^(cuda_download: argument 0 must be a device buffer|cuda: this build of trunkline has no CUDA support)$/ });
   t.throws(() => native.fill({}, 0, 1), { message: /fill: argument 0 must be a float32 buffer/ });
+});
+
+// ---- once per device ------------------------------------------------------------
+
+forEachDevice(test, 'a small graph gives the float64 reference values and gradients', (t, device) => {
+  const x = tl.tensor([-1.5, 0.25, 2], null, { device }).requiresGrad_();
+  const w = tl.tensor([0.5, -2, 3], null, { device }).requiresGrad_();
+  const y = tl.add(tl.mul(tl.relu(x), w), tl.exp(x)); // relu(x) * w + exp(x)
+  t.is(y.device, device);
+  assertClose(t, y.data(), [Math.exp(-1.5), 0.25 * -2 + Math.exp(0.25), 6 + Math.exp(2)], { rtol: 1e-5, atol: 1e-6, what: device });
+  y.backward(tl.onesLike(y));
+  assertClose(t, x.grad!.data(), [Math.exp(-1.5), -2 + Math.exp(0.25), 3 + Math.exp(2)], { rtol: 1e-5, atol: 1e-6, what: `${device} dx` });
+  assertClose(t, w.grad!.data(), [0, 0.25, 2], { rtol: 1e-6, atol: 0, what: `${device} dw` });
 });
 
 // ---- on the GPU ---------------------------------------------------------------------
