@@ -1,8 +1,149 @@
+#include "../cpu/reduce.h"
+
 #include "args.h"
 #include "registry.h"
+#ifdef TL_WITH_CUDA
+#include "../cuda/reduce.h"
+#endif
 
 namespace tl::binding {
+namespace {
 
-KernelList reduce_kernels() { return {}; }
+// (shape, axes) at arguments i, i+1: the input shape and the distinct dims to reduce.
+cpu::ReduceShape reduce_shape_arg(const Args& a, size_t i) {
+  auto shape = a.ints(i, cpu::kMaxDims);
+  auto axes = a.ints(i + 1, cpu::kMaxDims);
+  checked_numel(a, shape);
+  cpu::ReduceShape rs;
+  rs.ndim = static_cast<int>(shape.size());
+  for (int d = 0; d < rs.ndim; ++d) rs.shape[d] = shape[d];
+  for (int64_t ax : axes) {
+    if (ax < 0 || ax >= rs.ndim)
+      a.fail("axis " + std::to_string(ax) + " is out of range for " + std::to_string(rs.ndim) + " dims");
+    if (rs.reduced[ax]) a.fail("axis " + std::to_string(ax) + " is repeated");
+    rs.reduced[ax] = true;
+  }
+  return rs;
+}
+
+int64_t in_size(const cpu::ReduceShape& rs) { return rs.out_size() * rs.red_size(); }
+
+// (out, x, shape, axes, scale)
+Napi::Value SumForward(const Napi::CallbackInfo& info) {
+  Args a(info, "sum_forward");
+  a.expect_count(5);
+  auto rs = reduce_shape_arg(a, 2);
+  auto out = a.f32(0, rs.out_size());
+  auto x = a.f32(1, in_size(rs));
+  float scale = static_cast<float>(a.number(4));
+  if (rs.out_size() == 0) return info.Env().Undefined();
+  if (a.same_device(out, x)) TL_ON_DEVICE(a, sum_forward(out.ptr, x.ptr, rs, scale));
+  else cpu::sum_forward(out.ptr, x.ptr, rs, scale);
+  return info.Env().Undefined();
+}
+
+// (gx, g, shape, axes, scale)
+Napi::Value SumBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "sum_backward");
+  a.expect_count(5);
+  auto rs = reduce_shape_arg(a, 2);
+  auto gx = a.f32(0, in_size(rs));
+  auto g = a.f32(1, rs.out_size());
+  float scale = static_cast<float>(a.number(4));
+  if (in_size(rs) == 0) return info.Env().Undefined();
+  if (a.same_device(gx, g)) TL_ON_DEVICE(a, sum_backward(gx.ptr, g.ptr, rs, scale));
+  else cpu::sum_backward(gx.ptr, g.ptr, rs, scale);
+  return info.Env().Undefined();
+}
+
+// (isMax, out|null, index, x, shape, axes)
+Napi::Value ExtremeForward(const Napi::CallbackInfo& info) {
+  Args a(info, "extreme_forward");
+  a.expect_count(6);
+  bool is_max = a.boolean(0);
+  auto rs = reduce_shape_arg(a, 4);
+  auto out = a.f32_opt(1, rs.out_size());
+  auto index = a.i32(2, rs.out_size());
+  auto x = a.f32(3, in_size(rs));
+  if (rs.out_size() == 0) return info.Env().Undefined();
+  if (rs.red_size() == 0) a.fail("cannot take the max or min over zero elements");
+  if (rs.red_size() > INT32_MAX) a.fail("the reduced dims hold more than 2^31-1 elements");
+  if (a.same_device(out, index, x)) TL_ON_DEVICE(a, extreme_forward(is_max, out.ptr, index.ptr, x.ptr, rs));
+  else cpu::extreme_forward(is_max, out.ptr, index.ptr, x.ptr, rs);
+  return info.Env().Undefined();
+}
+
+// (gx, g, index, shape, axes)
+Napi::Value ExtremeBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "extreme_backward");
+  a.expect_count(5);
+  auto rs = reduce_shape_arg(a, 3);
+  auto gx = a.f32(0, in_size(rs));
+  auto g = a.f32(1, rs.out_size());
+  auto index = a.i32(2, rs.out_size());
+  if (rs.out_size() == 0) return info.Env().Undefined();
+  bool device = a.same_device(gx, g, index);
+  if (!device) {
+    // The index usually comes from extreme_forward, but a stray one must not write anywhere.
+    for (int64_t o = 0; o < rs.out_size(); ++o)
+      if (index.ptr[o] < 0 || index.ptr[o] >= rs.red_size())
+        a.fail("index " + std::to_string(index.ptr[o]) + " at position " + std::to_string(o) +
+               " is out of range for " + std::to_string(rs.red_size()) + " reduced elements");
+    cpu::extreme_backward(gx.ptr, g.ptr, index.ptr, rs);
+  } else {
+    TL_ON_DEVICE(a, extreme_backward(gx.ptr, g.ptr, index.ptr, rs));
+  }
+  return info.Env().Undefined();
+}
+
+double correction_arg(const Args& a, size_t i, const cpu::ReduceShape& rs) {
+  double c = a.number(i);
+  if (!(c >= 0)) a.fail("correction must be >= 0");
+  if (rs.out_size() > 0 && !(static_cast<double>(rs.red_size()) > c))
+    a.fail("needs more than " + std::to_string(static_cast<int64_t>(c)) + " reduced elements, got " +
+           std::to_string(rs.red_size()));
+  return c;
+}
+
+// (out, mean|null, x, shape, axes, correction)
+Napi::Value VarForward(const Napi::CallbackInfo& info) {
+  Args a(info, "var_forward");
+  a.expect_count(6);
+  auto rs = reduce_shape_arg(a, 3);
+  auto out = a.f32(0, rs.out_size());
+  auto mean = a.f32_opt(1, rs.out_size());
+  auto x = a.f32(2, in_size(rs));
+  double c = correction_arg(a, 5, rs);
+  if (rs.out_size() == 0) return info.Env().Undefined();
+  if (a.same_device(out, mean, x)) TL_ON_DEVICE(a, var_forward(out.ptr, mean.ptr, x.ptr, rs, c));
+  else cpu::var_forward(out.ptr, mean.ptr, x.ptr, rs, c);
+  return info.Env().Undefined();
+}
+
+// (gx, g, x, mean, shape, axes, correction)
+Napi::Value VarBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "var_backward");
+  a.expect_count(7);
+  auto rs = reduce_shape_arg(a, 4);
+  auto gx = a.f32(0, in_size(rs));
+  auto g = a.f32(1, rs.out_size());
+  auto x = a.f32(2, in_size(rs));
+  auto mean = a.f32(3, rs.out_size());
+  double c = correction_arg(a, 6, rs);
+  if (in_size(rs) == 0) return info.Env().Undefined();
+  if (a.same_device(gx, g, x, mean)) TL_ON_DEVICE(a, var_backward(gx.ptr, g.ptr, x.ptr, mean.ptr, rs, c));
+  else cpu::var_backward(gx.ptr, g.ptr, x.ptr, mean.ptr, rs, c);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+KernelList reduce_kernels() {
+  return {
+      {"sum_forward", SumForward},         {"sum_backward", SumBackward},
+      {"extreme_forward", ExtremeForward}, {"extreme_backward", ExtremeBackward},
+      {"var_forward", VarForward},         {"var_backward", VarBackward},
+  };
+}
 
 }  // namespace tl::binding

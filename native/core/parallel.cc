@@ -35,7 +35,9 @@ class Pool {
     stop();
     size_ = n;
     quit_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { work(i); });
+    // New workers start at the current generation: jobs that ran before a resize are
+    // not theirs (starting from 0 made them run a stale, null job and crash).
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, start = generation_] { work(i, start); });
   }
 
   void run(int nt, const std::function<void(int, int)>& fn) {
@@ -62,8 +64,7 @@ class Pool {
   }
 
  private:
-  void work(int index) {
-    uint64_t seen = 0;
+  void work(int index, uint64_t seen) {
     for (;;) {
       const std::function<void(int, int)>* job;
       int nt;

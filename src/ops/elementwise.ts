@@ -29,7 +29,9 @@ function unary(name: keyof typeof Unary, x: Tensor, p0 = 0, p1 = 0): Tensor {
 
 function binary(name: keyof typeof Binary, a: Tensor | number, b: Tensor | number): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a Tensor`);
-  const device = typeof a === 'number' ? (b as Tensor).device : a.device;
+  // Check the tensor operand before reading its device, so a disposed or non-tensor
+  // operand is reported by name rather than as a property access failure.
+  const device = typeof a === 'number' ? checkTensor(b, name, 'second operand').device : checkTensor(a, name, 'first operand').device;
   const ta = checkFloat(asTensor(a, device, name), name, 'first operand');
   const tb = checkFloat(asTensor(b, device, name), name, 'second operand');
   sameDevice(name, ta, tb);
