@@ -91,8 +91,8 @@ __device__ __forceinline__ int64_t red_off(const Plan& p, int64_t r) {
   return decompose(r, p.n_red, p.red_shape, p.red_stride);
 }
 
-// All threads of a group must run the same number of loop trips (they synchronise), so
-// the loop runs over whole groups and only the work is masked.
+// Each group walks its outputs together (same first and step for all its threads), so
+// the shuffles and barriers inside Group<G> always see the whole group.
 template <int G>
 __global__ void sum_kernel(float* out, const float* x, Plan p, float scale, int64_t n_out) {
   int64_t first, step;
