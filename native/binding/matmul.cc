@@ -1,8 +1,169 @@
+// Matrix products: gemm (with element offsets, for views into larger buffers), the
+// matmul and linear kernel pairs, and the FMA peak probe the benchmarks divide by.
+#include "../cpu/matmul.h"
+#include "../cpu/peak.h"
+
 #include "args.h"
 #include "registry.h"
+#ifdef TL_WITH_CUDA
+#include "../cuda/matmul.h"
+#endif
 
 namespace tl::binding {
+namespace {
 
-KernelList matmul_kernels() { return {}; }
+constexpr int64_t kMaxDim = int64_t{1} << 31;
+
+// Elements a rows x cols matrix with row stride ld needs past its offset.
+int64_t extent(const Args& a, int64_t rows, int64_t cols, int64_t ld, const char* what) {
+  if (ld < cols) a.fail(std::string(what) + ": leading dimension " + std::to_string(ld) + " is less than " + std::to_string(cols) + " columns");
+  if (rows == 0 || cols == 0) return 0;
+  return (rows - 1) * ld + cols;
+}
+
+int64_t product(const Args& a, int64_t x, int64_t y) {
+  if (x != 0 && y > INT64_MAX / x) a.fail("sizes are too large");
+  return x * y;
+}
+
+// (ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Args a(info, "gemm");
+  a.expect_count(16);
+  bool ta = a.boolean(0), tb = a.boolean(1);
+  int64_t m = a.integer(2, 0, kMaxDim), n = a.integer(3, 0, kMaxDim), k = a.integer(4, 0, kMaxDim);
+  float alpha = static_cast<float>(a.number(5));
+  int64_t oa = a.integer(7), lda = a.integer(8, 0, kMaxDim);
+  int64_t ob = a.integer(10), ldb = a.integer(11, 0, kMaxDim);
+  float beta = static_cast<float>(a.number(12));
+  int64_t oc = a.integer(14), ldc = a.integer(15, 0, kMaxDim);
+  int64_t ea = extent(a, ta ? k : m, ta ? m : k, lda, "a");
+  int64_t eb = extent(a, tb ? n : k, tb ? k : n, ldb, "b");
+  int64_t ec = extent(a, m, n, ldc, "c");
+  auto A = a.f32(6, ea ? oa + ea : 0);
+  auto B = a.f32(9, eb ? ob + eb : 0);
+  auto C = a.f32(13, ec ? oc + ec : 0);
+  if (m == 0 || n == 0) return info.Env().Undefined();
+  if (a.same_device(A, B, C))
+    TL_ON_DEVICE(a, gemm(ta, tb, m, n, k, alpha, A.ptr + oa, lda, B.ptr + ob, ldb, beta, C.ptr + oc, ldc));
+  else
+    cpu::gemm(ta, tb, m, n, k, alpha, A.ptr + oa, lda, B.ptr + ob, ldb, beta, C.ptr + oc, ldc);
+  return info.Env().Undefined();
+}
+
+struct BatchDims {
+  int64_t batch, m, n, k, sa, sb;
+};
+
+// (batch, m, n, k, sa, sb) at argument i; a batch stride is 0 (broadcast) or dense.
+BatchDims batch_dims(const Args& a, size_t i) {
+  BatchDims d;
+  d.batch = a.integer(i, 0, kMaxDim);
+  d.m = a.integer(i + 1, 0, kMaxDim);
+  d.n = a.integer(i + 2, 0, kMaxDim);
+  d.k = a.integer(i + 3, 0, kMaxDim);
+  d.sa = a.integer(i + 4);
+  d.sb = a.integer(i + 5);
+  if (d.sa != 0 && d.sa != product(a, d.m, d.k)) a.fail("stride_a must be 0 or m*k");
+  if (d.sb != 0 && d.sb != product(a, d.k, d.n)) a.fail("stride_b must be 0 or k*n");
+  return d;
+}
+
+int64_t operand_len(const Args& a, const BatchDims& d, int64_t stride, int64_t rows, int64_t cols) {
+  return stride == 0 ? product(a, rows, cols) : product(a, d.batch, stride);
+}
+
+// (out, a, b, batch, m, n, k, sa, sb)
+Napi::Value MatmulForward(const Napi::CallbackInfo& info) {
+  Args a(info, "matmul_forward");
+  a.expect_count(9);
+  BatchDims d = batch_dims(a, 3);
+  auto out = a.f32(0, product(a, d.batch, product(a, d.m, d.n)));
+  auto A = a.f32(1, operand_len(a, d, d.sa, d.m, d.k));
+  auto B = a.f32(2, operand_len(a, d, d.sb, d.k, d.n));
+  if (a.same_device(out, A, B)) TL_ON_DEVICE(a, matmul_forward(out.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb));
+  else cpu::matmul_forward(out.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb);
+  return info.Env().Undefined();
+}
+
+// (ga, gb, g, a, b, batch, m, n, k, sa, sb); ga / gb may be null.
+Napi::Value MatmulBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "matmul_backward");
+  a.expect_count(11);
+  BatchDims d = batch_dims(a, 5);
+  int64_t la = operand_len(a, d, d.sa, d.m, d.k), lb = operand_len(a, d, d.sb, d.k, d.n);
+  auto ga = a.f32_opt(0, la);
+  auto gb = a.f32_opt(1, lb);
+  auto g = a.f32(2, product(a, d.batch, product(a, d.m, d.n)));
+  auto A = a.f32(3, la);
+  auto B = a.f32(4, lb);
+  if (a.same_device(ga, gb, g, A, B))
+    TL_ON_DEVICE(a, matmul_backward(ga.ptr, gb.ptr, g.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb));
+  else
+    cpu::matmul_backward(ga.ptr, gb.ptr, g.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb);
+  return info.Env().Undefined();
+}
+
+// (out, x, w, bias|null, m, n, k, act)
+Napi::Value LinearForward(const Napi::CallbackInfo& info) {
+  Args a(info, "linear_forward");
+  a.expect_count(8);
+  int64_t m = a.integer(4, 0, kMaxDim), n = a.integer(5, 0, kMaxDim), k = a.integer(6, 0, kMaxDim);
+  int act = static_cast<int>(a.integer(7, 0, 1));
+  auto out = a.f32(0, product(a, m, n));
+  auto x = a.f32(1, product(a, m, k));
+  auto w = a.f32(2, product(a, n, k));
+  auto bias = a.f32_opt(3, n);
+  if (a.same_device(out, x, w, bias)) TL_ON_DEVICE(a, linear_forward(out.ptr, x.ptr, w.ptr, bias.ptr, m, n, k, act));
+  else cpu::linear_forward(out.ptr, x.ptr, w.ptr, bias.ptr, m, n, k, act);
+  return info.Env().Undefined();
+}
+
+// (gx|null, gw|null, gb|null, g, x, w, m, n, k)
+Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "linear_backward");
+  a.expect_count(9);
+  int64_t m = a.integer(6, 0, kMaxDim), n = a.integer(7, 0, kMaxDim), k = a.integer(8, 0, kMaxDim);
+  auto gx = a.f32_opt(0, product(a, m, k));
+  auto gw = a.f32_opt(1, product(a, n, k));
+  auto gb = a.f32_opt(2, n);
+  auto g = a.f32(3, product(a, m, n));
+  auto x = a.f32(4, product(a, m, k));
+  auto w = a.f32(5, product(a, n, k));
+  if (a.same_device(gx, gw, gb, g, x, w))
+    TL_ON_DEVICE(a, linear_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, m, n, k));
+  else
+    cpu::linear_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, m, n, k);
+  return info.Env().Undefined();
+}
+
+// (seconds, threads, accumulators) -> GFLOP/s
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  Args a(info, "fma_peak");
+  a.expect_count(3);
+  double seconds = a.number(0);
+  if (!(seconds > 0 && seconds <= 10)) a.fail("seconds must be in (0, 10]");
+  int threads = static_cast<int>(a.integer(1, 1, 1024));
+  int acc = static_cast<int>(a.integer(2, 1, 64));
+  return Napi::Number::New(info.Env(), cpu::fma_peak(seconds, threads, acc));
+}
+
+Napi::Value GemmKernelName(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), cpu::gemm_kernel_name());
+}
+
+}  // namespace
+
+KernelList matmul_kernels() {
+  return {
+      {"gemm", Gemm},
+      {"matmul_forward", MatmulForward},
+      {"matmul_backward", MatmulBackward},
+      {"linear_forward", LinearForward},
+      {"linear_backward", LinearBackward},
+      {"fma_peak", FmaPeak},
+      {"gemm_kernel_name", GemmKernelName},
+  };
+}
 
 }  // namespace tl::binding

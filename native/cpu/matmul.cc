@@ -1,52 +1,374 @@
-// Reference-quality matmul: correct for every transpose and stride; the fast blocked
-// kernels replace the inner gemm.
+// The blocked gemm driver. Loops (outer to inner): NC columns of C, KC of the inner
+// dimension (pack a KC x NC panel of op(B)), MC rows (pack an MC x KC block of op(A),
+// alpha folded in), then NR x MR register tiles computed by the ISA's micro-kernel.
+// Packing reads any transpose layout, so the kernels see one format only. Threads take
+// disjoint rectangles of C, each packing its own panels into thread-local buffers that
+// live across calls.
 #include "matmul.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
 
+#include "../core/cpu_features.h"
 #include "../core/parallel.h"
+#include "gemm_kernels.h"
 
 namespace tl::cpu {
+namespace gemm_detail {
+namespace {
+
+constexpr int PMR = 4, PNR = 8;
+
+// Plain C++ the compiler vectorises over j (SSE on baseline x86-64, NEON on arm64).
+void kernel_portable(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, float beta) {
+  float acc[PMR][PNR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    for (int i = 0; i < PMR; ++i) {
+      float a = pa[i];
+      for (int j = 0; j < PNR; ++j) acc[i][j] += a * pb[j];
+    }
+    pa += PMR;
+    pb += PNR;
+  }
+  for (int i = 0; i < PMR; ++i)
+    for (int j = 0; j < PNR; ++j)
+      c[i * ldc + j] = beta == 0.0f ? acc[i][j] : beta * c[i * ldc + j] + acc[i][j];
+}
+
+const GemmArch kPortable{PMR, PNR, 128, 256, 2048, kernel_portable, "portable 4x8"};
+
+}  // namespace
+
+const GemmArch& portable_arch() { return kPortable; }
+
+}  // namespace gemm_detail
+
+namespace {
+
+using gemm_detail::GemmArch;
+
+const GemmArch& base_arch() {
+  Isa isa = active_isa();
+  if (isa == Isa::Avx512 && gemm_detail::avx512_arch()) return *gemm_detail::avx512_arch();
+  if (isa >= Isa::Avx2 && gemm_detail::avx2_arch()) return *gemm_detail::avx2_arch();
+  return gemm_detail::portable_arch();
+}
+
+// TL_GEMM_TUNE=mc,kc,nc overrides the cache blocks (for tuning experiments only).
+const GemmArch& active_arch() {
+  static thread_local GemmArch tuned;
+  const GemmArch& base = base_arch();
+  const char* env = std::getenv("TL_GEMM_TUNE");
+  if (!env) return base;
+  long mc = 0, kc = 0, nc = 0;
+  if (std::sscanf(env, "%ld,%ld,%ld", &mc, &kc, &nc) != 3 || mc < 1 || kc < 1 || nc < 1) return base;
+  tuned = base;
+  tuned.mc = (mc + base.mr - 1) / base.mr * base.mr;
+  tuned.kc = kc;
+  tuned.nc = (nc + base.nr - 1) / base.nr * base.nr;
+  return tuned;
+}
+
+// A 64-byte aligned scratch buffer that only grows; one per thread and role, so packed
+// panels cost no allocation (and no first-touch page faults) after the first call.
+class PackBuffer {
+ public:
+  ~PackBuffer() { std::free(ptr_); }
+  float* get(int64_t n) {
+    if (n > cap_) {
+      std::free(ptr_);
+      size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
+      ptr_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!ptr_) {
+        cap_ = 0;
+        throw std::bad_alloc();
+      }
+      cap_ = n;
+    }
+    return ptr_;
+  }
+
+ private:
+  float* ptr_ = nullptr;
+  int64_t cap_ = 0;
+};
+
+thread_local PackBuffer tls_pack_a, tls_pack_b;
+
+// op(A)[i0:i0+mc, p0:p0+kc] * alpha into mr-row panels: panel r holds, for each p, mr
+// consecutive rows. Rows past the edge are zero so the kernel can run a full tile.
+void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+            float alpha, int mr, float* dst) {
+  for (int64_t ir = 0; ir < mc; ir += mr) {
+    int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+    float* d = dst + ir * kc;
+    if (!ta) {
+      for (int i = 0; i < rows; ++i) {
+        const float* src = a + (i0 + ir + i) * lda + p0;
+        for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = alpha * src[p];
+      }
+      for (int i = rows; i < mr; ++i)
+        for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = 0.0f;
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = a + (p0 + p) * lda + i0 + ir;
+        float* dp = d + p * mr;
+        for (int i = 0; i < rows; ++i) dp[i] = alpha * src[i];
+        for (int i = rows; i < mr; ++i) dp[i] = 0.0f;
+      }
+    }
+  }
+}
+
+// op(B)[p0:p0+kc, j0:j0+nc] into nr-column panels: panel r holds, for each p, nr
+// consecutive columns, zero past the edge.
+void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+            int nr, float* dst) {
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+    float* d = dst + jr * kc;
+    if (!tb) {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = b + (p0 + p) * ldb + j0 + jr;
+        float* dp = d + p * nr;
+        for (int j = 0; j < cols; ++j) dp[j] = src[j];
+        for (int j = cols; j < nr; ++j) dp[j] = 0.0f;
+      }
+    } else {
+      for (int j = 0; j < cols; ++j) {
+        const float* src = b + (j0 + jr + j) * ldb + p0;
+        for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = src[p];
+      }
+      for (int j = cols; j < nr; ++j)
+        for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = 0.0f;
+    }
+  }
+}
+
+void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int64_t i0, int64_t rows,
+                    int64_t j0, int64_t cols) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float* row = c + (i0 + i) * ldc + j0;
+    if (ep.bias) {
+      const float* bias = ep.bias + j0;
+      for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
+    }
+    if (ep.relu)
+      for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
+  }
+}
+
+struct Problem {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+  const GemmEpilogue* ep;
+};
+
+// C[m0:m1, n0:n1] on the calling thread.
+void gemm_region(const GemmArch& ar, const Problem& pr, int64_t m0, int64_t m1, int64_t n0,
+                 int64_t n1) {
+  const int mr = ar.mr, nr = ar.nr;
+  int64_t kc_max = std::min(ar.kc, pr.k);
+  int64_t nc_max = std::min<int64_t>(ar.nc, (n1 - n0 + nr - 1) / nr * nr);
+  int64_t mc_max = std::min<int64_t>(ar.mc, (m1 - m0 + mr - 1) / mr * mr);
+  float* bufb = tls_pack_b.get(kc_max * nc_max);
+  float* bufa = tls_pack_a.get(kc_max * mc_max);
+  alignas(64) float tile[32 * 32];  // edge tiles: room for any mr x nr up to 32 x 32
+  for (int64_t jc = n0; jc < n1; jc += ar.nc) {
+    int64_t nb = std::min(ar.nc, n1 - jc);
+    for (int64_t pc = 0; pc < pr.k; pc += ar.kc) {
+      int64_t kb = std::min(ar.kc, pr.k - pc);
+      pack_b(pr.b, pr.ldb, pr.tb, pc, kb, jc, nb, nr, bufb);
+      float beta = pc == 0 ? pr.beta : 1.0f;
+      bool last = pc + kb == pr.k;
+      for (int64_t ic = m0; ic < m1; ic += ar.mc) {
+        int64_t mb = std::min(ar.mc, m1 - ic);
+        pack_a(pr.a, pr.lda, pr.ta, ic, mb, pc, kb, pr.alpha, mr, bufa);
+        for (int64_t jr = 0; jr < nb; jr += nr) {
+          int cols = static_cast<int>(std::min<int64_t>(nr, nb - jr));
+          const float* pb = bufb + jr * kb;
+          for (int64_t ir = 0; ir < mb; ir += mr) {
+            int rows = static_cast<int>(std::min<int64_t>(mr, mb - ir));
+            const float* pa = bufa + ir * kb;
+            float* cp = pr.c + (ic + ir) * pr.ldc + jc + jr;
+            if (rows == mr && cols == nr) {
+              ar.kernel(kb, pa, pb, cp, pr.ldc, beta);
+            } else {
+              ar.kernel(kb, pa, pb, tile, nr, 0.0f);
+              for (int i = 0; i < rows; ++i)
+                for (int j = 0; j < cols; ++j) {
+                  float v = tile[i * nr + j];
+                  cp[i * pr.ldc + j] = beta == 0.0f ? v : beta * cp[i * pr.ldc + j] + v;
+                }
+            }
+          }
+        }
+        if (last && pr.ep) apply_epilogue(*pr.ep, pr.c, pr.ldc, ic, mb, jc, nb);
+      }
+    }
+  }
+}
+
+// Tiny products: packing would cost more than the arithmetic.
+void gemm_small(const Problem& pr) {
+  for (int64_t i = 0; i < pr.m; ++i) {
+    float* crow = pr.c + i * pr.ldc;
+    for (int64_t j = 0; j < pr.n; ++j) {
+      float s = 0.0f;
+      for (int64_t p = 0; p < pr.k; ++p) {
+        float av = pr.ta ? pr.a[p * pr.lda + i] : pr.a[i * pr.lda + p];
+        float bv = pr.tb ? pr.b[j * pr.ldb + p] : pr.b[p * pr.ldb + j];
+        s += av * bv;
+      }
+      s *= pr.alpha;
+      crow[j] = pr.beta == 0.0f ? s : pr.beta * crow[j] + s;
+    }
+  }
+  if (pr.ep) apply_epilogue(*pr.ep, pr.c, pr.ldc, 0, pr.m, 0, pr.n);
+}
+
+// Below this many multiply-adds per thread a thread costs more than it saves.
+constexpr int64_t kWorkPerThread = int64_t{1} << 19;
+constexpr int64_t kSmallWork = 2048;
+
+// Splits C into tm x tn rectangles for nt threads, minimising what each thread packs
+// (its rows of A plus its columns of B), in whole register tiles.
+void choose_grid(int64_t m, int64_t n, int nt, const GemmArch& ar, int& tm, int& tn) {
+  int64_t mt = (m + ar.mr - 1) / ar.mr, ntiles = (n + ar.nr - 1) / ar.nr;
+  double best = 1e300;
+  tm = 1;
+  tn = nt;
+  for (int cand = 1; cand <= nt; ++cand) {
+    if (nt % cand) continue;
+    int other = nt / cand;
+    if (cand > mt || other > ntiles) continue;
+    double cost = static_cast<double>(m) / cand + static_cast<double>(n) / other;
+    if (cost < best) {
+      best = cost;
+      tm = cand;
+      tn = other;
+    }
+  }
+}
+
+}  // namespace
+
+const char* gemm_kernel_name() { return active_arch().name; }
+
+void gemm_ex(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+             const GemmEpilogue* ep, int max_threads) {
+  if (m <= 0 || n <= 0) return;
+  if (ep && !ep->bias && !ep->relu) ep = nullptr;
+  Problem pr{ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep};
+  if (k <= 0 || alpha == 0.0f) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    if (ep) apply_epilogue(*ep, c, ldc, 0, m, 0, n);
+    return;
+  }
+  if (m * n * k <= kSmallWork) return gemm_small(pr);
+  const GemmArch& ar = active_arch();
+  int64_t work = m * n * k;
+  int nt = static_cast<int>(std::min<int64_t>({max_threads, num_threads(), std::max<int64_t>(1, work / kWorkPerThread)}));
+  int tm = 1, tn = 1;
+  if (nt > 1) choose_grid(m, n, nt, ar, tm, tn);
+  nt = tm * tn;
+  if (nt <= 1) return gemm_region(ar, pr, 0, m, 0, n);
+  int64_t mt = (m + ar.mr - 1) / ar.mr, ntl = (n + ar.nr - 1) / ar.nr;
+  parallel_run(nt, [&](int t, int) {
+    int ti = t / tn, tj = t % tn;
+    int64_t m0 = std::min(m, mt * ti / tm * ar.mr), m1 = std::min(m, mt * (ti + 1) / tm * ar.mr);
+    int64_t n0 = std::min(n, ntl * tj / tn * ar.nr), n1 = std::min(n, ntl * (tj + 1) / tn * ar.nr);
+    if (m0 < m1 && n0 < n1) gemm_region(ar, pr, m0, m1, n0, n1);
+  });
+}
 
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  parallel_for(m, std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, n * k)), [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) {
-      float* crow = c + i * ldc;
-      if (beta == 0.0f) for (int64_t j = 0; j < n; ++j) crow[j] = 0.0f;
-      else if (beta != 1.0f) for (int64_t j = 0; j < n; ++j) crow[j] *= beta;
-      for (int64_t p = 0; p < k; ++p) {
-        float av = alpha * (ta ? a[p * lda + i] : a[i * lda + p]);
-        if (av == 0.0f) continue;
-        if (!tb) {
-          const float* brow = b + p * ldb;
-          for (int64_t j = 0; j < n; ++j) crow[j] += av * brow[j];
-        } else {
-          for (int64_t j = 0; j < n; ++j) crow[j] += av * b[j * ldb + p];
-        }
-      }
-    }
-  });
+  gemm_ex(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nullptr, 1 << 20);
 }
 
 void gemm_batched(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
                   const float* a, int64_t lda, int64_t sa, const float* b, int64_t ldb, int64_t sb,
                   float beta, float* c, int64_t ldc, int64_t sc) {
+  if (batch <= 0) return;
+  int64_t work = m * n * std::max<int64_t>(k, 1);
+  // Many small products: one thread per run of whole products. A shared output
+  // (stride 0 accumulates) must be written in order.
+  if (batch > 1 && sc != 0 && work < kWorkPerThread * num_threads() && num_threads() > 1) {
+    int64_t grain = std::max<int64_t>(1, kWorkPerThread / std::max<int64_t>(1, work));
+    parallel_for(batch, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i)
+        gemm_ex(ta, tb, m, n, k, alpha, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, ldc, nullptr, 1);
+    });
+    return;
+  }
   for (int64_t i = 0; i < batch; ++i)
     gemm(ta, tb, m, n, k, alpha, a + i * sa, lda, b + i * sb, ldb, beta, c + i * sc, ldc);
 }
 
 void matmul_forward(float* out, const float* a, const float* b, int64_t batch, int64_t m, int64_t n,
                     int64_t k, int64_t sa, int64_t sb) {
+  // A batch of row blocks against one shared B is a single tall product.
+  if (batch > 1 && sb == 0 && sa == m * k)
+    return gemm(false, false, batch * m, n, k, 1.0f, a, k, b, n, 0.0f, out, n);
   gemm_batched(false, false, batch, m, n, k, 1.0f, a, k, sa, b, n, sb, 0.0f, out, n, m * n);
 }
 
 void matmul_backward(float* ga, float* gb, const float* g, const float* a, const float* b,
                      int64_t batch, int64_t m, int64_t n, int64_t k, int64_t sa, int64_t sb) {
   // Accumulating with beta = 1 makes broadcast operands (stride 0) sum over the batch.
-  for (int64_t i = 0; i < batch; ++i) {
-    if (ga) gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, b + i * sb, n, 1.0f, ga + i * sa, k);
-    if (gb) gemm(true, false, k, n, m, 1.0f, a + i * sa, k, g + i * m * n, n, 1.0f, gb + i * sb, n);
+  if (ga) {
+    if (batch > 1 && sa == 0 && sb == 0) {
+      for (int64_t i = 0; i < batch; ++i) gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, b, n, 1.0f, ga, k);
+    } else if (batch > 1 && sa == 0) {
+      for (int64_t i = 0; i < batch; ++i) gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, b + i * sb, n, 1.0f, ga, k);
+    } else if (batch > 1 && sb == 0) {
+      gemm(false, true, batch * m, k, n, 1.0f, g, n, b, n, 1.0f, ga, k);
+    } else {
+      gemm_batched(false, true, batch, m, k, n, 1.0f, g, n, m * n, b, n, sb, 1.0f, ga, k, sa);
+    }
+  }
+  if (gb) {
+    if (batch > 1 && sb == 0 && sa == m * k) {
+      gemm(true, false, k, n, batch * m, 1.0f, a, k, g, n, 1.0f, gb, n);
+    } else if (batch > 1 && sb == 0) {
+      for (int64_t i = 0; i < batch; ++i) gemm(true, false, k, n, m, 1.0f, a + i * sa, k, g + i * m * n, n, 1.0f, gb, n);
+    } else {
+      gemm_batched(true, false, batch, k, n, m, 1.0f, a, k, sa, g, n, m * n, 1.0f, gb, n, sb);
+    }
+  }
+}
+
+void linear_forward(float* out, const float* x, const float* w, const float* bias, int64_t m,
+                    int64_t n, int64_t k, int act) {
+  GemmEpilogue ep;
+  ep.bias = bias;
+  ep.relu = act == 1;
+  gemm_ex(false, true, m, n, k, 1.0f, x, k, w, k, 0.0f, out, n, &ep, 1 << 20);
+}
+
+void linear_backward(float* gx, float* gw, float* gb, const float* g, const float* x,
+                     const float* w, int64_t m, int64_t n, int64_t k) {
+  if (gx) gemm(false, false, m, k, n, 1.0f, g, n, w, k, 1.0f, gx, k);
+  if (gw) gemm(true, false, n, k, m, 1.0f, g, n, x, k, 1.0f, gw, k);
+  if (gb) {
+    // Column sums; rows are split over threads only when n is too small to split.
+    for (int64_t i = 0; i < m; ++i) {
+      const float* row = g + i * n;
+      for (int64_t j = 0; j < n; ++j) gb[j] += row[j];
+    }
   }
 }
 

@@ -27,4 +27,26 @@ void matmul_backward(float* ga, float* gb, const float* g, const float* a, const
                      int64_t batch, int64_t m, int64_t n, int64_t k, int64_t stride_a,
                      int64_t stride_b);
 
+// gemm with options: an epilogue applied to each finished block of C while it is still
+// in cache (bias[j] added to column j, then relu when `relu`), and a cap on threads
+// (1 = run on the caller only; conv calls it from inside its own parallel loop).
+struct GemmEpilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+};
+void gemm_ex(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+             const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+             int64_t ldc, const GemmEpilogue* epilogue, int max_threads);
+
+// nn.Linear: out[m,n] = act(x[m,k] @ w[n,k]^T + bias[n]); bias may be null; act 0 = none,
+// 1 = relu (a forward-only fusion: the caller masks the gradient).
+void linear_forward(float* out, const float* x, const float* w, const float* bias, int64_t m,
+                    int64_t n, int64_t k, int act);
+// gx += g @ w, gw += g^T @ x, gb += column sums of g (each may be null).
+void linear_backward(float* gx, float* gw, float* gb, const float* g, const float* x,
+                     const float* w, int64_t m, int64_t n, int64_t k);
+
+// Name of the micro-kernel the active instruction set uses (for benchmarks and tests).
+const char* gemm_kernel_name();
+
 }  // namespace tl::cpu

@@ -1,11 +1,85 @@
 // Fused optimizer updates: one pass over each parameter, in place, never recorded.
+// The formulas (PyTorch's torch.optim, operation by operation) are spelled out in
+// native/cpu/optim.h; src/optim builds the optimizer classes on these.
 import type { Tensor } from '../tensor/tensor.js';
-import { notImplemented } from './stub.js';
+import { fmt } from '../tensor/shape.js';
+import { native } from '../native.js';
+import { checkFloat, sameDevice } from './core.js';
+
+function checkState(op: string, param: Tensor, grad: Tensor, state: Record<string, Tensor | null | undefined>): void {
+  checkFloat(param, op, 'param');
+  checkFloat(grad, op, 'grad');
+  if (grad.size !== param.size) throw new Error(`${op}: grad ${fmt(grad.shape)} does not match param ${fmt(param.shape)}`);
+  for (const [name, t] of Object.entries(state)) {
+    if (!t) continue;
+    checkFloat(t, op, name);
+    if (t.size !== param.size) throw new Error(`${op}: ${name} ${fmt(t.shape)} does not match param ${fmt(param.shape)}`);
+  }
+  sameDevice(op, param, grad, ...Object.values(state));
+}
+
+function checkNumbers(op: string, h: object, names: readonly string[]): void {
+  for (const k of names) {
+    const v = (h as Record<string, unknown>)[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${k} must be a finite number, got ${String(v)}`);
+  }
+}
+
+function checkStep(op: string, step: unknown): number {
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 1)
+    throw new Error(`${op}: step must be an integer >= 1 (1 on the first update), got ${String(step)}`);
+  return step;
+}
 
 export interface SgdStep { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; }
-/** param -= lr * update; momentumBuf is updated in place (null when momentum is 0). */
-export function sgdUpdate(param: Tensor, grad: Tensor, momentumBuf: Tensor | null, h: SgdStep, firstStep: boolean): void { notImplemented('sgdUpdate'); }
+/**
+ * param -= lr * update; momentumBuf is updated in place (null when momentum is 0).
+ * On the first step (firstStep) the buffer is set to the gradient, as in PyTorch.
+ */
+export function sgdUpdate(param: Tensor, grad: Tensor, momentumBuf: Tensor | null, h: SgdStep, firstStep: boolean): void {
+  const op = 'sgdUpdate';
+  checkState(op, param, grad, { momentumBuf });
+  checkNumbers(op, h, ['lr', 'momentum', 'dampening', 'weightDecay']);
+  if (h.momentum !== 0 && !momentumBuf) throw new Error(`${op}: momentum ${h.momentum} needs a momentumBuf`);
+  if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0))
+    throw new Error(`${op}: nesterov needs momentum > 0 and dampening 0 (got momentum ${h.momentum}, dampening ${h.dampening})`);
+  native.sgd_update(param.kbuf, grad.kbuf, momentumBuf?.kbuf ?? null, param.size, h.lr, h.momentum, h.dampening, h.weightDecay, !!h.nesterov, !!firstStep);
+}
 
 export interface AdamStep { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; step: number; amsgrad?: boolean; }
-/** Adam (decoupled = false) or AdamW (decoupled = true) with bias correction. */
-export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamStep, vMax?: Tensor | null): void { notImplemented('adamUpdate'); }
+/**
+ * Adam (decoupled = false) or AdamW (decoupled = true) with bias correction; `step` is
+ * 1 on the first update. With amsgrad, vMax holds the running max of v.
+ */
+export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamStep, vMax?: Tensor | null): void {
+  const op = 'adamUpdate';
+  checkState(op, param, grad, { m, v, vMax });
+  checkNumbers(op, h, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay']);
+  const step = checkStep(op, h.step);
+  if (!m || !v) throw new Error(`${op}: m and v state tensors are required`);
+  if (h.amsgrad && !vMax) throw new Error(`${op}: amsgrad needs a vMax state tensor`);
+  native.adam_update(param.kbuf, grad.kbuf, m.kbuf, v.kbuf, vMax?.kbuf ?? null, param.size, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, !!h.decoupled, !!h.amsgrad, step);
+}
+
+export interface RmspropStep { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; }
+/** RMSprop; gradAvg is needed when centered, momentumBuf when momentum > 0. */
+export function rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, h: RmspropStep, gradAvg?: Tensor | null, momentumBuf?: Tensor | null): void {
+  const op = 'rmspropUpdate';
+  checkState(op, param, grad, { squareAvg, gradAvg, momentumBuf });
+  checkNumbers(op, h, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum']);
+  if (!squareAvg) throw new Error(`${op}: the squareAvg state tensor is required`);
+  if (h.centered && !gradAvg) throw new Error(`${op}: centered needs a gradAvg state tensor`);
+  if (h.momentum > 0 && !momentumBuf) throw new Error(`${op}: momentum ${h.momentum} needs a momentumBuf`);
+  native.rmsprop_update(param.kbuf, grad.kbuf, squareAvg.kbuf, gradAvg?.kbuf ?? null, momentumBuf?.kbuf ?? null, param.size, h.lr, h.alpha, h.eps, h.weightDecay, h.momentum, !!h.centered);
+}
+
+export interface AdagradStep { lr: number; lrDecay: number; weightDecay: number; eps: number; step: number; }
+/** Adagrad; `sum` starts at the initial accumulator value, `step` is 1 on the first update. */
+export function adagradUpdate(param: Tensor, grad: Tensor, sum: Tensor, h: AdagradStep): void {
+  const op = 'adagradUpdate';
+  checkState(op, param, grad, { sum });
+  checkNumbers(op, h, ['lr', 'lrDecay', 'weightDecay', 'eps']);
+  const step = checkStep(op, h.step);
+  if (!sum) throw new Error(`${op}: the sum state tensor is required`);
+  native.adagrad_update(param.kbuf, grad.kbuf, sum.kbuf, param.size, h.lr, h.lrDecay, h.weightDecay, h.eps, step);
+}

@@ -1,0 +1,290 @@
+#include "conv.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../core/parallel.h"
+#include "matmul.h"
+
+namespace tl::cpu {
+namespace {
+
+// Per-thread im2col scratch that lives across calls (no page faults after warm-up).
+thread_local std::vector<float> tls_col, tls_gw;
+
+float* scratch(std::vector<float>& v, int64_t n) {
+  if (static_cast<int64_t>(v.size()) < n) v.resize(n);
+  return v.data();
+}
+
+bool is_pointwise(const Conv2dShape& s) {
+  return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
+}
+
+// col[(ci*kh + ki)*kw + kj][oy*ow + ox] = x[ci][oy*sh - ph + ki*dh][ox*sw - pw + kj*dw], 0 outside.
+void im2col(float* col, const float* x, int64_t cg, const Conv2dShape& s) {
+  const int64_t ohw = s.oh * s.ow;
+  for (int64_t ci = 0; ci < cg; ++ci)
+    for (int64_t ki = 0; ki < s.kh; ++ki)
+      for (int64_t kj = 0; kj < s.kw; ++kj) {
+        float* dst = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
+        const float* plane = x + ci * s.h * s.w;
+        for (int64_t oy = 0; oy < s.oh; ++oy) {
+          int64_t iy = oy * s.sh - s.ph + ki * s.dh;
+          float* d = dst + oy * s.ow;
+          if (iy < 0 || iy >= s.h) {
+            std::fill(d, d + s.ow, 0.0f);
+            continue;
+          }
+          const float* row = plane + iy * s.w;
+          int64_t x0 = kj * s.dw - s.pw;
+          if (s.sw == 1) {
+            // A contiguous run of valid columns with zeros either side; plain loops, as
+            // rows are short (14..28) and a memmove call per row costs more than the copy.
+            int64_t lo = std::clamp<int64_t>(-x0, 0, s.ow), hi = std::clamp<int64_t>(s.w - x0, lo, s.ow);
+            const float* r = row + x0;
+            for (int64_t ox = 0; ox < lo; ++ox) d[ox] = 0.0f;
+            for (int64_t ox = lo; ox < hi; ++ox) d[ox] = r[ox];
+            for (int64_t ox = hi; ox < s.ow; ++ox) d[ox] = 0.0f;
+          } else {
+            for (int64_t ox = 0; ox < s.ow; ++ox) {
+              int64_t ix = ox * s.sw + x0;
+              d[ox] = (ix >= 0 && ix < s.w) ? row[ix] : 0.0f;
+            }
+          }
+        }
+      }
+}
+
+// The adjoint of im2col: gx[ci][iy][ix] += col[...].
+void col2im(float* gx, const float* col, int64_t cg, const Conv2dShape& s) {
+  const int64_t ohw = s.oh * s.ow;
+  for (int64_t ci = 0; ci < cg; ++ci)
+    for (int64_t ki = 0; ki < s.kh; ++ki)
+      for (int64_t kj = 0; kj < s.kw; ++kj) {
+        const float* src = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
+        float* plane = gx + ci * s.h * s.w;
+        for (int64_t oy = 0; oy < s.oh; ++oy) {
+          int64_t iy = oy * s.sh - s.ph + ki * s.dh;
+          if (iy < 0 || iy >= s.h) continue;
+          float* row = plane + iy * s.w;
+          const float* c = src + oy * s.ow;
+          int64_t x0 = kj * s.dw - s.pw;
+          if (s.sw == 1) {
+            int64_t lo = std::clamp<int64_t>(-x0, 0, s.ow), hi = std::clamp<int64_t>(s.w - x0, lo, s.ow);
+            float* r = row + x0;
+            for (int64_t ox = lo; ox < hi; ++ox) r[ox] += c[ox];
+          } else {
+            for (int64_t ox = 0; ox < s.ow; ++ox) {
+              int64_t ix = ox * s.sw + x0;
+              if (ix >= 0 && ix < s.w) row[ix] += c[ox];
+            }
+          }
+        }
+      }
+}
+
+constexpr int64_t kWorkPerThread = int64_t{1} << 19;
+
+// Images go to threads when there are enough of them; each image's gemm then runs on
+// its own thread. With few images the gemm itself is threaded.
+int image_threads(const Conv2dShape& s) {
+  int64_t work = s.n * s.o * (s.c / s.groups) * s.kh * s.kw * s.oh * s.ow;
+  return static_cast<int>(std::min<int64_t>({num_threads(), s.n, std::max<int64_t>(1, work / kWorkPerThread)}));
+}
+
+// fn(first image, end, gemm thread cap, thread index).
+void for_images(int nt, const Conv2dShape& s, const std::function<void(int64_t, int64_t, int, int)>& fn) {
+  if (nt <= 1) return fn(0, s.n, 1 << 20, 0);
+  parallel_run(nt, [&](int t, int total) {
+    int64_t lo = s.n * t / total, hi = s.n * (t + 1) / total;
+    if (lo < hi) fn(lo, hi, 1, t);
+  });
+}
+
+}  // namespace
+
+void conv2d_forward(float* out, const float* x, const float* w, const float* bias, const Conv2dShape& s) {
+  const int64_t cg = s.c / s.groups, og = s.o / s.groups, ckk = cg * s.kh * s.kw, ohw = s.oh * s.ow;
+  const bool direct = is_pointwise(s);
+  int nt = image_threads(s);
+  for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads, int) {
+    float* col = direct ? nullptr : scratch(tls_col, ckk * ohw);
+    for (int64_t i = lo; i < hi; ++i)
+      for (int64_t g = 0; g < s.groups; ++g) {
+        const float* xg = x + (i * s.c + g * cg) * s.h * s.w;
+        float* og_out = out + (i * s.o + g * og) * ohw;
+        const float* src = xg;
+        if (!direct) {
+          im2col(col, xg, cg, s);
+          src = col;
+        }
+        gemm_ex(false, false, og, ohw, ckk, 1.0f, w + g * og * ckk, ckk, src, ohw, 0.0f, og_out, ohw,
+                nullptr, gemm_threads);
+        if (bias)
+          for (int64_t oc = 0; oc < og; ++oc) {
+            float b = bias[g * og + oc];
+            float* row = og_out + oc * ohw;
+            for (int64_t p = 0; p < ohw; ++p) row[p] += b;
+          }
+      }
+  });
+}
+
+void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const float* x, const float* w,
+                     const Conv2dShape& s) {
+  const int64_t cg = s.c / s.groups, og = s.o / s.groups, ckk = cg * s.kh * s.kw, ohw = s.oh * s.ow;
+  const int64_t wsize = s.o * ckk;
+  const bool direct = is_pointwise(s);
+  if (gb) {
+    for (int64_t i = 0; i < s.n; ++i)
+      for (int64_t oc = 0; oc < s.o; ++oc) {
+        const float* row = g + (i * s.o + oc) * ohw;
+        float acc = 0.0f;
+        for (int64_t p = 0; p < ohw; ++p) acc += row[p];
+        gb[oc] += acc;
+      }
+  }
+  if (!gx && !gw) return;
+  int nt = image_threads(s);
+  // Weight gradients of each thread's images go to a private slice of one buffer the
+  // caller owns, summed afterwards in thread order (so a given thread count always gives
+  // the same result, even where the pool runs the slices inline on one thread).
+  float* partials = (gw && nt > 1) ? scratch(tls_gw, wsize * nt) : nullptr;
+  for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads, int t) {
+    float* my_gw = gw;
+    if (partials) {
+      my_gw = partials + t * wsize;
+      std::fill(my_gw, my_gw + wsize, 0.0f);
+    }
+    float* col = direct ? nullptr : scratch(tls_col, ckk * ohw);
+    for (int64_t i = lo; i < hi; ++i)
+      for (int64_t gr = 0; gr < s.groups; ++gr) {
+        const float* xg = x + (i * s.c + gr * cg) * s.h * s.w;
+        const float* gg = g + (i * s.o + gr * og) * ohw;
+        const float* wg = w + gr * og * ckk;
+        if (my_gw) {
+          const float* src = xg;
+          if (!direct) {
+            im2col(col, xg, cg, s);
+            src = col;
+          }
+          // gw_g[og, ckk] += g[og, ohw] @ col[ckk, ohw]^T
+          gemm_ex(false, true, og, ckk, ohw, 1.0f, gg, ohw, src, ohw, 1.0f, my_gw + gr * og * ckk, ckk,
+                  nullptr, gemm_threads);
+        }
+        if (gx) {
+          float* gxg = gx + (i * s.c + gr * cg) * s.h * s.w;
+          if (direct) {
+            gemm_ex(true, false, ckk, ohw, og, 1.0f, wg, ckk, gg, ohw, 1.0f, gxg, ohw, nullptr, gemm_threads);
+          } else {
+            // col = w_g^T @ g, then scattered back onto the image.
+            gemm_ex(true, false, ckk, ohw, og, 1.0f, wg, ckk, gg, ohw, 0.0f, col, ohw, nullptr, gemm_threads);
+            col2im(gxg, col, cg, s);
+          }
+        }
+      }
+  });
+  if (partials) {
+    // Threads that got no images left their slice untouched: clear-before-use covers
+    // only the ones that ran, so sum only those.
+    for (int t = 0; t < nt; ++t) {
+      if (s.n * t / nt >= s.n * (t + 1) / nt) continue;
+      const float* p = partials + t * wsize;
+      for (int64_t j = 0; j < wsize; ++j) gw[j] += p[j];
+    }
+  }
+}
+
+void maxpool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2dShape& s) {
+  const int64_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
+  parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, ohw * s.kh * s.kw)), [&](int64_t lo, int64_t hi) {
+    for (int64_t pl = lo; pl < hi; ++pl) {
+      const float* xp = x + pl * hw;
+      for (int64_t oy = 0; oy < s.oh; ++oy)
+        for (int64_t ox = 0; ox < s.ow; ++ox) {
+          float best = -std::numeric_limits<float>::infinity();
+          int64_t at = -1;
+          for (int64_t ki = 0; ki < s.kh; ++ki) {
+            int64_t iy = oy * s.sh - s.ph + ki;
+            if (iy < 0 || iy >= s.h) continue;
+            for (int64_t kj = 0; kj < s.kw; ++kj) {
+              int64_t ix = ox * s.sw - s.pw + kj;
+              if (ix < 0 || ix >= s.w) continue;
+              float v = xp[iy * s.w + ix];
+              // NaN propagates, as in PyTorch.
+              if (at < 0 || v > best || (v != v && best == best)) {
+                best = v;
+                at = iy * s.w + ix;
+              }
+            }
+          }
+          out[pl * ohw + oy * s.ow + ox] = best;
+          argmax[pl * ohw + oy * s.ow + ox] = static_cast<int32_t>(at < 0 ? 0 : at);
+        }
+    }
+  });
+}
+
+void maxpool2d_backward(float* gx, const float* g, const int32_t* argmax, const Pool2dShape& s) {
+  const int64_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
+  for (int64_t j = 0; j < planes * ohw; ++j)
+    if (argmax[j] < 0 || argmax[j] >= hw)
+      throw std::out_of_range("maxpool2d_backward: argmax " + std::to_string(argmax[j]) +
+                              " is outside the " + std::to_string(s.h) + "x" + std::to_string(s.w) + " plane");
+  parallel_for(planes, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, ohw)), [&](int64_t lo, int64_t hi) {
+    for (int64_t pl = lo; pl < hi; ++pl)
+      for (int64_t j = 0; j < ohw; ++j) gx[pl * hw + argmax[pl * ohw + j]] += g[pl * ohw + j];
+  });
+}
+
+void avgpool2d_forward(float* out, const float* x, const Pool2dShape& s) {
+  const int64_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
+  const float scale = 1.0f / static_cast<float>(s.kh * s.kw);
+  parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, ohw * s.kh * s.kw)), [&](int64_t lo, int64_t hi) {
+    for (int64_t pl = lo; pl < hi; ++pl) {
+      const float* xp = x + pl * hw;
+      for (int64_t oy = 0; oy < s.oh; ++oy)
+        for (int64_t ox = 0; ox < s.ow; ++ox) {
+          float acc = 0.0f;
+          for (int64_t ki = 0; ki < s.kh; ++ki) {
+            int64_t iy = oy * s.sh - s.ph + ki;
+            if (iy < 0 || iy >= s.h) continue;
+            for (int64_t kj = 0; kj < s.kw; ++kj) {
+              int64_t ix = ox * s.sw - s.pw + kj;
+              if (ix >= 0 && ix < s.w) acc += xp[iy * s.w + ix];
+            }
+          }
+          out[pl * ohw + oy * s.ow + ox] = acc * scale;
+        }
+    }
+  });
+}
+
+void avgpool2d_backward(float* gx, const float* g, const Pool2dShape& s) {
+  const int64_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
+  const float scale = 1.0f / static_cast<float>(s.kh * s.kw);
+  parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, ohw * s.kh * s.kw)), [&](int64_t lo, int64_t hi) {
+    for (int64_t pl = lo; pl < hi; ++pl) {
+      float* gp = gx + pl * hw;
+      for (int64_t oy = 0; oy < s.oh; ++oy)
+        for (int64_t ox = 0; ox < s.ow; ++ox) {
+          float v = g[pl * ohw + oy * s.ow + ox] * scale;
+          for (int64_t ki = 0; ki < s.kh; ++ki) {
+            int64_t iy = oy * s.sh - s.ph + ki;
+            if (iy < 0 || iy >= s.h) continue;
+            for (int64_t kj = 0; kj < s.kw; ++kj) {
+              int64_t ix = ox * s.sw - s.pw + kj;
+              if (ix >= 0 && ix < s.w) gp[iy * s.w + ix] += v;
+            }
+          }
+        }
+    }
+  });
+}
+
+}  // namespace tl::cpu

@@ -1,0 +1,35 @@
+// Internal to the gemm driver: the register-blocked micro-kernels and the blocking
+// sizes of each instruction set. The driver (matmul.cc) packs panels and calls these.
+#pragma once
+#include <cstdint>
+
+namespace tl::cpu::gemm_detail {
+
+// C[0:mr, 0:nr] = acc (beta == 0, C not read) or beta * C + acc, where
+// acc[i][j] = sum_p pa[p*mr + i] * pb[p*nr + j]. Always a full mr x nr tile.
+using MicroKernel = void (*)(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
+                             float beta);
+
+struct GemmArch {
+  int mr, nr;         // register tile
+  int64_t mc, kc, nc; // cache blocks (mc a multiple of mr, nc of nr)
+  MicroKernel kernel;
+  const char* name;
+};
+
+const GemmArch& portable_arch();
+// Null where the file was compiled for another architecture.
+const GemmArch* avx2_arch();
+const GemmArch* avx512_arch();
+
+// CPU time of the calling thread in seconds (wall time where there is no such clock):
+// the probe counts only time it actually ran, so other processes sharing the core do
+// not lower the peak it reads.
+double thread_seconds();
+
+// The fused-multiply-add throughput probe (GFLOP/s on the calling thread) with
+// `accumulators` independent chains; width 8 (AVX2) or 16 (AVX-512) lanes.
+double fma_probe_avx2(int accumulators, double seconds);
+double fma_probe_avx512(int accumulators, double seconds);
+
+}  // namespace tl::cpu::gemm_detail

@@ -1,0 +1,45 @@
+// Builds the configured architecture for the data's features and tasks. The same
+// function rebuilds a saved model before its weights are loaded.
+import { CGC, CrossStitch, ESMM, MMoE, PLE, SharedBottom, tasksFromData, type MultiTaskModel, type TaskSpec } from '../mtl/index.js';
+import type { FeatureSpec, TaskSpec as DataTaskSpec } from '../data/index.js';
+import type { Architecture, JobConfig } from './config.js';
+
+export function buildModel(
+  architecture: Architecture,
+  features: FeatureSpec[],
+  dataTasks: readonly DataTaskSpec[],
+  config: JobConfig,
+  onlyTasks?: readonly string[],
+): MultiTaskModel {
+  const overrides: Record<string, Partial<TaskSpec>> = {};
+  for (const t of config.tasks) {
+    overrides[t.name] = {
+      ...(t.weight !== undefined ? { weight: t.weight } : {}),
+      ...(t.posWeight !== undefined ? { posWeight: t.posWeight } : {}),
+      towerHidden: t.towerHidden ?? config.model.towerHidden,
+      // The job reports AUC, logloss and F1 for every binary task.
+      ...(t.type === 'binary' ? { metrics: ['auc', 'logloss', 'f1', 'accuracy'] } : {}),
+    };
+  }
+  const tasks = tasksFromData(
+    dataTasks.filter((t) => !onlyTasks || onlyTasks.includes(t.name)),
+    overrides,
+  );
+  const m = config.model;
+  const common = { features, embeddingDim: m.embeddingDim ?? 8, tasks };
+  const hidden = m.hidden ?? [64, 32];
+  switch (architecture) {
+    case 'shared-bottom':
+      return new SharedBottom({ ...common, trunkHidden: hidden });
+    case 'mmoe':
+      return new MMoE({ ...common, numExperts: m.experts ?? 4, expertHidden: hidden });
+    case 'ple':
+      return new PLE({ ...common, levels: m.levels ?? 2, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden: hidden });
+    case 'cgc':
+      return new CGC({ ...common, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden: hidden });
+    case 'esmm':
+      return new ESMM({ ...common, trunkHidden: hidden });
+    case 'cross-stitch':
+      return new CrossStitch({ ...common, hidden });
+  }
+}

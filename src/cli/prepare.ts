@@ -1,0 +1,85 @@
+// The job's data step: read, check, clean, split, fit the features on the training
+// split only, and encode every split.
+import {
+  FeaturePipeline,
+  cleanTable,
+  columnSplit,
+  loadBankMarketing,
+  randomSplit,
+  readCsv,
+  readSplitFiles,
+  splitTable,
+  stratifiedSplit,
+  timeSplit,
+  type CleaningReport,
+  type EncodedDataset,
+  type Table,
+} from '../data/index.js';
+import type { JobConfig } from './config.js';
+
+export interface PreparedData {
+  source: string;
+  pipeline: FeaturePipeline;
+  train: EncodedDataset;
+  validation: EncodedDataset;
+  test: EncodedDataset;
+  cleaning: CleaningReport;
+  badRows: number;
+}
+
+function taskColumns(config: JobConfig): string[] {
+  return config.tasks.map((t) => t.column ?? t.name);
+}
+
+export async function prepareData(config: JobConfig, seed: number): Promise<PreparedData> {
+  const source = config.data.path ?? 'embedded UCI Bank Marketing (bank-full.csv.gz)';
+  let train: Table;
+  let validation: Table | undefined;
+  let test: Table | undefined;
+  if (config.data.validationPath || config.data.testPath) {
+    if (!config.data.path) throw new Error('data.validationPath / data.testPath need data.path (the training file)');
+    ({ train, validation, test } = await readSplitFiles({ train: config.data.path, validation: config.data.validationPath, test: config.data.testPath }));
+  } else {
+    train = config.data.path ? await readCsv(config.data.path) : await loadBankMarketing();
+  }
+  const badRows = train.report?.badRows ?? 0;
+  train.requireColumns([...taskColumns(config), ...(config.data.split?.column ? [config.data.split.column] : [])]);
+
+  const cleaned = cleanTable(train, { dedupe: config.data.dedupe ?? true });
+  train = cleaned.table;
+
+  if (!validation || !test) {
+    const s = config.data.split ?? {};
+    const opts = { validation: s.validation ?? 0.1, test: s.test ?? 0.1, seed };
+    const split =
+      s.kind === 'stratified'
+        ? stratifiedSplit(train, s.column ?? taskColumns(config)[0], opts)
+        : s.kind === 'time'
+          ? timeSplit(train, need(s.column, 'time'), opts)
+          : s.kind === 'column'
+            ? columnSplit(train, need(s.column, 'column'))
+            : randomSplit(train.numRows, opts);
+    const parts = splitTable(train, split);
+    train = parts.train;
+    validation ??= parts.validation;
+    test ??= parts.test;
+  }
+  if (train.numRows === 0) throw new Error(`${source}: the training split is empty`);
+
+  const exclude = [...(config.data.drop ?? []), ...(config.data.split?.kind === 'column' || config.data.split?.kind === 'time' ? [config.data.split.column!] : [])];
+  const pipeline = FeaturePipeline.fit(train, { tasks: config.tasks, features: config.features, exclude });
+  return {
+    source,
+    pipeline,
+    train: pipeline.transform(train),
+    validation: pipeline.transform(validation!),
+    test: pipeline.transform(test!),
+    cleaning: cleaned.report,
+    badRows,
+  };
+}
+
+function need(column: string | undefined, kind: string): string {
+  if (!column) throw new Error(`data.split: a '${kind}' split needs data.split.column`);
+  return column;
+}

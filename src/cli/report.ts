@@ -1,0 +1,83 @@
+// report.html of a run: the per-task table, then SVG curves of per-task loss and
+// metric, task weights and gradient cosine over training, and gate usage.
+import { renderPage, type Block } from '../report/html.js';
+import { lineChart, type Series } from '../report/svg.js';
+import type { JobConfig } from './config.js';
+import { conflictSummary, deltaM, summaryRows } from './summary.js';
+import { monitorMetric, type ModelRun } from './train.js';
+
+type DataSummary = { source: string; rows: { train: number; validation: number; test: number }; badRows: number; duplicateRows: number } | null;
+
+export function renderReport(runs: readonly ModelRun[], config: JobConfig, data: DataSummary): string {
+  const blocks: Block[] = [];
+  const seeds = [...new Set(runs.map((r) => r.seed))];
+  if (data)
+    blocks.push({
+      kind: 'text',
+      text: `Data: ${data.source}. Rows: ${data.rows.train} train, ${data.rows.validation} validation, ${data.rows.test} test` +
+        `${data.badRows ? `; ${data.badRows} bad rows skipped` : ''}${data.duplicateRows ? `; ${data.duplicateRows} duplicate rows removed` : ''}. ` +
+        `Seeds: ${seeds.join(', ')}. Weighting: ${config.training.weighting ?? 'equal'}.`,
+    });
+  const { header, rows } = summaryRows(runs);
+  blocks.push({ kind: 'heading', text: 'Test metrics per task' });
+  blocks.push({ kind: 'table', header, rows, caption: `Δ is against the single-task model${seeds.length > 1 ? `; mean ± std over ${seeds.length} seeds` : ''}` });
+  const dm = deltaM(runs);
+  if (Object.keys(dm).length)
+    blocks.push({ kind: 'table', header: ['model', 'Δm (mean relative gain, %)'], rows: Object.entries(dm).map(([k, v]) => [k, `${v >= 0 ? '+' : ''}${v.toFixed(2)}`]) });
+
+  const metric = monitorMetric(config);
+  for (const r of runs.filter((x) => x.seed === seeds[0])) {
+    const title = r.kind === 'single-task' ? `single-task ${r.tasks[0]}` : `${r.architecture} (multi-task)`;
+    blocks.push({ kind: 'heading', text: title });
+    const epochs = r.history.epochs;
+    const x = epochs.map((e) => e.epoch + 1);
+    const svgs: string[] = [];
+    const loss: Series[] = [];
+    for (const t of r.tasks) {
+      loss.push({ name: `${t} train`, x, values: epochs.map((e) => e.loss[t] ?? NaN) });
+      loss.push({ name: `${t} validation`, x, values: epochs.map((e) => e.validation?.loss[t] ?? NaN) });
+    }
+    svgs.push(lineChart(loss, { title: 'Loss per task', xLabel: 'epoch' }));
+    const metricName = metric === 'loss' ? Object.keys(epochs[0]?.validation?.metrics[r.tasks[0]] ?? {})[0] ?? 'loss' : metric;
+    svgs.push(
+      lineChart(
+        r.tasks.map((t) => ({ name: t, x, values: epochs.map((e) => e.validation?.metrics[t]?.[metricName] ?? NaN) })),
+        { title: `Validation ${metricName} per task`, xLabel: 'epoch' },
+      ),
+    );
+    if (r.kind === 'multi-task') {
+      svgs.push(lineChart(r.tasks.map((t) => ({ name: t, x, values: epochs.map((e) => e.weights[t] ?? NaN) })), { title: `Task weights (${r.history.weighting})`, xLabel: 'epoch' }));
+      const pairs = [...new Set(epochs.flatMap((e) => (e.gradientCosines ?? []).map((c) => `${c.a}|${c.b}`)))];
+      if (pairs.length)
+        svgs.push(
+          lineChart(
+            pairs.map((p) => {
+              const [a, b] = p.split('|');
+              return { name: `${a} vs ${b}`, x, values: epochs.map((e) => e.gradientCosines?.find((c) => c.a === a && c.b === b)?.mean ?? NaN) };
+            }),
+            { title: 'Gradient cosine on shared parameters', xLabel: 'epoch', zeroLine: true },
+          ),
+        );
+    }
+    blocks.push({ kind: 'charts', svgs });
+    if (r.kind === 'multi-task') {
+      const cos = conflictSummary(r);
+      if (cos.length)
+        blocks.push({
+          kind: 'table',
+          caption: 'Gradient conflict (whole training)',
+          header: ['task pair', 'mean cosine', 'negative steps'],
+          rows: cos.map((c) => [c.pair, c.mean.toFixed(3), `${(c.negative * 100).toFixed(0)}%`]),
+        });
+      const gates = epochs[epochs.length - 1]?.gateUsage;
+      if (gates && Object.keys(gates).length)
+        blocks.push({
+          kind: 'table',
+          caption: 'Gate usage, last epoch (mean weight per expert)',
+          header: ['gate', ...gates[Object.keys(gates)[0]].map((_, i) => `expert ${i}`)],
+          rows: Object.entries(gates).map(([k, v]) => [k, ...v.map((w) => w.toFixed(3))]),
+        });
+    }
+  }
+  return renderPage('trunkline run report', blocks);
+}

@@ -1,0 +1,138 @@
+// The per-task table printed at the end of a run: each metric for single-task and
+// every multi-task model (mean ± std over seeds), the delta against single-task, the
+// task weights and the gradient conflict.
+import { metricDirection } from '../metrics/index.js';
+import type { JobConfig } from './config.js';
+import type { ModelRun } from './train.js';
+
+export interface Cell {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+function stats(values: number[]): Cell {
+  const v = values.filter(Number.isFinite);
+  const n = v.length;
+  const mean = n ? v.reduce((a, b) => a + b, 0) / n : NaN;
+  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+export function fmtCell(c: Cell, digits = 3): string {
+  if (!Number.isFinite(c.mean)) return '-';
+  return c.n > 1 ? `${c.mean.toFixed(digits)} ± ${c.std.toFixed(digits)}` : c.mean.toFixed(digits);
+}
+
+/** Model labels in display order: 'single-task' first, then each multi-task architecture. */
+export function modelLabels(runs: readonly ModelRun[]): string[] {
+  const labels = new Set<string>();
+  if (runs.some((r) => r.kind === 'single-task')) labels.add('single-task');
+  for (const r of runs) if (r.kind === 'multi-task') labels.add(r.architecture);
+  return [...labels];
+}
+
+/** The test value of `metric` for `task` under model `label`, over seeds. */
+export function testCell(runs: readonly ModelRun[], label: string, task: string, metric: string): Cell {
+  const pick = runs.filter((r) => (label === 'single-task' ? r.kind === 'single-task' : r.kind === 'multi-task' && r.architecture === label) && r.tasks.includes(task));
+  return stats(pick.map((r) => r.test.metrics[task]?.[metric] ?? NaN));
+}
+
+export function reportedMetrics(runs: readonly ModelRun[], task: string): string[] {
+  const r = runs.find((x) => x.tasks.includes(task) && x.test.metrics[task]);
+  if (!r) return [];
+  const names = Object.keys(r.test.metrics[task]);
+  const preferred = ['auc', 'logloss', 'f1', 'accuracy', 'f1Macro', 'rmse', 'mae'];
+  return preferred.filter((m) => names.includes(m)).slice(0, 3).concat(names.filter((m) => !preferred.includes(m)).slice(0, Math.max(0, 3 - preferred.filter((m) => names.includes(m)).length)));
+}
+
+/** Rows of the per-task table: [task, metric, single, arch1 (Δ), ...]. */
+export function summaryRows(runs: readonly ModelRun[]): { header: string[]; rows: string[][] } {
+  const labels = modelLabels(runs);
+  const tasks = [...new Set(runs.flatMap((r) => r.tasks))];
+  const header = ['task', 'metric', ...labels.map((l) => (l === 'single-task' ? l : `${l} (Δ)`))];
+  const rows: string[][] = [];
+  for (const task of tasks) {
+    for (const metric of reportedMetrics(runs, task)) {
+      const base = testCell(runs, 'single-task', task, metric);
+      const row = [task, metric];
+      for (const l of labels) {
+        const c = testCell(runs, l, task, metric);
+        let cell = fmtCell(c);
+        if (l !== 'single-task' && Number.isFinite(base.mean) && Number.isFinite(c.mean)) {
+          const d = c.mean - base.mean;
+          const better = metricDirection(metric) === 'higher' ? d > 0 : d < 0;
+          cell += ` (${d >= 0 ? '+' : ''}${d.toFixed(3)}${Math.abs(d) < 5e-4 ? '' : better ? ' better' : ' worse'})`;
+        }
+        row.push(cell);
+      }
+      rows.push(row);
+    }
+  }
+  return { header, rows };
+}
+
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Mean relative gain (%) of each multi-task model over single-task, over the headline metrics. */
+export function deltaM(runs: readonly ModelRun[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const tasks = [...new Set(runs.flatMap((r) => r.tasks))];
+  for (const l of modelLabels(runs).filter((x) => x !== 'single-task')) {
+    const gains: number[] = [];
+    for (const task of tasks)
+      for (const metric of reportedMetrics(runs, task)) {
+        const b = testCell(runs, 'single-task', task, metric).mean;
+        const m = testCell(runs, l, task, metric).mean;
+        if (!Number.isFinite(b) || !Number.isFinite(m) || b === 0) continue;
+        const sign = metricDirection(metric) === 'higher' ? 1 : -1;
+        gains.push((sign * (m - b)) / Math.abs(b) * 100);
+      }
+    if (gains.length) out[l] = gains.reduce((a, b) => a + b, 0) / gains.length;
+  }
+  return out;
+}
+
+export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: (s: string) => void): void {
+  const seeds = new Set(runs.map((r) => r.seed)).size;
+  const { header, rows } = summaryRows(runs);
+  log(`\nTest metrics per task${seeds > 1 ? ` (mean ± std over ${seeds} seeds)` : ''}; Δ is against the single-task model:\n`);
+  log(formatTable(header, rows));
+  const dm = deltaM(runs);
+  if (Object.keys(dm).length)
+    log(`\nΔm (mean relative gain over single-task, %): ${Object.entries(dm).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v.toFixed(2)}%`).join(', ')}`);
+  for (const r of runs.filter((x) => x.kind === 'multi-task' && x.seed === runs[0].seed)) {
+    const last = r.history.epochs[r.history.epochs.length - 1];
+    if (!last) continue;
+    log(`\n${r.architecture}: ${r.history.epochs.length} epochs, ${r.seconds.toFixed(1)} s${r.history.best ? `, best epoch ${r.history.best.epoch + 1}` : ''}`);
+    log(`  task weights (${r.history.weighting}, last epoch): ${Object.entries(last.weights).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+    const cos = conflictSummary(r);
+    if (cos.length) {
+      log('  gradient conflict on the shared parameters (cosine, mean over training; share of sampled steps < 0):');
+      for (const c of cos) log(`    ${c.pair.padEnd(20)} ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(3)}   negative ${(c.negative * 100).toFixed(0)}%   ${c.mean < 0 ? 'the tasks fight' : c.mean < 0.05 ? 'little shared direction' : 'the tasks help each other'}`);
+    }
+    const gates = last.gateUsage;
+    if (gates && Object.keys(gates).length)
+      log(`  gate usage (last epoch, mean weight per expert): ${Object.entries(gates).map(([k, v]) => `${k} [${v.map((x) => x.toFixed(2)).join(' ')}]`).join('; ')}`);
+  }
+  void config;
+}
+
+/** Gradient cosine per task pair, averaged over every sampled step of training. */
+export function conflictSummary(r: ModelRun): { pair: string; mean: number; negative: number }[] {
+  const acc = new Map<string, { sum: number; neg: number; n: number }>();
+  for (const e of r.history.epochs)
+    for (const c of e.gradientCosines ?? []) {
+      const key = `${c.a} vs ${c.b}`;
+      const a = acc.get(key) ?? { sum: 0, neg: 0, n: 0 };
+      a.sum += c.mean * c.samples;
+      a.neg += c.negativeFraction * c.samples;
+      a.n += c.samples;
+      acc.set(key, a);
+    }
+  return [...acc.entries()].filter(([, a]) => a.n > 0).map(([pair, a]) => ({ pair, mean: a.sum / a.n, negative: a.neg / a.n }));
+}

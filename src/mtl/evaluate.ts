@@ -1,0 +1,91 @@
+// Evaluation and prediction: per-task masked losses and metrics over a whole data source.
+import type { Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/scope.js';
+import { noGrad } from '../autograd/engine.js';
+import { evaluateTask } from '../metrics/evaluate.js';
+import { asLoader, Rng } from './data.js';
+import type { MultiTaskModel } from './model.js';
+import type { EvaluationResult } from './history.js';
+import type { DataSource } from './types.js';
+
+function growable(): { push(a: ArrayLike<number>): void; get(): Float64Array } {
+  let buf = new Float64Array(1024), n = 0;
+  return {
+    push(a) {
+      while (n + a.length > buf.length) {
+        const b = new Float64Array(buf.length * 2);
+        b.set(buf);
+        buf = b;
+      }
+      for (let i = 0; i < a.length; i++) buf[n + i] = a[i];
+      n += a.length;
+    },
+    get: () => buf.subarray(0, n),
+  };
+}
+
+/** Losses and metrics of each task (or of `tasks`) over the data, in eval mode, without gradients. */
+export function evaluate(model: MultiTaskModel, data: DataSource, options: { batchSize?: number; tasks?: string[] } = {}): EvaluationResult {
+  const tasks = model.tasks.filter((t) => !options.tasks || options.tasks.includes(t.name));
+  const loader = asLoader(data, options.batchSize ?? 1024, new Rng(0), { shuffle: false });
+  const wasTraining = model.training;
+  model.eval();
+  const labels = new Map(tasks.map((t) => [t.name, growable()]));
+  const preds = new Map(tasks.map((t) => [t.name, growable()]));
+  const lossSum = new Map<string, number>(), rows = new Map<string, number>();
+  try {
+    noGrad(() => {
+      for (const batch of loader)
+        tidy(() => {
+          const out = model.forward(batch.inputs);
+          for (const t of tasks) {
+            const label = t.labelOf(batch);
+            if (!label) continue;
+            const prob = model.probabilityOutputs.has(t.name);
+            const prepared = t.prepare(label);
+            const o = out[t.name];
+            if (!o) throw new Error(`evaluate: the model produced no output for task '${t.name}'`);
+            if (prepared.count > 0) {
+              lossSum.set(t.name, (lossSum.get(t.name) ?? 0) + t.computeLoss(o, prepared, prob).item() * prepared.count);
+              rows.set(t.name, (rows.get(t.name) ?? 0) + prepared.count);
+            }
+            labels.get(t.name)!.push(label.cpu().data());
+            preds.get(t.name)!.push(t.predictions(o.cpu().data() as Float32Array, prob));
+          }
+        });
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  const result: EvaluationResult = { loss: {}, metrics: {}, rows: {} };
+  for (const t of tasks) {
+    const n = rows.get(t.name) ?? 0;
+    result.rows[t.name] = n;
+    if (!n) continue;
+    result.loss[t.name] = lossSum.get(t.name)! / n;
+    result.metrics[t.name] = evaluateTask(t.type, t.metrics, labels.get(t.name)!.get(), preds.get(t.name)!.get(), t.outputWidth);
+  }
+  return result;
+}
+
+/** Host predictions per output: probabilities for classification tasks (and ESMM's products), values for regression. */
+export function predict(model: MultiTaskModel, inputs: Record<string, Tensor>): Record<string, Float32Array> {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return noGrad(() =>
+      tidy(() => {
+        const out = model.forward(inputs);
+        const res: Record<string, Float32Array> = {};
+        for (const [name, o] of Object.entries(out)) {
+          const t = model.tasks.find((x) => x.name === name);
+          const data = Float32Array.from(o.cpu().data());
+          res[name] = t ? t.predictions(data, model.probabilityOutputs.has(name)) : data;
+        }
+        return res;
+      }),
+    );
+  } finally {
+    model.train(wasTraining);
+  }
+}

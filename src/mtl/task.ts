@@ -1,0 +1,203 @@
+// Tasks declared as data, and what the trainer derives from them: the label of a batch,
+// its mask (rows without a label), the masked loss and host-side predictions.
+import type { Tensor } from '../tensor/tensor.js';
+import { fromBuffer } from '../tensor/creation.js';
+import { abs, clamp, log, mul, rsub, add, sub } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import { reshape } from '../ops/shape.js';
+import { losses } from './deps.js';
+import { DEFAULT_METRICS, METRIC_NAMES, type TaskKind } from '../metrics/evaluate.js';
+import type { Batch } from './types.js';
+
+export type TaskType = TaskKind;
+
+/** A prepared label: NaN / -1 replaced by 0, a 0/1 mask of labelled entries, their count. */
+export interface PreparedLabel {
+  target: Tensor;
+  mask: Tensor;
+  count: number;
+}
+
+/** A custom loss: the model output for the task, the cleaned target and its mask; returns a scalar. */
+export type LossFn = (output: Tensor, label: PreparedLabel) => Tensor;
+
+export type LossName = 'bce' | 'crossEntropy' | 'mse' | 'huber' | 'mae';
+
+export interface TaskSpec {
+  name: string;
+  type: TaskType;
+  /** Classes (multiclass) or labels (multilabel). */
+  numClasses?: number;
+  /** The label column in batch.labels (default: the task name), or a function computing it from the batch. */
+  label?: string | ((batch: Batch) => Tensor);
+  /** Default: bce for binary/multilabel, crossEntropy for multiclass, mse for regression. */
+  loss?: LossName | LossFn;
+  /** Weight in a fixed weighted sum (default 1). */
+  weight?: number;
+  /** Metric names (see metrics.METRIC_NAMES); default per type. */
+  metrics?: string[];
+  /** Positive-class weight for binary / multilabel bce. */
+  posWeight?: number;
+  /** Hidden sizes of the default MLP tower (default [16]). */
+  towerHidden?: number[];
+}
+
+const DEFAULT_LOSS: Record<TaskType, LossName> = { binary: 'bce', multilabel: 'bce', multiclass: 'crossEntropy', regression: 'mse' };
+
+export class Task {
+  readonly name: string;
+  readonly type: TaskType;
+  readonly numClasses: number;
+  readonly weight: number;
+  readonly metrics: string[];
+  readonly loss: LossName | LossFn;
+  readonly spec: TaskSpec;
+
+  constructor(spec: TaskSpec) {
+    if (!spec || typeof spec.name !== 'string' || !spec.name) throw new Error('Task: a task needs a non-empty name');
+    if (!(spec.type in DEFAULT_LOSS))
+      throw new Error(`Task '${spec.name}': type '${spec.type}' is not one of binary, multiclass, multilabel, regression`);
+    if ((spec.type === 'multiclass' || spec.type === 'multilabel') && !(Number.isInteger(spec.numClasses) && spec.numClasses! >= 2))
+      throw new Error(`Task '${spec.name}': a ${spec.type} task needs numClasses >= 2 (got ${spec.numClasses})`);
+    const weight = spec.weight ?? 1;
+    if (!(Number.isFinite(weight) && weight >= 0)) throw new Error(`Task '${spec.name}': weight must be a finite number >= 0 (got ${weight})`);
+    const known = METRIC_NAMES[spec.type] as readonly string[];
+    for (const m of spec.metrics ?? [])
+      if (!known.includes(m)) throw new Error(`Task '${spec.name}': metric '${m}' is not defined for ${spec.type} tasks (known: ${known.join(', ')})`);
+    this.spec = spec;
+    this.name = spec.name;
+    this.type = spec.type;
+    this.numClasses = spec.numClasses ?? (spec.type === 'binary' ? 2 : 1);
+    this.weight = weight;
+    this.metrics = spec.metrics ?? DEFAULT_METRICS[spec.type];
+    this.loss = spec.loss ?? DEFAULT_LOSS[spec.type];
+  }
+
+  /** Width of the tower output: 1 for binary and regression, C or K otherwise. */
+  get outputWidth(): number {
+    return this.type === 'multiclass' || this.type === 'multilabel' ? this.numClasses : 1;
+  }
+
+  /** This task's label tensor in a batch, or null when the batch carries none for it. */
+  labelOf(batch: Batch): Tensor | null {
+    const l = this.spec.label;
+    if (typeof l === 'function') return l(batch);
+    return batch.labels[l ?? this.name] ?? null;
+  }
+
+  /** Replaces missing labels (NaN, or -1 for multiclass) by 0 and builds the mask. */
+  prepare(label: Tensor): PreparedLabel {
+    const raw = label.cpu();
+    const values = raw.data();
+    const n = values.length;
+    const mask = new Float32Array(n);
+    const multiclass = this.type === 'multiclass';
+    const target = multiclass ? new Int32Array(n) : new Float32Array(n);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (Number.isNaN(v) || (multiclass && v < 0)) continue;
+      if (multiclass && v >= this.numClasses)
+        throw new Error(`Task '${this.name}': class id ${v} at row ${i} is outside 0..${this.numClasses - 1}`);
+      mask[i] = 1;
+      target[i] = v;
+      count++;
+    }
+    if (raw !== label) raw.dispose();
+    const device = label.device;
+    const t = fromBuffer(target, label.shape), m = fromBuffer(mask, label.shape);
+    return { target: device === 'cpu' ? t : t.to(device), mask: device === 'cpu' ? m : m.to(device), count };
+  }
+
+  /** Gives the raw tower output the task's shape: [B] for width-1 tasks, [B, C] otherwise. */
+  shapeOutput(out: Tensor): Tensor {
+    if (this.outputWidth === 1 && out.ndim === 2 && out.shape[1] === 1) return reshape(out, [out.shape[0]]);
+    return out;
+  }
+
+  /**
+   * The masked mean loss of this task. `output` is the task's output (logits, or a
+   * probability when `probability` is true, as ESMM's pCTCVR). Rows without a label add
+   * nothing; when no row has one the loss is 0 (still connected to the graph).
+   */
+  computeLoss(output: Tensor, label: PreparedLabel, probability = false): Tensor {
+    const expected = this.outputWidth === 1 ? [label.mask.shape[0]] : [label.mask.shape[0], this.outputWidth];
+    if (output.shape.join() !== expected.join() && !(this.type === 'multiclass' && output.shape[0] === label.mask.shape[0]))
+      throw new Error(`Task '${this.name}': output shape [${output.shape}] does not match labels (expected [${expected}])`);
+    if (label.count === 0) return mul(sum(output), 0);
+    if (typeof this.loss === 'function') return this.loss(output, label);
+    if (probability) return maskedProbabilityBce(output, label);
+    switch (this.loss) {
+      case 'bce':
+        return losses.bceWithLogits(output, label.target, { mask: label.mask, posWeight: this.spec.posWeight });
+      case 'crossEntropy': {
+        // Masked rows carry class 0 in the cleaned target; weigh them out per sample.
+        const perRow = losses.crossEntropy(output, label.target, { reduction: 'none' });
+        return mul(sum(mul(perRow, label.mask)), 1 / label.count);
+      }
+      case 'mse':
+        return losses.mse(output, label.target, { mask: label.mask });
+      case 'huber':
+        return losses.huber(output, label.target, { mask: label.mask });
+      case 'mae': {
+        return mul(sum(mul(abs(sub(output, label.target)), label.mask)), 1 / label.count);
+      }
+      default:
+        throw new Error(`Task '${this.name}': unknown loss '${this.loss as string}'`);
+    }
+  }
+
+  /** Host-side predictions for metrics: probabilities for classification, values for regression. */
+  predictions(output: Float32Array, probability = false): Float32Array {
+    const out = new Float32Array(output.length);
+    if (this.type === 'regression' || probability) {
+      out.set(output);
+      return out;
+    }
+    if (this.type === 'multiclass') {
+      const C = this.numClasses;
+      for (let r = 0; r < output.length / C; r++) {
+        let m = -Infinity;
+        for (let c = 0; c < C; c++) m = Math.max(m, output[r * C + c]);
+        let s = 0;
+        for (let c = 0; c < C; c++) s += (out[r * C + c] = Math.exp(output[r * C + c] - m));
+        for (let c = 0; c < C; c++) out[r * C + c] /= s;
+      }
+      return out;
+    }
+    for (let i = 0; i < output.length; i++) out[i] = 1 / (1 + Math.exp(-output[i]));
+    return out;
+  }
+}
+
+/** Binary cross-entropy on probabilities, masked mean (probabilities clipped away from 0 and 1). */
+function maskedProbabilityBce(p: Tensor, label: PreparedLabel): Tensor {
+  const eps = 1e-6;
+  const pc = clamp(p, eps, 1 - eps);
+  const y = label.target;
+  const ll = add(mul(y, log(pc)), mul(rsub(y, 1), log(rsub(pc, 1))));
+  return mul(sum(mul(ll, label.mask)), -1 / label.count);
+}
+
+export function defineTasks(specs: readonly (TaskSpec | Task)[]): Task[] {
+  const tasks = specs.map((s) => (s instanceof Task ? s : new Task(s)));
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    if (seen.has(t.name)) throw new Error(`defineTasks: task name '${t.name}' is used twice`);
+    seen.add(t.name);
+  }
+  return tasks;
+}
+
+
+/** Task declarations from the data pipeline's fitted task specs ({ name, type, outputs }). */
+export function tasksFromData(specs: readonly { name: string; type: TaskType; outputs: number }[], overrides: Record<string, Partial<TaskSpec>> = {}): Task[] {
+  return defineTasks(
+    specs.map((s) => ({
+      name: s.name,
+      type: s.type,
+      ...(s.type === 'multiclass' || s.type === 'multilabel' ? { numClasses: s.outputs } : {}),
+      ...overrides[s.name],
+    })),
+  );
+}

@@ -1,0 +1,178 @@
+// The blocked gemm against a float64 reference: every transpose combination, sizes on
+// every edge of the blocking, every instruction set this CPU has, 1 and several threads.
+import test from 'ava';
+import * as tl from '../src/index.js';
+import { native } from '../src/native.js';
+import { assertClose, randomArray, t32 } from './helpers/reference.js';
+
+const ISAS = (['portable', 'avx2', 'avx512'] as const).filter((isa) => {
+  const order = { portable: 0, avx2: 1, avx512: 2 };
+  return order[isa] <= order[tl.getIsa().best];
+});
+
+function refGemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = alpha * s + (beta === 0 ? 0 : beta * c[i * n + j]);
+    }
+  return out;
+}
+
+function runGemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c0: Float32Array): Float32Array {
+  const c = c0.slice();
+  native.gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+  return c;
+}
+
+// Register tiles 4x8 (portable), 6x16 (AVX2), 12x32 (AVX-512); cache blocks MC 128/144,
+// KC 256, NC 2048. Each triple puts some dimension just below, on and above an edge.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 17, 3], [15, 16, 17], [16, 15, 1], [17, 17, 17], [5, 7, 11], [6, 16, 8],
+  [7, 33, 13], [11, 31, 12], [13, 33, 24], [63, 64, 65], [65, 63, 64], [119, 17, 9],
+  [121, 9, 255], [127, 33, 257], [129, 15, 256], [143, 20, 3], [145, 47, 31], [3, 255, 257],
+  [2, 2047, 3], [3, 2049, 2], [255, 5, 513],
+];
+
+// Accumulation in float32: error grows with k; the bound is generous against a
+// wrong element (which is off by O(1)) and tight against rounding.
+const tolFor = (k: number) => ({ rtol: 1e-5, atol: 2e-6 * Math.max(1, k) });
+
+for (const isa of ISAS) {
+  test.serial(`gemm (${isa}) matches float64 for all transposes on blocking edges, 1 and 2 threads`, (t) => {
+    const prevThreads = tl.getNumThreads();
+    tl.setIsa(isa);
+    try {
+      for (const [m, n, k] of SHAPES) {
+        const a = Float32Array.from(randomArray(m * k));
+        const b = Float32Array.from(randomArray(k * n));
+        const c = Float32Array.from(randomArray(m * n));
+        for (const ta of [false, true])
+          for (const tb of [false, true])
+            for (const [alpha, beta] of [[1, 0], [0.5, 1.5]]) {
+              const expected = refGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+              tl.setNumThreads(1);
+              const one = runGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+              assertClose(t, one, expected, { ...tolFor(k), what: `${isa} ${m}x${n}x${k} ta=${ta} tb=${tb} a=${alpha} b=${beta}` });
+              tl.setNumThreads(2);
+              const two = runGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+              // Threads own disjoint blocks of C and sum in the same order: bit-identical.
+              t.deepEqual(two, one, `${isa} ${m}x${n}x${k}: 2 threads differ from 1`);
+            }
+      }
+    } finally {
+      tl.setIsa(tl.getIsa().best);
+      tl.setNumThreads(prevThreads);
+    }
+  });
+
+  test.serial(`gemm (${isa}) on large sizes is the same on 1, 2 and 3 threads`, (t) => {
+    const prevThreads = tl.getNumThreads();
+    tl.setIsa(isa);
+    try {
+      for (const [m, n, k] of [[257, 300, 520], [600, 130, 257]] as [number, number, number][]) {
+        const a = Float32Array.from(randomArray(m * k));
+        const b = Float32Array.from(randomArray(k * n));
+        const z = new Float32Array(m * n).fill(Number.NaN); // beta 0 must never read C
+        tl.setNumThreads(1);
+        const one = runGemm(false, true, m, n, k, 1, a, b, 0, z);
+        // Spot-check rows against float64 (the full reference is slow in JS).
+        const expected = refGemm(false, true, m, n, k, 1, a, b, 0, z);
+        assertClose(t, one, expected, { ...tolFor(k), what: `${isa} ${m}x${n}x${k}` });
+        for (const threads of [2, 3]) {
+          tl.setNumThreads(threads);
+          t.deepEqual(runGemm(false, true, m, n, k, 1, a, b, 0, z), one, `${threads} threads differ from 1`);
+        }
+      }
+    } finally {
+      tl.setIsa(tl.getIsa().best);
+      tl.setNumThreads(prevThreads);
+    }
+  });
+}
+
+function refMatmul(a: Float64Array | Float32Array, b: Float64Array | Float32Array, m: number, n: number, k: number): Float64Array {
+  return refGemm(false, false, m, n, k, 1, Float32Array.from(a), Float32Array.from(b), 0, new Float32Array(0));
+}
+
+test('matmul: 2-D, vectors and batched with broadcast batch dims', (t) => {
+  const cases: [number[], number[], number[]][] = [
+    [[3, 5], [5, 4], [3, 4]],
+    [[5], [5, 4], [4]],
+    [[3, 5], [5], [3]],
+    [[5], [5], []],
+    [[2, 3, 5], [2, 5, 4], [2, 3, 4]],
+    [[2, 3, 5], [5, 4], [2, 3, 4]],
+    [[3, 5], [2, 5, 4], [2, 3, 4]],
+    [[2, 1, 3, 5], [3, 5, 4], [2, 3, 3, 4]],
+    [[17, 129], [129, 3], [17, 3]],
+  ];
+  for (const [as, bs, os] of cases) {
+    const A = randomArray(as.reduce((x, y) => x * y, 1));
+    const B = randomArray(bs.reduce((x, y) => x * y, 1));
+    const out = tl.matmul(t32(A, as), t32(B, bs));
+    t.deepEqual([...out.shape], os, `shape of ${JSON.stringify(as)} @ ${JSON.stringify(bs)}`);
+    // Reference: expand to explicit batches.
+    const am = as.length === 1 ? [1, ...as] : as, bm = bs.length === 1 ? [...bs, 1] : bs;
+    const m = am[am.length - 2], k = am[am.length - 1], n = bm[bm.length - 1];
+    const batch = os.slice(0, Math.max(am.length, bm.length) - 2);
+    const nb = batch.reduce((x, y) => x * y, 1);
+    const batchA = am.slice(0, -2), batchB = bm.slice(0, -2);
+    const expected: number[] = [];
+    for (let i = 0; i < nb; i++) {
+      // Unravel i over batch, then index each operand with broadcasting.
+      let rem = i;
+      const idx = batch.map(() => 0);
+      for (let d = batch.length - 1; d >= 0; d--) { idx[d] = rem % batch[d]; rem = Math.floor(rem / batch[d]); }
+      const flat = (own: number[]) => {
+        let f = 0;
+        const off = batch.length - own.length;
+        for (let d = 0; d < own.length; d++) f = f * own[d] + (own[d] === 1 ? 0 : idx[off + d]);
+        return f;
+      };
+      const ia = flat(batchA), ib = flat(batchB);
+      expected.push(...refMatmul(A.subarray(ia * m * k, (ia + 1) * m * k), B.subarray(ib * k * n, (ib + 1) * k * n), m, n, k));
+    }
+    assertClose(t, out.data(), expected, { rtol: 1e-5, atol: 1e-5, what: `${JSON.stringify(as)} @ ${JSON.stringify(bs)}` });
+  }
+});
+
+test('matmul backward matches finite differences (2-D, vector, batched, broadcast)', (t) => {
+  const cases: [number[], number[]][] = [[[3, 5], [5, 4]], [[5], [5, 3]], [[2, 3, 4], [4, 2]], [[2, 3, 4], [2, 4, 2]], [[3, 4], [2, 4, 3]], [[2, 1, 2, 3], [3, 3, 2]]];
+  for (const [as, bs] of cases) {
+    const a = t32(randomArray(as.reduce((x, y) => x * y, 1)), as).requiresGrad_();
+    const b = t32(randomArray(bs.reduce((x, y) => x * y, 1)), bs).requiresGrad_();
+    const r = tl.gradcheck((x, y) => tl.matmul(x, y), [a, b], { eps: 1e-2, tolerance: 1e-2 });
+    t.true(r.ok, `${JSON.stringify(as)} @ ${JSON.stringify(bs)}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
+  }
+});
+
+test('linear matches x @ w^T + b and its gradient matches finite differences', (t) => {
+  for (const [m, n, k] of [[1, 1, 1], [3, 17, 5], [129, 3, 17], [40, 33, 70]] as [number, number, number][]) {
+    const X = randomArray(m * k), W = randomArray(n * k), Bv = randomArray(n);
+    const out = tl.linear(t32(X, [m, k]), t32(W, [n, k]), t32(Bv, [n])).data();
+    const expected = refGemm(false, true, m, n, k, 1, Float32Array.from(X), Float32Array.from(W), 0, new Float32Array(0)).map((v, i) => v + Bv[i % n]);
+    assertClose(t, out, expected, { rtol: 1e-5, atol: 1e-5, what: `linear ${m}x${n}x${k}` });
+  }
+  const x = t32(randomArray(2 * 3 * 4), [2, 3, 4]).requiresGrad_();
+  const w = t32(randomArray(5 * 4), [5, 4]).requiresGrad_();
+  const b = t32(randomArray(5), [5]).requiresGrad_();
+  const r = tl.gradcheck((x, w, b) => tl.linear(x, w, b), [x, w, b], { eps: 1e-2, tolerance: 1e-2 });
+  t.true(r.ok, `worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
+  const r2 = tl.gradcheck((x, w) => tl.linear(x, w), [x, w], { eps: 1e-2, tolerance: 1e-2 });
+  t.true(r2.ok, `no bias: worst ${r2.maxError}`);
+});
+
+test('matmul and linear name mismatched shapes', (t) => {
+  const z = (s: number[]) => tl.zeros(s);
+  t.throws(() => tl.matmul(z([2, 3]), z([4, 5])), { message: 'matmul: shapes [2,3] and [4,5] do not match (3 != 4)' });
+  t.throws(() => tl.matmul(z([2, 2, 3]), z([3, 3, 5])), { message: /matmul: shapes \[2\] and \[3\] cannot be broadcast/ });
+  t.throws(() => tl.matmul(z([]), z([3])), { message: /matmul: both operands need at least 1 dimension/ });
+  t.throws(() => tl.matmul(z([2, 3]), tl.zeros([3, 2], { dtype: 'int32' })), { message: /matmul: second operand must be float32/ });
+  t.throws(() => tl.linear(z([2, 3]), z([4, 5])), { message: 'linear: input [2,3] has 3 features but weight [4,5] expects 5' });
+  t.throws(() => tl.linear(z([2, 5]), z([4, 5]), z([3])), { message: /linear: bias must have shape \[4\]/ });
+  t.throws(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(15), 0, 4, new Float32Array(16), 0, 4, 0, new Float32Array(16), 0, 4), { message: /gemm: argument 6 holds 15 elements, the kernel needs 16/ });
+  t.throws(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(16), 0, 3, new Float32Array(16), 0, 4, 0, new Float32Array(16), 0, 4), { message: /leading dimension 3 is less than 4/ });
+});
