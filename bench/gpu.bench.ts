@@ -2,6 +2,7 @@
 // share of the card's peak, conv2d and softmax. Without a usable GPU every row is kept,
 // with a null value and a note saying why, so reports stay comparable across machines.
 // Exported as a plain array; bench/index.ts runs and prints them.
+import { pathToFileURL } from 'node:url';
 import * as tl from '../src/index.js';
 
 export interface GpuBenchRow {
@@ -141,3 +142,17 @@ const softmaxCase: GpuBenchCase = {
 };
 
 export const gpuBenchCases: GpuBenchCase[] = [matmulCase, convCase, softmaxCase];
+
+/** Runs every case and prints one line per row (npx tsx bench/gpu.bench.ts). */
+export function printGpuBench(): void {
+  console.log(tl.cuda.isAvailable() ? `GPU: ${tl.cuda.deviceName()}` : `GPU: none (${tl.cuda.unavailableReason()})`);
+  for (const c of gpuBenchCases)
+    for (const r of c.run()) {
+      const value = r.value === null ? 'skipped' : `${r.value.toFixed(2)} ${r.unit}`;
+      const pct = r.percentOfPeak != null ? ` (${r.percentOfPeak.toFixed(1)}% of peak)` : '';
+      console.log(`${r.name.padEnd(40)} ${value}${pct}${r.note ? `  ${r.note}` : ''}`);
+    }
+}
+
+// bench/index.ts imports every *.bench.ts; only a direct run prints.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) printGpuBench();
