@@ -6,6 +6,7 @@
 // runs one step. (Until bench/index.ts's suite format is merged.)
 import * as tl from '../src/index.js';
 import { nn, optim } from '../src/index.js';
+import type { BenchCase } from './types.js';
 
 export interface TrainStepCase<S> {
   name: string;
@@ -94,3 +95,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const r of runTrainStepBench(Number(process.argv[2] ?? 3)))
     console.log(`${r.name}: ${r.msPerStep.toFixed(2)} ms/step, ${Math.round(r.samplesPerSec)} samples/s (${tl.getNumThreads()} threads)`);
 }
+
+// The suite's view of these cases (bench/index.ts): one training step per call, with the
+// matmul FLOPs of forward + backward so the table shows a share of the FMA peak.
+const mlpFlops = 3 * 2 * 512 * (256 * 512 + 512 * 256 + 256 * 11);
+const lenetFlops = 3 * 2 * 64 * (6 * 25 * 28 * 28 + 16 * 6 * 25 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 10);
+export const cases: BenchCase[] = trainStepCases.map((c, i) => ({
+  group: 'train',
+  name: c.name.replace(/^train step: /, ''),
+  flops: i === 0 ? mlpFlops : lenetFlops,
+  setup: () => {
+    const state = c.setup();
+    return () => c.fn(state);
+  },
+}));

@@ -66,7 +66,7 @@ export function defaultConfig(): JobConfig {
       { name: 'loan', type: 'binary' },
     ],
     model: { architecture: 'mmoe', embeddingDim: 8, hidden: [64, 32], towerHidden: [16], experts: 4, taskExperts: 1, levels: 2 },
-    training: { epochs: 15, batchSize: 256, lr: 1e-3, weighting: 'equal', patience: 3, seed: 1 },
+    training: { epochs: 30, batchSize: 256, lr: 1e-3, weighting: 'equal', patience: 3, seed: 1 },
     baselines: true,
   };
 }

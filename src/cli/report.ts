@@ -3,8 +3,8 @@
 import { renderPage, type Block } from '../report/html.js';
 import { lineChart, type Series } from '../report/svg.js';
 import type { JobConfig } from './config.js';
-import { conflictSummary, deltaM, summaryRows } from './summary.js';
-import { monitorMetric, type ModelRun } from './train.js';
+import { conflictSummary, conflictVerdict, deltaM, reportedMetrics, summaryRows } from './summary.js';
+import type { ModelRun } from './train.js';
 
 type DataSummary = { source: string; rows: { train: number; validation: number; test: number }; badRows: number; duplicateRows: number } | null;
 
@@ -23,9 +23,8 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
   blocks.push({ kind: 'table', header, rows, caption: `Δ is against the single-task model${seeds.length > 1 ? `; mean ± std over ${seeds.length} seeds` : ''}` });
   const dm = deltaM(runs);
   if (Object.keys(dm).length)
-    blocks.push({ kind: 'table', header: ['model', 'Δm (mean relative gain, %)'], rows: Object.entries(dm).map(([k, v]) => [k, `${v >= 0 ? '+' : ''}${v.toFixed(2)}`]) });
+    blocks.push({ kind: 'table', header: ['model', "Δm (mean relative gain in each task's headline metric, %)"], rows: Object.entries(dm).map(([k, v]) => [k, `${v >= 0 ? '+' : ''}${v.toFixed(2)}`]) });
 
-  const metric = monitorMetric(config);
   for (const r of runs.filter((x) => x.seed === seeds[0])) {
     const title = r.kind === 'single-task' ? `single-task ${r.tasks[0]}` : `${r.architecture} (multi-task)`;
     blocks.push({ kind: 'heading', text: title });
@@ -33,18 +32,24 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
     const x = epochs.map((e) => e.epoch + 1);
     const svgs: string[] = [];
     const loss: Series[] = [];
-    for (const t of r.tasks) {
-      loss.push({ name: `${t} train`, x, values: epochs.map((e) => e.loss[t] ?? NaN) });
-      loss.push({ name: `${t} validation`, x, values: epochs.map((e) => e.validation?.loss[t] ?? NaN) });
-    }
-    svgs.push(lineChart(loss, { title: 'Loss per task', xLabel: 'epoch' }));
-    const metricName = metric === 'loss' ? Object.keys(epochs[0]?.validation?.metrics[r.tasks[0]] ?? {})[0] ?? 'loss' : metric;
-    svgs.push(
-      lineChart(
-        r.tasks.map((t) => ({ name: t, x, values: epochs.map((e) => e.validation?.metrics[t]?.[metricName] ?? NaN) })),
-        { title: `Validation ${metricName} per task`, xLabel: 'epoch' },
-      ),
-    );
+    r.tasks.forEach((t, k) => {
+      loss.push({ name: `${t} train`, x, color: k, values: epochs.map((e) => e.loss[t] ?? NaN) });
+      loss.push({ name: `${t} validation`, x, color: k, dashed: true, values: epochs.map((e) => e.validation?.loss[t] ?? NaN) });
+    });
+    svgs.push(lineChart(loss, { title: 'Loss per task (dashed: validation)', xLabel: 'epoch' }));
+    // One chart per headline metric, so tasks on different scales never share an axis.
+    const byMetric = new Map<string, { task: string; k: number }[]>();
+    r.tasks.forEach((t, k) => {
+      const m = headline(runs, t);
+      if (m) byMetric.set(m, [...(byMetric.get(m) ?? []), { task: t, k }]);
+    });
+    for (const [m, ts] of byMetric)
+      svgs.push(
+        lineChart(
+          ts.map(({ task, k }) => ({ name: task, x, color: k, values: epochs.map((e) => e.validation?.metrics[task]?.[m] ?? NaN) })),
+          { title: `Validation ${m}`, xLabel: 'epoch' },
+        ),
+      );
     if (r.kind === 'multi-task') {
       svgs.push(lineChart(r.tasks.map((t) => ({ name: t, x, values: epochs.map((e) => e.weights[t] ?? NaN) })), { title: `Task weights (${r.history.weighting})`, xLabel: 'epoch' }));
       const pairs = [...new Set(epochs.flatMap((e) => (e.gradientCosines ?? []).map((c) => `${c.a}|${c.b}`)))];
@@ -66,8 +71,8 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
         blocks.push({
           kind: 'table',
           caption: 'Gradient conflict (whole training)',
-          header: ['task pair', 'mean cosine', 'negative steps'],
-          rows: cos.map((c) => [c.pair, c.mean.toFixed(3), `${(c.negative * 100).toFixed(0)}%`]),
+          header: ['task pair', 'mean cosine', 'negative steps', 'reading'],
+          rows: cos.map((c) => [c.pair, c.mean.toFixed(3), `${(c.negative * 100).toFixed(0)}%`, conflictVerdict(c.mean)]),
         });
       const gates = epochs[epochs.length - 1]?.gateUsage;
       if (gates && Object.keys(gates).length)
@@ -80,4 +85,8 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
     }
   }
   return renderPage('trunkline run report', blocks);
+}
+
+function headline(runs: readonly ModelRun[], task: string): string | undefined {
+  return reportedMetrics(runs, task)[0];
 }

@@ -38,12 +38,18 @@ export function testCell(runs: readonly ModelRun[], label: string, task: string,
   return stats(pick.map((r) => r.test.metrics[task]?.[metric] ?? NaN));
 }
 
+/** The metrics shown for a task: its headline first (AUC, accuracy or RMSE), at most three. */
 export function reportedMetrics(runs: readonly ModelRun[], task: string): string[] {
   const r = runs.find((x) => x.tasks.includes(task) && x.test.metrics[task]);
   if (!r) return [];
   const names = Object.keys(r.test.metrics[task]);
-  const preferred = ['auc', 'logloss', 'f1', 'accuracy', 'f1Macro', 'rmse', 'mae'];
-  return preferred.filter((m) => names.includes(m)).slice(0, 3).concat(names.filter((m) => !preferred.includes(m)).slice(0, Math.max(0, 3 - preferred.filter((m) => names.includes(m)).length)));
+  const preferred = names.includes('auc')
+    ? ['auc', 'logloss', 'f1'] // binary
+    : names.includes('accuracy')
+      ? ['accuracy', 'f1Macro', 'logloss'] // multiclass
+      : ['rmse', 'mae']; // regression
+  const shown = preferred.filter((m) => names.includes(m));
+  return shown.length ? shown : names.slice(0, 3);
 }
 
 /** Rows of the per-task table: [task, metric, single, arch1 (Δ), ...]. */
@@ -78,14 +84,18 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** Mean relative gain (%) of each multi-task model over single-task, over the headline metrics. */
+/**
+ * Mean relative gain (%) of each multi-task model over single-task, over each task's
+ * headline metric (the first reported: AUC, accuracy or RMSE). Losses are left out: a
+ * relative change of a near-zero loss would swamp the mean.
+ */
 export function deltaM(runs: readonly ModelRun[]): Record<string, number> {
   const out: Record<string, number> = {};
   const tasks = [...new Set(runs.flatMap((r) => r.tasks))];
   for (const l of modelLabels(runs).filter((x) => x !== 'single-task')) {
     const gains: number[] = [];
     for (const task of tasks)
-      for (const metric of reportedMetrics(runs, task)) {
+      for (const metric of reportedMetrics(runs, task).slice(0, 1)) {
         const b = testCell(runs, 'single-task', task, metric).mean;
         const m = testCell(runs, l, task, metric).mean;
         if (!Number.isFinite(b) || !Number.isFinite(m) || b === 0) continue;
@@ -104,7 +114,7 @@ export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: 
   log(formatTable(header, rows));
   const dm = deltaM(runs);
   if (Object.keys(dm).length)
-    log(`\nΔm (mean relative gain over single-task, %): ${Object.entries(dm).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v.toFixed(2)}%`).join(', ')}`);
+    log(`\nΔm (mean relative gain in each task's headline metric over single-task): ${Object.entries(dm).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v.toFixed(2)}%`).join(', ')}`);
   for (const r of runs.filter((x) => x.kind === 'multi-task' && x.seed === runs[0].seed)) {
     const last = r.history.epochs[r.history.epochs.length - 1];
     if (!last) continue;
@@ -113,13 +123,20 @@ export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: 
     const cos = conflictSummary(r);
     if (cos.length) {
       log('  gradient conflict on the shared parameters (cosine, mean over training; share of sampled steps < 0):');
-      for (const c of cos) log(`    ${c.pair.padEnd(20)} ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(3)}   negative ${(c.negative * 100).toFixed(0)}%   ${c.mean < 0 ? 'the tasks fight' : c.mean < 0.05 ? 'little shared direction' : 'the tasks help each other'}`);
+      for (const c of cos) log(`    ${c.pair.padEnd(20)} ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(3)}   negative ${(c.negative * 100).toFixed(0)}%   ${conflictVerdict(c.mean)}`);
     }
     const gates = last.gateUsage;
     if (gates && Object.keys(gates).length)
       log(`  gate usage (last epoch, mean weight per expert): ${Object.entries(gates).map(([k, v]) => `${k} [${v.map((x) => x.toFixed(2)).join(' ')}]`).join('; ')}`);
   }
   void config;
+}
+
+/** What a mean gradient cosine says about a task pair. */
+export function conflictVerdict(cosine: number): string {
+  if (cosine <= -0.05) return 'the tasks fight';
+  if (cosine < 0.05) return 'nearly orthogonal: little to share';
+  return 'the tasks help each other';
 }
 
 /** Gradient cosine per task pair, averaged over every sampled step of training. */

@@ -5,6 +5,9 @@ export interface Series {
   values: readonly number[];
   /** x positions; defaults to 1..n. */
   x?: readonly number[];
+  /** Palette index (series sharing one colour, e.g. a task's train and validation curves). */
+  color?: number;
+  dashed?: boolean;
 }
 
 export interface ChartOptions {
@@ -29,7 +32,8 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  // Integer multiples of the step, so accumulated rounding never shows as -1.4e-17.
+  for (let i = Math.ceil(lo / step - 1e-9); i * step <= hi + step * 1e-9; i++) ticks.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
   return ticks;
 }
 
@@ -80,8 +84,9 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
   if (options.xLabel) parts.push(`<text x="${m.left + pw / 2}" y="${m.top + ph + 30}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
   if (options.yLabel)
     parts.push(`<text transform="translate(14 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`);
+  const colorOf = (k: number) => PALETTE[(series[k].color ?? k) % PALETTE.length];
   pts.forEach((p, k) => {
-    const color = PALETTE[k % PALETTE.length];
+    const color = colorOf(k);
     let d = '';
     let pen = false;
     for (const [x, y] of p) {
@@ -92,7 +97,7 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
       d += `${pen ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`;
       pen = true;
     }
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"${series[k].dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
     if (p.length <= 40) for (const [x, y] of p) if (Number.isFinite(y)) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.2" fill="${color}"/>`);
   });
   // Legend below the plot, wrapping.
@@ -104,7 +109,7 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
       lx = m.left;
       ly += 14;
     }
-    parts.push(`<rect x="${lx}" y="${ly - 8}" width="12" height="3" fill="${PALETTE[k % PALETTE.length]}"/>`);
+    parts.push(`<line x1="${lx}" x2="${lx + 12}" y1="${ly - 7}" y2="${ly - 7}" stroke="${colorOf(k)}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="4 2"' : ''}/>`);
     parts.push(`<text x="${lx + 16}" y="${ly - 3}">${escapeXml(s.name)}</text>`);
     lx += w;
   });
