@@ -339,7 +339,10 @@ void matmul_backward(float* ga, float* gb, const float* g, const float* a, const
         gemm(false, true, m, k, n, 1.0f, g + i * m * n, n, b + i * sb, n, 1.0f, ga, k);
   }
   if (gb) {
-    if (sb != 0 || batch == 1)
+    if (sb == 0 && batch > 1 && sa == m * k)
+      // a's batches are stacked rows: one gemm over batch*m rows sums them all.
+      gemm(true, false, k, n, batch * m, 1.0f, a, k, g, n, 1.0f, gb, n);
+    else if (sb != 0 || batch == 1)
       gemm_batched(true, false, batch, k, n, m, 1.0f, a, k, sa, g, n, m * n, 1.0f, gb, n, sb);
     else
       for (int64_t i = 0; i < batch; ++i)
