@@ -16,3 +16,4 @@ export * as mtl from './mtl/index.js';
 export * as metrics from './metrics/index.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
+export { cuda, type CudaMemoryStats, type MatmulPrecision } from './backend/cuda.js';

@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 
+#include <stdexcept>
 #include <vector>
 
 namespace tl::binding {
@@ -31,9 +32,17 @@ KernelList cuda_kernels();
 // With CUDA compiled in, a kernel whose buffers live on the device runs its cuda:: twin;
 // without it, asking for the device is a clear error rather than a missing symbol.
 #ifdef TL_WITH_CUDA
-#define TL_ON_DEVICE(args, call) \
-  do {                           \
-    tl::cuda::call;              \
+// CUDA failures (launch errors, bad sizes) come back as C++ exceptions; they become JS
+// Errors naming the kernel.
+#define TL_ON_DEVICE(args, call)                \
+  do {                                          \
+    try {                                       \
+      tl::cuda::call;                           \
+    } catch (const Napi::Error&) {              \
+      throw;                                    \
+    } catch (const std::exception& tl_error_) { \
+      (args).fail(tl_error_.what());            \
+    }                                           \
   } while (0)
 #else
 #define TL_ON_DEVICE(args, call) (args).fail("this build of trunkline has no CUDA support")

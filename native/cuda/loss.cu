@@ -1,0 +1,270 @@
+// Fused losses on the device. Forward kernels sum loss and weight in float64 (per block
+// in shared memory, then one atomic per block), and a one-thread kernel writes the
+// reduced loss and norm[0] exactly as the CPU's finish() does. Atomic order varies, so
+// the last bits of a reduced loss may differ from run to run.
+#include <climits>
+#include <stdexcept>
+#include <string>
+
+#include "checks.h"
+#include "group.cuh"
+#include "launch.cuh"
+#include "loss.h"
+
+namespace tl::cuda {
+namespace {
+
+__device__ __forceinline__ float softplus_neg(float x) { return fmaxf(-x, 0.0f) + log1pf(expf(-fabsf(x))); }
+__device__ __forceinline__ float sigmoid_neg(float x) {
+  float e = expf(-fabsf(x));
+  return x >= 0 ? e / (1.0f + e) : 1.0f / (1.0f + e);
+}
+
+// Adds (loss, weight) of this thread into sums[0..1]: block-level first, then global.
+__device__ __forceinline__ void add_sums(double* sums, double loss, double weight) {
+  __shared__ double block[2];
+  if (threadIdx.x == 0) { block[0] = 0; block[1] = 0; }
+  __syncthreads();
+  if (loss != 0) atomicAdd(&block[0], loss);
+  if (weight != 0) atomicAdd(&block[1], weight);
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    atomicAdd(&sums[0], block[0]);
+    atomicAdd(&sums[1], block[1]);
+  }
+}
+
+__global__ void finish_kernel(float* out, float* norm, Reduction r, const double* sums) {
+  double loss = sums[0], weight = sums[1];
+  if (r == Reduction::None) {
+    norm[0] = 1;
+  } else if (r == Reduction::Sum) {
+    out[0] = static_cast<float>(loss);
+    norm[0] = 1;
+  } else {
+    bool any = weight != 0;
+    out[0] = any ? static_cast<float>(loss / weight) : 0.0f;
+    norm[0] = any ? static_cast<float>(1.0 / weight) : 0.0f;
+  }
+}
+
+// Scratch doubles on the device, zeroed, returned to the cache when done (stream order
+// keeps later reuse after the kernels that read them).
+struct Scratch {
+  double* p;
+  explicit Scratch(int n) : p(static_cast<double*>(device_alloc(n * sizeof(double)))) {
+    try {
+      memset_zero(p, n * sizeof(double));
+    } catch (...) {
+      device_free(p);
+      throw;
+    }
+  }
+  ~Scratch() { device_free(p); }
+};
+
+// One warp per row: log-sum-exp, the row's loss and weight.
+__global__ void ce_forward_kernel(float* out, float* lse, double* sums, const float* logits, const int32_t* labels,
+                                  CrossEntropyArgs a) {
+  int64_t first, step;
+  group_range<32>(first, step);
+  double loss_acc = 0, weight_acc = 0;
+  const int lane = threadIdx.x % 32;
+  const int64_t C = a.classes;
+  const float eps = a.label_smoothing;
+  // Every warp runs the same trip count so the block-level add_sums below is reached by all.
+  int64_t trips = (a.rows + step - 1) / step;
+  for (int64_t t = 0; t < trips; ++t) {
+    int64_t i = first + t * step;
+    if (i >= a.rows) continue;
+    const float* z = logits + i * C;
+    float m = -INFINITY;
+    for (int64_t c = lane; c < C; c += 32) m = fmaxf(m, z[c]);
+    m = Group<32>::max(m);
+    double s = 0;
+    for (int64_t c = lane; c < C; c += 32) s += expf(z[c] - m);
+    float l = m + static_cast<float>(::log(Group<32>::sum(s)));
+    int32_t y = labels[i];
+    double smooth = 0;
+    if (eps > 0 && y != a.ignore_index) {
+      for (int64_t c = lane; c < C; c += 32) smooth += (a.class_weights ? a.class_weights[c] : 1.0f) * (l - z[c]);
+      smooth = Group<32>::sum(smooth);
+    }
+    if (lane == 0) {
+      lse[i] = l;
+      float row = 0;
+      if (y != a.ignore_index) {
+        float sw = a.sample_weights ? a.sample_weights[i] : 1.0f;
+        float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
+        row = (1.0f - eps) * cwy * (l - z[y]);
+        if (eps > 0) row += eps / C * static_cast<float>(smooth);
+        row *= sw;
+        loss_acc += row;
+        weight_acc += static_cast<double>(sw) * cwy;
+      }
+      if (a.reduction == Reduction::None) out[i] = row;
+    }
+  }
+  add_sums(sums, loss_acc, weight_acc);
+}
+
+__global__ void sum_kernel(double* out, const float* v, int64_t n) {
+  double acc = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) acc += v[i];
+  acc = Group<256>::sum(acc);
+  if (threadIdx.x == 0) out[0] = acc;
+}
+
+__global__ void ce_backward_kernel(float* glogits, const float* gout, const float* logits, const int32_t* labels,
+                                   const float* lse, const float* norm, const double* wsum_p, CrossEntropyArgs a,
+                                   int64_t total) {
+  const int64_t C = a.classes;
+  const float eps = a.label_smoothing;
+  const float nrm = norm[0];
+  const float wsum = eps > 0 ? (a.class_weights ? static_cast<float>(*wsum_p) : static_cast<float>(C)) : 0.0f;
+  TL_GRID_STRIDE(e, total) {
+    int64_t i = e / C, k = e % C;
+    int32_t y = labels[i];
+    if (y == a.ignore_index) continue;
+    float g = (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm;
+    float scale = g * (a.sample_weights ? a.sample_weights[i] : 1.0f);
+    if (scale == 0) continue;
+    float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
+    float p = expf(logits[e] - lse[i]);
+    float cwk = eps > 0 && a.class_weights ? a.class_weights[k] : 1.0f;
+    float d = p * scale * ((1.0f - eps) * cwy + eps * wsum / C) - scale * eps / C * (eps > 0 ? cwk : 0.0f);
+    if (k == y) d -= scale * (1.0f - eps) * cwy;
+    glogits[e] += d;
+  }
+}
+
+__global__ void bce_forward_kernel(float* out, double* sums, const float* x, const float* t, BceArgs a, int64_t n) {
+  double loss_acc = 0, weight_acc = 0;
+  int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  int64_t trips = (n + step - 1) / step;
+  for (int64_t tr = 0; tr < trips; ++tr) {
+    int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
+    if (e >= n) continue;
+    int64_t row = e / a.cols, col = e % a.cols;
+    float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
+    if (a.mask && a.mask[e] == 0) w = 0;
+    float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
+    float v = 0;
+    if (w != 0) {
+      float xe = x[e], te = t[e];
+      v = w * ((1.0f - te) * xe + (1.0f + (pw - 1.0f) * te) * softplus_neg(xe));
+      loss_acc += v;
+      weight_acc += w;
+    }
+    if (a.reduction == Reduction::None) out[e] = v;
+  }
+  add_sums(sums, loss_acc, weight_acc);
+}
+
+__global__ void bce_backward_kernel(float* gx, float* gt, const float* gout, const float* x, const float* t,
+                                    const float* norm, BceArgs a, int64_t n) {
+  const float nrm = norm[0];
+  TL_GRID_STRIDE(e, n) {
+    int64_t row = e / a.cols, col = e % a.cols;
+    float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
+    if (a.mask && a.mask[e] == 0) continue;
+    float g = (a.reduction == Reduction::None ? gout[e] : gout[0]) * nrm * w;
+    float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
+    float xe = x[e], te = t[e];
+    if (gx) gx[e] += g * ((1.0f - te) - (1.0f + (pw - 1.0f) * te) * sigmoid_neg(xe));
+    if (gt) gt[e] += g * (-xe + (pw - 1.0f) * softplus_neg(xe));
+  }
+}
+
+__global__ void mse_forward_kernel(float* out, double* sums, const float* p, const float* t, const float* mask,
+                                   int64_t n, Reduction r) {
+  double loss_acc = 0, weight_acc = 0;
+  int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  int64_t trips = (n + step - 1) / step;
+  for (int64_t tr = 0; tr < trips; ++tr) {
+    int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
+    if (e >= n) continue;
+    float m = mask ? (mask[e] != 0 ? 1.0f : 0.0f) : 1.0f;
+    float d = p[e] - t[e];
+    float v = m * d * d;
+    if (r == Reduction::None) out[e] = v;
+    loss_acc += v;
+    weight_acc += m;
+  }
+  add_sums(sums, loss_acc, weight_acc);
+}
+
+__global__ void mse_backward_kernel(float* gp, float* gt, const float* gout, const float* p, const float* t,
+                                    const float* mask, const float* norm, int64_t n, Reduction r) {
+  const float nrm = norm[0];
+  TL_GRID_STRIDE(e, n) {
+    if (mask && mask[e] == 0) continue;
+    float d = 2.0f * (r == Reduction::None ? gout[e] : gout[0]) * nrm * (p[e] - t[e]);
+    if (gp) gp[e] += d;
+    if (gt) gt[e] -= d;
+  }
+}
+
+}  // namespace
+
+void check_labels(const int32_t* labels, const CrossEntropyArgs& a) {
+  int32_t bad = 0;
+  int64_t at = find_bad_index(labels, a.rows, 0, a.classes, a.ignore_index, &bad);
+  if (at >= 0)
+    throw std::out_of_range("label " + std::to_string(bad) + " at row " + std::to_string(at) + " is out of range [0, " +
+                            std::to_string(a.classes) + ") and is not the ignore index " +
+                            std::to_string(a.ignore_index));
+}
+
+void softmax_cross_entropy_forward(float* out, float* lse, float* norm, const float* logits, const int32_t* labels,
+                                   const CrossEntropyArgs& a) {
+  cuda::check_labels(labels, a);
+  Scratch sums(2);
+  if (a.rows > 0 && a.classes > 0)
+    ce_forward_kernel<<<blocks_for(a.rows * 32), 256, 0, stream()>>>(out, lse, sums.p, logits, labels, a);
+  finish_kernel<<<1, 1, 0, stream()>>>(out, norm, a.reduction, sums.p);
+  check_launch("softmax_cross_entropy_forward");
+}
+
+void softmax_cross_entropy_backward(float* glogits, const float* gout, const float* logits, const int32_t* labels,
+                                    const float* lse, const float* norm, const CrossEntropyArgs& a) {
+  cuda::check_labels(labels, a);
+  int64_t total = a.rows * a.classes;
+  if (total <= 0) return;
+  Scratch wsum(1);
+  if (a.label_smoothing > 0 && a.class_weights) sum_kernel<<<1, 256, 0, stream()>>>(wsum.p, a.class_weights, a.classes);
+  ce_backward_kernel<<<blocks_for(total), 256, 0, stream()>>>(glogits, gout, logits, labels, lse, norm, wsum.p, a, total);
+  check_launch("softmax_cross_entropy_backward");
+}
+
+void bce_with_logits_forward(float* out, float* norm, const float* x, const float* t, const BceArgs& a) {
+  int64_t n = a.rows * a.cols;
+  Scratch sums(2);
+  if (n > 0) bce_forward_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, sums.p, x, t, a, n);
+  finish_kernel<<<1, 1, 0, stream()>>>(out, norm, a.reduction, sums.p);
+  check_launch("bce_with_logits_forward");
+}
+
+void bce_with_logits_backward(float* gx, float* gt, const float* gout, const float* x, const float* t,
+                              const float* norm, const BceArgs& a) {
+  int64_t n = a.rows * a.cols;
+  if (n <= 0 || (!gx && !gt)) return;
+  bce_backward_kernel<<<blocks_for(n), 256, 0, stream()>>>(gx, gt, gout, x, t, norm, a, n);
+  check_launch("bce_with_logits_backward");
+}
+
+void mse_forward(float* out, float* norm, const float* p, const float* t, const float* mask, int64_t n, Reduction r) {
+  Scratch sums(2);
+  if (n > 0) mse_forward_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, sums.p, p, t, mask, n, r);
+  finish_kernel<<<1, 1, 0, stream()>>>(out, norm, r, sums.p);
+  check_launch("mse_forward");
+}
+
+void mse_backward(float* gp, float* gt, const float* gout, const float* p, const float* t, const float* mask,
+                  const float* norm, int64_t n, Reduction r) {
+  if (n <= 0 || (!gp && !gt)) return;
+  mse_backward_kernel<<<blocks_for(n), 256, 0, stream()>>>(gp, gt, gout, p, t, mask, norm, n, r);
+  check_launch("mse_backward");
+}
+
+}  // namespace tl::cuda
