@@ -43,3 +43,8 @@ export function loadRun(path: string): LoadedRun {
   }
   return { dir, config: cfg, pipeline: loaded.pipeline, model };
 }
+
+/** The columns a labelled file needs for this pipeline: the inputs, then the task labels. */
+export function requiredColumns(pipeline: FeaturePipeline): string[] {
+  return [...new Set([...pipeline.inputColumns, ...pipeline.tasks.map((t) => t.column)])];
+}

@@ -143,6 +143,7 @@ export function dataSummary(p: PreparedData) {
     source: p.source,
     rows: { train: p.train.numRows, validation: p.validation.numRows, test: p.test.numRows },
     badRows: p.badRows,
+    firstBadRow: p.firstBadRow,
     duplicateRows: p.cleaning.duplicateRows,
     features: p.train.featureSpecs,
     tasks: p.train.taskSpecs,
@@ -153,7 +154,7 @@ function logData(p: PreparedData, log: (s: string) => void): void {
   const feats = p.train.featureSpecs.map((f) => `${f.name}:${f.kind === 'numeric' ? 'num' : f.kind === 'categorical' ? `cat(${f.cardinality})` : f.kind}`);
   log(`data: ${p.source}`);
   log(`  rows: ${p.train.numRows} train / ${p.validation.numRows} validation / ${p.test.numRows} test` +
-    `${p.badRows ? `, ${p.badRows} bad rows skipped` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
+    `${p.badRows ? `, ${p.badRows} bad rows skipped (first: ${p.firstBadRow})` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
   log(`  features (${feats.length}): ${feats.join(' ')}`);
   log(`  tasks: ${p.train.taskSpecs.map((t) => `${t.name} (${t.type})`).join(', ')}`);
 }
