@@ -251,6 +251,16 @@ test('predict with a missing feature column names the file and the column', asyn
   const r = await cli(['predict', '--model', run, '--data', s.file, '--out', out], s.dir);
   assertCleanFailure(t, r, /new\.csv: missing column 'region' \(columns are: age, tags, title\)/);
   t.false(existsSync(out));
+
+  // A cell that is not a number in a numeric feature is read as missing, with a warning.
+  const rows = shopRows(30, 9);
+  rows[3].age = 'forty';
+  rows[7].age = '3x';
+  writeFileSync(s.file, toCsv(rows, [...FEATURE_COLUMNS]));
+  const w = await cli(['predict', '--model', run, '--data', s.file, '--out', out], s.dir);
+  t.is(w.code, 0, w.stderr);
+  t.regex(w.stdout, /warning: new\.csv, column 'age': 2 cells are not numbers; they are treated as missing/);
+  t.is(readPreds(out).rows.length, 30);
 });
 
 test('a model directory whose weights come from another config is refused', async (t) => {

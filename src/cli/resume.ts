@@ -6,7 +6,7 @@ import { DataLoader, randomSplit, readCsv, splitTable } from '../data/index.js';
 import { evaluate, train } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
-import { loadRun, requiredColumns } from './saved.js';
+import { loadRun, requiredColumns, warnInvalidNumbers } from './saved.js';
 import { formatTable } from './summary.js';
 import { monitorMetric, timestamp } from './train.js';
 
@@ -16,6 +16,7 @@ export async function runResume(args: { from: string; data: string; outDir: stri
   const table = await readCsv(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline) });
   const bad = table.report;
   if (bad?.badRows) args.log(`${bad.badRows} bad rows skipped (first: ${bad.file} line ${bad.badRowSamples[0].line}: ${bad.badRowSamples[0].message})`);
+  warnInvalidNumbers(table, run.pipeline, args.log);
   const parts = splitTable(table, randomSplit(table.numRows, { validation: 0.1, test: 0, seed: args.seed }));
   const trainData = run.pipeline.transform(parts.train);
   const validData = run.pipeline.transform(parts.validation);
