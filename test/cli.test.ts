@@ -157,6 +157,13 @@ test.serial('train --resume continues the saved model on more rows and writes a 
   const p = await cli(['predict', '--model', dir, '--data', newCsv, '--out', out], work);
   t.is(p.code, 0, p.stderr);
   t.is(readPreds(out).rows.length, 400);
+
+  // Two runs into one directory within the same second get distinct names; neither is lost.
+  const [a, b] = await Promise.all([0, 1].map(() => cli(['train', '--resume', run, '--data', moreCsv, '--epochs', '1', '--out', resumeOut, '--no-progress'], work)));
+  t.is(a.code, 0, a.stderr);
+  t.is(b.code, 0, b.stderr);
+  t.is(runDirs(resumeOut).filter((d) => !d.startsWith('.')).length, 3);
+  t.deepEqual(runDirs(resumeOut).filter((d) => d.startsWith('.')), [], 'no partial directory left');
 });
 
 // ---------- bad input ----------

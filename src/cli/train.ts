@@ -1,6 +1,6 @@
 // `trunkline train`: single-task baselines and multi-task models on one seeded split,
 // a per-task table with deltas, and a run directory (report, metrics, saved model).
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, type EncodedDataset } from '../data/index.js';
 import { evaluate, train, type EvaluationResult, type History, type MultiTaskModel } from '../mtl/index.js';
@@ -73,6 +73,28 @@ export function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
 }
 
+/**
+ * A run directory name that is not taken yet (two quick runs can start in the same second),
+ * and its temporary twin, which is created here so a concurrent run cannot pick it too.
+ */
+export function claimRunDir(outDir: string): { finalDir: string; tmpDir: string } {
+  mkdirSync(outDir, { recursive: true });
+  const base = timestamp();
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}-${i}`;
+    const finalDir = join(outDir, name);
+    const tmpDir = join(outDir, `.${name}.partial`);
+    if (existsSync(finalDir)) continue;
+    try {
+      mkdirSync(tmpDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw e;
+    }
+    return { finalDir, tmpDir };
+  }
+}
+
 export async function runTrain(args: TrainArgs): Promise<RunResult> {
   const { config, log } = args;
   const runs: ModelRun[] = [];
@@ -106,10 +128,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
 
   // Everything is written into a temporary directory that is renamed at the end, so an
   // interrupted run never leaves a half-written run directory.
-  const name = timestamp();
-  const finalDir = join(args.outDir, name);
-  const tmpDir = join(args.outDir, `.${name}.partial`);
-  mkdirSync(tmpDir, { recursive: true });
+  const { finalDir, tmpDir } = claimRunDir(args.outDir);
   try {
     const metrics = {
       format: 'trunkline.run',
