@@ -132,6 +132,7 @@ const pair = run('two heads (shared trunk)', ['fine', 'coarse'], train, test);
 const fineOnly = run('single-task fine', ['fine'], train, test);
 const coarseOnly = run('single-task coarse', ['coarse'], train, test);
 
+const nTest = test.labels.fine.shape[0];
 const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toFixed(2)}%`);
 const rows: string[][] = [
   ['two heads (shared trunk)', pct(pair.accuracy.fine), pct(pair.accuracy.coarse), pct(pair.accuracy['coarse via fine']), String(pair.params), pair.imagesPerSecond.toFixed(0), pair.seconds.toFixed(1)],
@@ -157,5 +158,11 @@ for (const r of rows) console.log(line(r));
 console.log(
   `\nΔ two heads vs single-task: fine ${((pair.accuracy.fine - fineOnly.accuracy.fine) * 100).toFixed(2)} points, ` +
     `coarse ${((pair.accuracy.coarse - coarseOnly.accuracy.coarse) * 100).toFixed(2)} points ` +
-    `(one seed; differences under about 1 point on 1,000 test images are noise).`,
+    `(one seed; on ${nTest} test images, differences under about ${noisePoints(fineOnly.accuracy.fine).toFixed(1)} points (fine) ` +
+    `and ${noisePoints(coarseOnly.accuracy.coarse).toFixed(1)} points (coarse) are within noise).`,
 );
+
+/** Two standard errors of a difference between two accuracies near p on nTest images, in points. */
+function noisePoints(p: number): number {
+  return 200 * Math.sqrt((2 * p * (1 - p)) / nTest);
+}
