@@ -3,6 +3,7 @@
 // naming the config file and the field.
 import { readFileSync } from 'node:fs';
 import type { FeatureConfig, TaskConfig } from '../data/index.js';
+import { weightingByName } from '../mtl/weighting.js';
 
 export type Architecture = 'shared-bottom' | 'mmoe' | 'ple' | 'cgc' | 'esmm' | 'cross-stitch';
 export const ARCHITECTURES: readonly Architecture[] = ['shared-bottom', 'mmoe', 'ple', 'cgc', 'esmm', 'cross-stitch'];
@@ -27,6 +28,8 @@ export interface JobConfig {
     /** Remove exact duplicate rows from the training data (default true). */
     dedupe?: boolean;
     split?: SplitConfig;
+    /** Ragged rows and broken quotes in the training file: 'skip' (default) counts and reports them, 'error' stops at the first. */
+    onBadRow?: 'skip' | 'error';
   };
   /** The tasks, each a label column and a type. */
   tasks: (TaskConfig & { weight?: number; posWeight?: number; towerHidden?: number[] })[];
@@ -97,6 +100,10 @@ export function loadConfig(file: string): JobConfig {
   }
   if (!isObject(raw)) fail(file, 'the config must be a JSON object');
   for (const k of Object.keys(raw)) if (!TOP_KEYS.has(k)) fail(file, `unknown field '${k}' (known: ${[...TOP_KEYS].join(', ')})`);
+  for (const k of ['data', 'model', 'training'])
+    if (raw[k] !== undefined && !isObject(raw[k])) fail(file, `'${k}' must be an object, got ${JSON.stringify(raw[k])}`);
+  if (raw.data !== undefined && (raw.data as { split?: unknown }).split !== undefined && !isObject((raw.data as { split?: unknown }).split))
+    fail(file, `'data.split' must be an object, got ${JSON.stringify((raw.data as { split?: unknown }).split)}`);
   const base = defaultConfig();
   const merged: JobConfig = {
     data: { ...base.data, ...(raw.data as object), split: { ...base.data.split, ...((raw.data as { split?: object })?.split ?? {}) } },
@@ -112,16 +119,47 @@ export function loadConfig(file: string): JobConfig {
   return merged;
 }
 
+const SECTION_KEYS: Record<string, readonly string[]> = {
+  data: ['path', 'validationPath', 'testPath', 'drop', 'dedupe', 'split', 'onBadRow'],
+  'data.split': ['kind', 'column', 'validation', 'test'],
+  model: ['architecture', 'embeddingDim', 'hidden', 'towerHidden', 'experts', 'taskExperts', 'levels'],
+  training: ['epochs', 'batchSize', 'lr', 'weighting', 'patience', 'seed'],
+  task: ['name', 'column', 'type', 'positive', 'negative', 'classes', 'separator', 'weight', 'posWeight', 'towerHidden'],
+  feature: ['name', 'column', 'kind', 'minCount', 'maxVocab', 'hashBuckets', 'scale', 'fill', 'missingFlag', 'separator', 'ngrams'],
+};
+
+/** A misspelt field would otherwise be ignored silently and its default used. */
+function checkKeys(file: string, where: string, value: unknown, known: readonly string[]): void {
+  if (value === undefined) return;
+  if (!isObject(value)) fail(file, `${where} must be an object, got ${JSON.stringify(value)}`);
+  for (const k of Object.keys(value)) if (!known.includes(k)) fail(file, `unknown field '${where}.${k}' (known: ${known.join(', ')})`);
+}
+
 export function validateConfig(c: JobConfig, file = 'config'): void {
+  checkKeys(file, 'data', c.data, SECTION_KEYS.data);
+  checkKeys(file, 'data.split', c.data.split, SECTION_KEYS['data.split']);
+  checkKeys(file, 'model', c.model, SECTION_KEYS.model);
+  checkKeys(file, 'training', c.training, SECTION_KEYS.training);
   if (!Array.isArray(c.tasks) || c.tasks.length === 0) fail(file, "'tasks' must be a non-empty array");
   const names = new Set<string>();
   c.tasks.forEach((t, i) => {
     if (!isObject(t) || typeof t.name !== 'string' || !t.name) fail(file, `tasks[${i}] needs a 'name'`);
+    checkKeys(file, `tasks[${i}]`, t, SECTION_KEYS.task);
     if (names.has(t.name)) fail(file, `task '${t.name}' is declared twice`);
     names.add(t.name);
     if (!['binary', 'multiclass', 'multilabel', 'regression'].includes(t.type))
       fail(file, `tasks[${i}] ('${t.name}'): type must be binary, multiclass, multilabel or regression, got ${JSON.stringify(t.type)}`);
+    positiveIntList(file, t.towerHidden, `tasks[${i}].towerHidden`);
   });
+  if (c.features !== undefined) {
+    if (!Array.isArray(c.features) || c.features.length === 0) fail(file, "'features' must be a non-empty array (or left out to use every other column)");
+    c.features.forEach((f, i) => {
+      if (!isObject(f) || typeof f.name !== 'string' || !f.name) fail(file, `features[${i}] needs a 'name'`);
+      checkKeys(file, `features[${i}]`, f, SECTION_KEYS.feature);
+      if (f.kind !== undefined && !['categorical', 'numeric', 'multihot', 'text'].includes(f.kind))
+        fail(file, `features[${i}] ('${f.name}'): kind must be categorical, numeric, multihot or text, got ${JSON.stringify(f.kind)}`);
+    });
+  }
   const arch = c.model.architecture ?? 'mmoe';
   if (!ARCHITECTURES.includes(arch)) fail(file, `model.architecture must be one of ${ARCHITECTURES.join(', ')}, got ${JSON.stringify(arch)}`);
   const positiveInt = (v: unknown, field: string) => {
@@ -131,8 +169,35 @@ export function validateConfig(c: JobConfig, file = 'config'): void {
   positiveInt(c.training.batchSize, 'training.batchSize');
   positiveInt(c.model.embeddingDim, 'model.embeddingDim');
   positiveInt(c.model.experts, 'model.experts');
+  positiveInt(c.model.taskExperts, 'model.taskExperts');
+  positiveInt(c.model.levels, 'model.levels');
+  positiveIntList(file, c.model.hidden, 'model.hidden');
+  positiveIntList(file, c.model.towerHidden, 'model.towerHidden');
+  if (c.training.patience !== undefined && !(Number.isInteger(c.training.patience) && c.training.patience >= 0))
+    fail(file, `training.patience must be a whole number of epochs, got ${JSON.stringify(c.training.patience)}`);
+  if (c.training.seed !== undefined && !Number.isInteger(c.training.seed)) fail(file, `training.seed must be an integer, got ${JSON.stringify(c.training.seed)}`);
   if (c.training.lr !== undefined && !(typeof c.training.lr === 'number' && c.training.lr > 0))
     fail(file, `training.lr must be a positive number, got ${JSON.stringify(c.training.lr)}`);
+  if (c.training.weighting !== undefined) {
+    try {
+      weightingByName(String(c.training.weighting));
+    } catch (e) {
+      fail(file, `training.weighting: ${(e as Error).message.replace(/^weighting: /, '')}`);
+    }
+  }
   for (const [field, v] of [['data.split.validation', c.data.split?.validation], ['data.split.test', c.data.split?.test]] as const)
     if (v !== undefined && !(typeof v === 'number' && v >= 0 && v < 1)) fail(file, `${field} must be a fraction in [0, 1), got ${JSON.stringify(v)}`);
+  const kind = c.data.split?.kind;
+  if (kind !== undefined && !['random', 'stratified', 'time', 'column'].includes(kind))
+    fail(file, `data.split.kind must be random, stratified, time or column, got ${JSON.stringify(kind)}`);
+  if (c.data.onBadRow !== undefined && c.data.onBadRow !== 'skip' && c.data.onBadRow !== 'error')
+    fail(file, `data.onBadRow must be 'skip' or 'error', got ${JSON.stringify(c.data.onBadRow)}`);
+  if (c.data.drop !== undefined && !(Array.isArray(c.data.drop) && c.data.drop.every((d) => typeof d === 'string')))
+    fail(file, `data.drop must be an array of column names, got ${JSON.stringify(c.data.drop)}`);
+  if (c.baselines !== undefined && typeof c.baselines !== 'boolean') fail(file, `baselines must be true or false, got ${JSON.stringify(c.baselines)}`);
+}
+
+function positiveIntList(file: string, v: unknown, field: string): void {
+  if (v !== undefined && !(Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 1)))
+    fail(file, `${field} must be an array of positive integers (layer widths), got ${JSON.stringify(v)}`);
 }

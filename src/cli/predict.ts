@@ -3,12 +3,14 @@ import { DataLoader, readCsv } from '../data/index.js';
 import { evaluate, predict } from '../mtl/index.js';
 import { writeCsv } from '../io/index.js';
 import { tidy } from '../tensor/scope.js';
-import { loadRun } from './saved.js';
+import { loadRun, requiredColumns, warnInvalidNumbers } from './saved.js';
 import { formatTable } from './summary.js';
 
 export async function runPredict(args: { model: string; data: string; out: string; log: (s: string) => void }): Promise<void> {
   const run = loadRun(args.model);
-  const table = await readCsv(args.data, { types: run.pipeline.schema(), onBadRow: 'error' });
+  // Every input row gets an output row, so a ragged row is an error, not a skipped row.
+  const table = await readCsv(args.data, { types: run.pipeline.schema(), required: run.pipeline.inputColumns, onBadRow: 'error' });
+  warnInvalidNumbers(table, run.pipeline, args.log);
   const encoded = run.pipeline.transform(table, { labels: 'none' });
   const columns: Record<string, (number | string)[] | Float64Array | Int32Array> = { line: Int32Array.from(encoded.lineNumbers) };
   const outputs = new Map<string, number[]>();
@@ -53,7 +55,8 @@ export async function runPredict(args: { model: string; data: string; out: strin
 
 export async function runEval(args: { model: string; data: string; log: (s: string) => void }): Promise<Record<string, Record<string, number>>> {
   const run = loadRun(args.model);
-  const table = await readCsv(args.data, { types: run.pipeline.schema(), onBadRow: 'error' });
+  const table = await readCsv(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline), onBadRow: 'error' });
+  warnInvalidNumbers(table, run.pipeline, args.log);
   const encoded = run.pipeline.transform(table, { labels: 'required' });
   const result = evaluate(run.model, new DataLoader(encoded, { batchSize: 4096 }));
   const rows: string[][] = [];

@@ -25,6 +25,8 @@ export interface PreparedData {
   test: EncodedDataset;
   cleaning: CleaningReport;
   badRows: number;
+  /** The first bad row, as 'file line N: what was wrong' (for the log and the report). */
+  firstBadRow: string | null;
 }
 
 function taskColumns(config: JobConfig): string[] {
@@ -33,16 +35,19 @@ function taskColumns(config: JobConfig): string[] {
 
 export async function prepareData(config: JobConfig, seed: number): Promise<PreparedData> {
   const source = config.data.path ?? 'embedded UCI Bank Marketing (bank-full.csv.gz)';
+  const onBadRow = config.data.onBadRow ?? 'skip';
   let train: Table;
   let validation: Table | undefined;
   let test: Table | undefined;
   if (config.data.validationPath || config.data.testPath) {
     if (!config.data.path) throw new Error('data.validationPath / data.testPath need data.path (the training file)');
-    ({ train, validation, test } = await readSplitFiles({ train: config.data.path, validation: config.data.validationPath, test: config.data.testPath }));
+    ({ train, validation, test } = await readSplitFiles({ train: config.data.path, validation: config.data.validationPath, test: config.data.testPath }, { onBadRow }));
   } else {
-    train = config.data.path ? await readCsv(config.data.path) : await loadBankMarketing();
+    train = config.data.path ? await readCsv(config.data.path, { onBadRow }) : await loadBankMarketing();
   }
-  const badRows = train.report?.badRows ?? 0;
+  const badRows = [train, validation, test].reduce((n, t) => n + (t?.report?.badRows ?? 0), 0);
+  const firstBad = [train, validation, test].find((t) => t?.report?.badRowSamples.length)?.report;
+  const firstBadRow = firstBad ? `${firstBad.file} line ${firstBad.badRowSamples[0].line}: ${firstBad.badRowSamples[0].message}` : null;
   train.requireColumns([...taskColumns(config), ...(config.data.split?.column ? [config.data.split.column] : [])]);
 
   const cleaned = cleanTable(train, { dedupe: config.data.dedupe ?? true });
@@ -76,6 +81,7 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
     test: pipeline.transform(test!),
     cleaning: cleaned.report,
     badRows,
+    firstBadRow,
   };
 }
 

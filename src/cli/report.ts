@@ -6,7 +6,7 @@ import type { JobConfig } from './config.js';
 import { conflictSummary, conflictVerdict, deltaM, reportedMetrics, summaryRows } from './summary.js';
 import type { ModelRun } from './train.js';
 
-type DataSummary = { source: string; rows: { train: number; validation: number; test: number }; badRows: number; duplicateRows: number } | null;
+type DataSummary = { source: string; rows: { train: number; validation: number; test: number }; badRows: number; firstBadRow?: string | null; duplicateRows: number } | null;
 
 export function renderReport(runs: readonly ModelRun[], config: JobConfig, data: DataSummary): string {
   const blocks: Block[] = [];
@@ -15,7 +15,7 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
     blocks.push({
       kind: 'text',
       text: `Data: ${data.source}. Rows: ${data.rows.train} train, ${data.rows.validation} validation, ${data.rows.test} test` +
-        `${data.badRows ? `; ${data.badRows} bad rows skipped` : ''}${data.duplicateRows ? `; ${data.duplicateRows} duplicate rows removed` : ''}. ` +
+        `${data.badRows ? `; ${data.badRows} bad rows skipped (first: ${data.firstBadRow})` : ''}${data.duplicateRows ? `; ${data.duplicateRows} duplicate rows removed` : ''}. ` +
         `Seeds: ${seeds.join(', ')}. Weighting: ${config.training.weighting ?? 'equal'}.`,
     });
   const { header, rows } = summaryRows(runs);

@@ -1,19 +1,22 @@
 // `trunkline train --resume runs/<id> --data new.csv`: continue a saved model on new
 // rows with the same vocabularies and scalers, and save it as a new run.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, randomSplit, readCsv, splitTable } from '../data/index.js';
 import { evaluate, train } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
-import { loadRun } from './saved.js';
+import { loadRun, requiredColumns, warnInvalidNumbers } from './saved.js';
 import { formatTable } from './summary.js';
-import { monitorMetric, timestamp } from './train.js';
+import { claimRunDir, monitorMetric } from './train.js';
 
 export async function runResume(args: { from: string; data: string; outDir: string; epochs?: number; seed: number; progress: boolean | 'auto'; log: (s: string) => void }): Promise<string> {
   const run = loadRun(args.from);
   const job = run.config.job;
-  const table = await readCsv(args.data, { types: run.pipeline.schema() });
+  const table = await readCsv(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline) });
+  const bad = table.report;
+  if (bad?.badRows) args.log(`${bad.badRows} bad rows skipped (first: ${bad.file} line ${bad.badRowSamples[0].line}: ${bad.badRowSamples[0].message})`);
+  warnInvalidNumbers(table, run.pipeline, args.log);
   const parts = splitTable(table, randomSplit(table.numRows, { validation: 0.1, test: 0, seed: args.seed }));
   const trainData = run.pipeline.transform(parts.train);
   const validData = run.pipeline.transform(parts.validation);
@@ -37,10 +40,7 @@ export async function runResume(args: { from: string; data: string; outDir: stri
   args.log('\nValidation metrics on the new rows, before and after continuing:\n');
   args.log(formatTable(['task', 'metric', 'before', 'after'], rows));
 
-  const name = timestamp();
-  const finalDir = join(args.outDir, name);
-  const tmpDir = join(args.outDir, `.${name}.partial`);
-  mkdirSync(tmpDir, { recursive: true });
+  const { finalDir, tmpDir } = claimRunDir(args.outDir);
   try {
     const metrics = { format: 'trunkline.resume', version: 1, resumedFrom: run.dir, data: args.data, before, after, history };
     writeFileSync(join(tmpDir, 'metrics.json'), JSON.stringify(metrics, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));

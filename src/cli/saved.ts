@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, readModelConfig } from '../io/index.js';
-import type { FeaturePipeline } from '../data/index.js';
+import type { FeaturePipeline, Table } from '../data/index.js';
 import type { MultiTaskModel } from '../mtl/index.js';
 import type { Architecture, JobConfig } from './config.js';
 import { buildModel } from './models.js';
@@ -42,4 +42,19 @@ export function loadRun(path: string): LoadedRun {
     throw new Error(`${join(dir, 'weights.safetensors')}: does not fit the ${cfg.architecture} model of ${join(dir, 'config.json')}: ${(e as Error).message}`);
   }
   return { dir, config: cfg, pipeline: loaded.pipeline, model };
+}
+
+/** The columns a labelled file needs for this pipeline: the inputs, then the task labels. */
+export function requiredColumns(pipeline: FeaturePipeline): string[] {
+  return [...new Set([...pipeline.inputColumns, ...pipeline.tasks.map((t) => t.column)])];
+}
+
+/** Numeric feature cells that did not parse are read as missing; say so instead of filling them silently. */
+export function warnInvalidNumbers(table: Table, pipeline: FeaturePipeline, log: (s: string) => void): void {
+  for (const f of pipeline.features) {
+    if (f.kind !== 'numeric' || !table.has(f.column)) continue;
+    const col = table.column(f.column);
+    if (col.type === 'numeric' && col.invalid > 0)
+      log(`warning: ${table.file}, column '${f.column}': ${col.invalid} cells are not numbers; they are treated as missing (filled with the training mean)`);
+  }
 }

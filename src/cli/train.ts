@@ -1,6 +1,6 @@
 // `trunkline train`: single-task baselines and multi-task models on one seeded split,
 // a per-task table with deltas, and a run directory (report, metrics, saved model).
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, type EncodedDataset } from '../data/index.js';
 import { evaluate, train, type EvaluationResult, type History, type MultiTaskModel } from '../mtl/index.js';
@@ -73,6 +73,28 @@ export function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
 }
 
+/**
+ * A run directory name that is not taken yet (two quick runs can start in the same second),
+ * and its temporary twin, which is created here so a concurrent run cannot pick it too.
+ */
+export function claimRunDir(outDir: string): { finalDir: string; tmpDir: string } {
+  mkdirSync(outDir, { recursive: true });
+  const base = timestamp();
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}-${i}`;
+    const finalDir = join(outDir, name);
+    const tmpDir = join(outDir, `.${name}.partial`);
+    if (existsSync(finalDir)) continue;
+    try {
+      mkdirSync(tmpDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw e;
+    }
+    return { finalDir, tmpDir };
+  }
+}
+
 export async function runTrain(args: TrainArgs): Promise<RunResult> {
   const { config, log } = args;
   const runs: ModelRun[] = [];
@@ -106,10 +128,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
 
   // Everything is written into a temporary directory that is renamed at the end, so an
   // interrupted run never leaves a half-written run directory.
-  const name = timestamp();
-  const finalDir = join(args.outDir, name);
-  const tmpDir = join(args.outDir, `.${name}.partial`);
-  mkdirSync(tmpDir, { recursive: true });
+  const { finalDir, tmpDir } = claimRunDir(args.outDir);
   try {
     const metrics = {
       format: 'trunkline.run',
@@ -143,6 +162,7 @@ export function dataSummary(p: PreparedData) {
     source: p.source,
     rows: { train: p.train.numRows, validation: p.validation.numRows, test: p.test.numRows },
     badRows: p.badRows,
+    firstBadRow: p.firstBadRow,
     duplicateRows: p.cleaning.duplicateRows,
     features: p.train.featureSpecs,
     tasks: p.train.taskSpecs,
@@ -153,7 +173,7 @@ function logData(p: PreparedData, log: (s: string) => void): void {
   const feats = p.train.featureSpecs.map((f) => `${f.name}:${f.kind === 'numeric' ? 'num' : f.kind === 'categorical' ? `cat(${f.cardinality})` : f.kind}`);
   log(`data: ${p.source}`);
   log(`  rows: ${p.train.numRows} train / ${p.validation.numRows} validation / ${p.test.numRows} test` +
-    `${p.badRows ? `, ${p.badRows} bad rows skipped` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
+    `${p.badRows ? `, ${p.badRows} bad rows skipped (first: ${p.firstBadRow})` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
   log(`  features (${feats.length}): ${feats.join(' ')}`);
   log(`  tasks: ${p.train.taskSpecs.map((t) => `${t.name} (${t.type})`).join(', ')}`);
 }
