@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tl from '../src/index.js';
 import { nn, optim } from '../src/index.js';
-import { loadImageSplit, type ImageSplit } from '../src/data/idx.js';
+import { imageBatch, loadImageSplit, splitAccuracy } from '../src/data/idx.js';
 import { globalGenerator } from '../src/tensor/random.js';
 
 const { values: args } = parseArgs({
@@ -38,38 +38,6 @@ const test = loadImageSplit(dir, 't10k');
 const nTrain = train.labels.size;
 console.log(`data: ${dir} (${nTrain} train, ${test.labels.size} test), ${tl.getNumThreads()} threads, batch ${batchSize}, ${epochs} epochs`);
 
-/** Rows `idx` of a split as a batch. */
-function batch(split: ImageSplit, idx: ArrayLike<number>): [tl.Tensor, tl.Tensor] {
-  const per = split.images.size / split.images.shape[0];
-  const src = split.images.buf as Float32Array;
-  const lab = split.labels.buf as Int32Array;
-  const x = new Float32Array(idx.length * per);
-  const y = new Int32Array(idx.length);
-  for (let i = 0; i < idx.length; i++) {
-    x.set(src.subarray(idx[i] * per, (idx[i] + 1) * per), i * per);
-    y[i] = lab[idx[i]];
-  }
-  return [tl.tensor(x, [idx.length, ...split.images.shape.slice(1)]), tl.tensor(y, [idx.length])];
-}
-
-function accuracy(model: nn.Module, split: ImageSplit): number {
-  model.eval();
-  const n = split.labels.size;
-  let correct = 0;
-  for (let s = 0; s < n; s += 1000) {
-    const idx = Array.from({ length: Math.min(1000, n - s) }, (_, i) => s + i);
-    correct += tl.tidy(() =>
-      tl.noGrad(() => {
-        const [x, y] = batch(split, idx);
-        const pred = tl.argmax(model.forward(x), 1).data();
-        const yd = y.data();
-        return idx.reduce((c, _, i) => c + (pred[i] === yd[i] ? 1 : 0), 0);
-      }),
-    );
-  }
-  model.train();
-  return correct / n;
-}
 
 tl.manualSeed(Number(args.seed));
 const model = new nn.LeNet(10);
@@ -85,7 +53,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   let lossSum = 0;
   for (let s = 0; s < stepsPerEpoch; s++) {
     lossSum += tl.tidy(() => {
-      const [x, y] = batch(train, order.subarray(s * batchSize, (s + 1) * batchSize));
+      const [x, y] = imageBatch(train, order.subarray(s * batchSize, (s + 1) * batchSize));
       const loss = nn.losses.crossEntropy(model.forward(x), y);
       opt.zeroGrad();
       loss.backward();
@@ -95,11 +63,11 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     schedule.step();
   }
   const seconds = (performance.now() - start) / 1000;
-  const acc = accuracy(model, test);
+  const acc = splitAccuracy(model, test, 1000);
   best = Math.max(best, acc);
   console.log(
     `epoch ${epoch}: loss ${(lossSum / stepsPerEpoch).toFixed(4)}, test accuracy ${(acc * 100).toFixed(2)}%, ` +
       `${Math.round((stepsPerEpoch * batchSize) / seconds)} images/s (${seconds.toFixed(1)} s)`,
   );
 }
-console.log(`final test accuracy ${(accuracy(model, test) * 100).toFixed(2)}% (best ${(best * 100).toFixed(2)}%)`);
+console.log(`final test accuracy ${(splitAccuracy(model, test, 1000) * 100).toFixed(2)}% (best ${(best * 100).toFixed(2)}%)`);

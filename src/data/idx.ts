@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Tensor } from '../tensor/tensor.js';
 import { fromBuffer } from '../tensor/creation.js';
+import { tidy } from '../tensor/scope.js';
+import { noGrad } from '../autograd/engine.js';
+import { indexSelect } from '../ops/shape.js';
+import { argmax } from '../ops/reduce.js';
 
 export type IdxArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -95,4 +99,33 @@ export function loadImageSplit(dir: string, prefix: string, { limit }: { limit?:
   for (let i = 0; i < pixels.length; i++) pixels[i] = imgs.data[i] / 255;
   const labels = Int32Array.from(labs.data.subarray(0, n));
   return { images: fromBuffer(pixels, [n, 1, h, w]), labels: fromBuffer(labels, [n]) };
+}
+
+/** Rows `rows` of a split as a batch: images [B, 1, H, W] and int32 labels [B]. */
+export function imageBatch(split: ImageSplit, rows: ArrayLike<number>): [Tensor, Tensor] {
+  const index = fromBuffer(Int32Array.from(rows), [rows.length]);
+  return [indexSelect(split.images, 0, index), indexSelect(split.labels, 0, index)];
+}
+
+/** Share of a split a classifier gets right (eval mode, no gradients, in batches). */
+export function splitAccuracy(model: { forward(x: Tensor): Tensor; train(mode?: boolean): unknown; training?: boolean }, split: ImageSplit, batchSize = 500): number {
+  const wasTraining = model.training ?? true;
+  model.train(false);
+  const n = split.labels.size;
+  let correct = 0;
+  for (let s = 0; s < n; s += batchSize) {
+    const rows = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
+    correct += tidy(() =>
+      noGrad(() => {
+        const [x, y] = imageBatch(split, rows);
+        const pred = argmax(model.forward(x), 1).data();
+        const truth = y.data();
+        let c = 0;
+        for (let i = 0; i < rows.length; i++) if (pred[i] === truth[i]) c++;
+        return c;
+      }),
+    );
+  }
+  model.train(wasTraining);
+  return correct / n;
 }

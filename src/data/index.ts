@@ -33,3 +33,4 @@ export {
 export { DataLoader, gatherBatch, type Batch, type DataLoaderOptions } from './loader.js';
 export { bankMarketingPath, loadBankMarketing, bankMarketingDefaults } from './bank.js';
 export { fnv1a } from './columns.js';
+export { parseIdx, readIdxFile, encodeIdxUint8, writeIdxUint8, loadImageSplit, imageBatch, splitAccuracy, type ImageSplit, type IdxData } from './idx.js';
