@@ -54,6 +54,23 @@ export function record(
   return out;
 }
 
+/**
+ * record() for the common case of one differentiable input: `backward(gx, g)`
+ * accumulates into x's gradient buffer, and is skipped when x needs none.
+ */
+export function recordUnary(out: Tensor, op: string, x: Tensor, backward: (gx: Tensor, g: Tensor) => void, saved?: Tensor[]): Tensor {
+  return record(
+    out,
+    op,
+    [x],
+    (g, grads) => {
+      const gx = grads.of(0);
+      if (gx) backward(gx, g);
+    },
+    saved,
+  );
+}
+
 function zerosLike(t: Tensor): Tensor {
   return Tensor.empty(t.shape, 'float32', t.device, true);
 }

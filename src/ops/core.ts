@@ -5,9 +5,9 @@ import type { Device, DType } from '../tensor/dtype.js';
 import { deviceMemory, type HostArray, Storage } from '../tensor/storage.js';
 import { fmt, type Shape } from '../tensor/shape.js';
 import { native } from '../native.js';
-import { record } from '../autograd/engine.js';
+import { record, recordUnary } from '../autograd/engine.js';
 
-export { record, needsGrad, noGrad } from '../autograd/engine.js';
+export { record, recordUnary, needsGrad, noGrad } from '../autograd/engine.js';
 
 /** Checks that x is a live Tensor, naming the op and argument otherwise. */
 export function checkTensor(x: unknown, op: string, arg = 'input'): Tensor {
@@ -60,10 +60,7 @@ export function asTensor(x: Tensor | number, device: Device, op: string): Tensor
 export function clone(x: Tensor): Tensor {
   checkTensor(x, 'clone');
   const out = copyOf(x);
-  return record(out, 'clone', [x], (g, grads) => {
-    const gx = grads.of(0);
-    if (gx) native.axpy(gx.kbuf, g.kbuf, 1, g.size);
-  });
+  return recordUnary(out, 'clone', x, (gx, g) => native.axpy(gx.kbuf, g.kbuf, 1, g.size));
 }
 
 function copyOf(x: Tensor): Tensor {

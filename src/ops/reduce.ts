@@ -3,7 +3,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxes, normAxis } from '../tensor/shape.js';
 import { native } from '../native.js';
-import { checkFloat, empty, record } from './core.js';
+import { checkFloat, empty, record, recordUnary } from './core.js';
 
 /** Axes to reduce: one, several, or (undefined/null) all of them. `[]` reduces nothing. */
 export type Axes = number | readonly number[] | null | undefined;
@@ -42,10 +42,7 @@ function scaledSum(op: string, x: Tensor, axes: Axes, keepdims: boolean, average
     throw new Error(`${op}: cannot average over zero elements (${describe(x, r)})`);
   const scale = average ? 1 / r.count : 1;
   native.sum_forward(out.kbuf, x.kbuf, x.shape, r.axes, scale);
-  return record(out, op, [x], (g, grads) => {
-    const gx = grads.of(0);
-    if (gx) native.sum_backward(gx.kbuf, g.kbuf, x.shape, r.axes, scale);
-  });
+  return recordUnary(out, op, x, (gx, g) => native.sum_backward(gx.kbuf, g.kbuf, x.shape, r.axes, scale));
 }
 
 function extreme(op: string, isMax: boolean, x: Tensor, axes: Axes, keepdims: boolean, wantValues: boolean): { values: Tensor | null; index: Tensor } {
@@ -115,14 +112,5 @@ export function variance(x: Tensor, axes?: Axes, keepdims = false, correction = 
     throw new Error(`${op}: needs more than ${correction} element(s) per output for correction ${correction}, got ${r.count} (${describe(x, r)})`);
   const meanBuf = empty(r.outShape, x.device);
   native.var_forward(out.kbuf, meanBuf.kbuf, x.kbuf, x.shape, r.axes, correction);
-  return record(
-    out,
-    op,
-    [x],
-    (g, grads) => {
-      const gx = grads.of(0);
-      if (gx) native.var_backward(gx.kbuf, g.kbuf, x.kbuf, meanBuf.kbuf, x.shape, r.axes, correction);
-    },
-    [x, meanBuf],
-  );
+  return recordUnary(out, op, x, (gx, g) => native.var_backward(gx.kbuf, g.kbuf, x.kbuf, meanBuf.kbuf, x.shape, r.axes, correction), [x, meanBuf]);
 }

@@ -5,7 +5,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { checkShape, fmt, normAxis, numel, shapesEqual, stridesOf, type Shape } from '../tensor/shape.js';
 import { native } from '../native.js';
-import { checkInt, checkTensor, empty, record, sameDevice } from './core.js';
+import { checkInt, checkTensor, empty, record, recordUnary, sameDevice } from './core.js';
 
 type Buf = Tensor['kbuf'];
 
@@ -47,11 +47,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkShape(target, 'reshape');
   if (numel(target) !== x.size)
     throw new Error(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) to ${fmt(shape)} (${numel(target)} elements)`);
-  const out = x.withShape(target);
-  return record(out, 'reshape', [x], (g, grads) => {
-    const gx = grads.of(0);
-    if (gx) native.axpy(gx.kbuf, g.kbuf, 1, g.size);
-  });
+  return reshapeAs('reshape', x, target);
 }
 
 /** Swaps two dims; with no dims given, reverses all of them (a matrix transpose for 2-D). */
@@ -89,10 +85,7 @@ function permuteAs(op: string, x: Tensor, perm: number[]): Tensor {
   const outStrides = stridesOf(outShape);
   const out = empty(outShape, x.device, x.dtype);
   copyBlock(out.kbuf, 0, outStrides, x.kbuf, 0, srcStrides, outShape);
-  return record(out, op, [x], (g, grads) => {
-    const gx = grads.of(0);
-    if (gx) copyBlock(gx.kbuf, 0, srcStrides, g.kbuf, 0, outStrides, outShape, true);
-  });
+  return recordUnary(out, op, x, (gx, g) => copyBlock(gx.kbuf, 0, srcStrides, g.kbuf, 0, outStrides, outShape, true));
 }
 
 /** Joins tensors along `axis`; all other dims must match. */
@@ -202,10 +195,7 @@ function sliceAs(op: string, x: Tensor, begin: number[], size: number[]): Tensor
   const outStrides = stridesOf(size);
   const out = empty(size, x.device, x.dtype);
   copyBlock(out.kbuf, 0, outStrides, x.kbuf, offset, xs, size);
-  return record(out, op, [x], (g, grads) => {
-    const gx = grads.of(0);
-    if (gx) copyBlock(gx.kbuf, offset, xs, g.kbuf, 0, outStrides, size, true);
-  });
+  return recordUnary(out, op, x, (gx, g) => copyBlock(gx.kbuf, offset, xs, g.kbuf, 0, outStrides, size, true));
 }
 
 /** `length` entries from `start` along one axis. */
@@ -240,16 +230,7 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const out = empty(outShape, x.device, x.dtype);
   const where = `axis ${ax} of ${fmt(x.shape)}`;
   indexKernel(op, where, () => native.index_select_forward(out.kbuf, x.kbuf, index.kbuf, outer, n, inner, k));
-  return record(
-    out,
-    op,
-    [x],
-    (g, grads) => {
-      const gx = grads.of(0);
-      if (gx) indexKernel(op, where, () => native.index_select_backward(gx.kbuf, g.kbuf, index.kbuf, outer, n, inner, k));
-    },
-    [index],
-  );
+  return recordUnary(out, op, x, (gx, g) => indexKernel(op, where, () => native.index_select_backward(gx.kbuf, g.kbuf, index.kbuf, outer, n, inner, k)), [index]);
 }
 
 /** torch.gather: out[i][j] = x[i][index[i][j]] along `axis`; index has x's rank. */
@@ -269,16 +250,7 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const out = empty(index.shape, x.device, x.dtype);
   const where = `axis ${ax} of ${fmt(x.shape)}`;
   indexKernel(op, where, () => native.gather_forward(out.kbuf, x.kbuf, index.kbuf, index.shape, x.shape, ax));
-  return record(
-    out,
-    op,
-    [x],
-    (g, grads) => {
-      const gx = grads.of(0);
-      if (gx) indexKernel(op, where, () => native.gather_backward(gx.kbuf, g.kbuf, index.kbuf, index.shape, x.shape, ax));
-    },
-    [index],
-  );
+  return recordUnary(out, op, x, (gx, g) => indexKernel(op, where, () => native.gather_backward(gx.kbuf, g.kbuf, index.kbuf, index.shape, x.shape, ax)), [index]);
 }
 
 /** Removes size-1 dims: the given ones (each must have size 1), or all of them. */
@@ -322,10 +294,7 @@ export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
 
 function reshapeAs(op: string, x: Tensor, shape: number[]): Tensor {
   const out = x.withShape(shape);
-  return record(out, op, [x], (g, grads) => {
-    const gx = grads.of(0);
-    if (gx) native.axpy(gx.kbuf, g.kbuf, 1, g.size);
-  });
+  return recordUnary(out, op, x, (gx, g) => native.axpy(gx.kbuf, g.kbuf, 1, g.size));
 }
 
 /** A materialised NumPy broadcast of x to `shape`; the gradient sums back. */

@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { normAxis } from '../tensor/shape.js';
 import { native } from '../native.js';
-import { checkFloat, empty, record } from './core.js';
+import { checkFloat, empty, recordUnary } from './core.js';
 
 /** [outer, axis, inner] sizes of x viewed around `axis`. */
 function axisView(shape: readonly number[], axis: number): [number, number, number] {
@@ -19,16 +19,7 @@ function softmaxOp(name: string, x: Tensor, axis: number, log: boolean): Tensor 
   const [outer, n, inner] = axisView(x.shape, ax);
   const out = empty(x.shape, x.device);
   native.softmax_forward(out.kbuf, x.kbuf, outer, n, inner, log);
-  return record(
-    out,
-    name,
-    [x],
-    (g, grads) => {
-      const gx = grads.of(0);
-      if (gx) native.softmax_backward(gx.kbuf, g.kbuf, out.kbuf, outer, n, inner, log);
-    },
-    [out],
-  );
+  return recordUnary(out, name, x, (gx, g) => native.softmax_backward(gx.kbuf, g.kbuf, out.kbuf, outer, n, inner, log), [out]);
 }
 
 /** exp(x) / sum(exp(x)) along `axis` (default: the last). */
