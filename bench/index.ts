@@ -165,11 +165,26 @@ for (const t of threadCounts) {
 console.log(`\nSummary (GFLOP/s from the median time; % of the FMA peak at the same thread count: ${threadCounts.map((t) => `${t} thr ${peaks[t].best.toFixed(1)}`).join(', ')} GFLOP/s)\n${header}`);
 for (const r of rows) console.log(formatRow(r));
 
+// GPU rows (bench/gpu.bench.ts): percentages of the card's own peak; each row says why
+// it was skipped when no GPU is present.
+const { gpuBenchCases } = await import('./gpu.bench.js');
+const gpuRows = !filters.length || filters.some((q) => 'gpu'.includes(q) || q.includes('gpu')) ? gpuBenchCases.flatMap((c) => c.run()) : [];
+if (gpuRows.length && !tl.cuda.isAvailable()) {
+  console.log(`\nGPU rows (${gpuRows.length}): skipped, no GPU present (${tl.cuda.unavailableReason()})`);
+} else if (gpuRows.length) {
+  console.log(`\nGPU: ${tl.cuda.deviceName()}`);
+  for (const r of gpuRows) {
+    const value = r.value === null ? 'skipped' : `${r.value.toFixed(2)} ${r.unit}`;
+    const pct = r.percentOfPeak != null ? ` (${r.percentOfPeak.toFixed(1)}% of peak)` : '';
+    console.log(`  ${r.name.padEnd(40)} ${value}${pct}${r.note ? `  ${r.note}` : ''}`);
+  }
+}
+
 info.loadAverageEnd = loadavg()[0];
 console.log(`load average at the end: ${info.loadAverageEnd.toFixed(1)} (above ${info.cores} means other work shared these cores)`);
 
 const dir = join(here, 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `bench-${info.date.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ info, peaks, rows }, null, 2));
+writeFileSync(file, JSON.stringify({ info, peaks, rows, gpuRows }, null, 2));
 console.log(`\nwrote ${file}`);
