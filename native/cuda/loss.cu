@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../core/element_math.h"
 #include "checks.h"
 #include "group.cuh"
 #include "launch.cuh"
@@ -13,12 +14,6 @@
 
 namespace tl::cuda {
 namespace {
-
-__device__ __forceinline__ float softplus_neg(float x) { return fmaxf(-x, 0.0f) + log1pf(expf(-fabsf(x))); }
-__device__ __forceinline__ float sigmoid_neg(float x) {
-  float e = expf(-fabsf(x));
-  return x >= 0 ? e / (1.0f + e) : 1.0f / (1.0f + e);
-}
 
 // Adds (loss, weight) of this thread into sums[0..1]: block-level first, then global.
 __device__ __forceinline__ void add_sums(double* sums, double loss, double weight) {
@@ -96,9 +91,7 @@ __global__ void ce_forward_kernel(float* out, float* lse, double* sums, const fl
       if (y != a.ignore_index) {
         float sw = a.sample_weights ? a.sample_weights[i] : 1.0f;
         float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-        row = (1.0f - eps) * cwy * (l - z[y]);
-        if (eps > 0) row += eps / C * static_cast<float>(smooth);
-        row *= sw;
+        row = elem::ce_row_loss(l, z[y], cwy, sw, eps, static_cast<float>(smooth), C);
         loss_acc += row;
         weight_acc += static_cast<double>(sw) * cwy;
       }
@@ -130,10 +123,10 @@ __global__ void ce_backward_kernel(float* glogits, const float* gout, const floa
     float scale = g * (a.sample_weights ? a.sample_weights[i] : 1.0f);
     if (scale == 0) continue;
     float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-    float p = expf(logits[e] - lse[i]);
+    const elem::CeGrad c = elem::ce_grad(scale, cwy, eps, wsum, C);
     float cwk = eps > 0 && a.class_weights ? a.class_weights[k] : 1.0f;
-    float d = p * scale * ((1.0f - eps) * cwy + eps * wsum / C) - scale * eps / C * (eps > 0 ? cwk : 0.0f);
-    if (k == y) d -= scale * (1.0f - eps) * cwy;
+    float d = c.alpha * expf(logits[e] - lse[i]) + c.beta * cwk;
+    if (k == y) d -= c.label;
     glogits[e] += d;
   }
 }
@@ -145,14 +138,9 @@ __global__ void bce_forward_kernel(float* out, double* sums, const float* x, con
   for (int64_t tr = 0; tr < trips; ++tr) {
     int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
     if (e >= n) continue;
-    int64_t row = e / a.cols, col = e % a.cols;
-    float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
-    if (a.mask && a.mask[e] == 0) w = 0;
-    float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
-    float v = 0;
-    if (w != 0) {
-      float xe = x[e], te = t[e];
-      v = w * ((1.0f - te) * xe + (1.0f + (pw - 1.0f) * te) * softplus_neg(xe));
+    float w, pw, v = 0;
+    if (elem::bce_weights(a, e, w, pw) && w != 0) {
+      v = w * elem::bce_loss(x[e], t[e], pw);
       loss_acc += v;
       weight_acc += w;
     }
@@ -165,14 +153,11 @@ __global__ void bce_backward_kernel(float* gx, float* gt, const float* gout, con
                                     const float* norm, BceArgs a, int64_t n) {
   const float nrm = norm[0];
   TL_GRID_STRIDE(e, n) {
-    int64_t row = e / a.cols, col = e % a.cols;
-    float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
-    if (a.mask && a.mask[e] == 0) continue;
+    float w, pw;
+    if (!elem::bce_weights(a, e, w, pw)) continue;
     float g = (a.reduction == Reduction::None ? gout[e] : gout[0]) * nrm * w;
-    float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
-    float xe = x[e], te = t[e];
-    if (gx) gx[e] += g * ((1.0f - te) - (1.0f + (pw - 1.0f) * te) * sigmoid_neg(xe));
-    if (gt) gt[e] += g * (-xe + (pw - 1.0f) * softplus_neg(xe));
+    if (gx) gx[e] += g * elem::bce_grad_logit(x[e], t[e], pw);
+    if (gt) gt[e] += g * elem::bce_grad_target(x[e], pw);
   }
 }
 
@@ -184,9 +169,8 @@ __global__ void mse_forward_kernel(float* out, double* sums, const float* p, con
   for (int64_t tr = 0; tr < trips; ++tr) {
     int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
     if (e >= n) continue;
-    float m = mask ? (mask[e] != 0 ? 1.0f : 0.0f) : 1.0f;
-    float d = p[e] - t[e];
-    float v = m * d * d;
+    float m = elem::mask_weight(mask, e);
+    float v = elem::mse_loss(p[e], t[e], m);
     if (r == Reduction::None) out[e] = v;
     loss_acc += v;
     weight_acc += m;
@@ -199,7 +183,7 @@ __global__ void mse_backward_kernel(float* gp, float* gt, const float* gout, con
   const float nrm = norm[0];
   TL_GRID_STRIDE(e, n) {
     if (mask && mask[e] == 0) continue;
-    float d = 2.0f * (r == Reduction::None ? gout[e] : gout[0]) * nrm * (p[e] - t[e]);
+    float d = elem::mse_grad(r == Reduction::None ? gout[e] : gout[0], nrm, p[e], t[e]);
     if (gp) gp[e] += d;
     if (gt) gt[e] -= d;
   }
