@@ -83,6 +83,23 @@ TL_HOST_DEVICE inline float mse_loss(float p, float t, float m) {
 }
 TL_HOST_DEVICE inline float mse_grad(float g, float nrm, float p, float t) { return 2.0f * g * nrm * (p - t); }
 
+// Writes a forward's reduced loss (out[0], except for R::None) and norm[0], the factor
+// backward applies to the incoming gradient, from the float64 sums of loss and weight
+// (R: cpu::Reduction). Mean over zero weight gives 0 and norm 0, never NaN.
+template <typename R>
+TL_HOST_DEVICE inline void finish_loss(float* out, float* norm, R r, double loss, double weight) {
+  if (r == R::None) {
+    norm[0] = 1;
+  } else if (r == R::Sum) {
+    out[0] = static_cast<float>(loss);
+    norm[0] = 1;
+  } else {
+    bool any = weight != 0;
+    out[0] = any ? static_cast<float>(loss / weight) : 0.0f;
+    norm[0] = any ? static_cast<float>(1.0 / weight) : 0.0f;
+  }
+}
+
 // Softmax cross-entropy of one row with label y: lse = log-sum-exp of the row, zy = z[y],
 // cwy = class weight of y, sw = sample weight, smooth = sum_k cw_k (lse - z_k) (used
 // only when eps > 0).
@@ -93,14 +110,22 @@ TL_HOST_DEVICE inline float ce_row_loss(float lse, float zy, float cwy, float sw
   return row * sw;
 }
 
-// Gradient of a row's loss, scaled by `scale` (incoming gradient * norm * sample weight):
+// Gradient of softmax cross-entropy row i with label y (not ignored), given g = incoming
+// gradient * norm (Args: cpu::CrossEntropyArgs, wsum = sum of the class weights):
 //   d/dz_k = alpha p_k + beta cw_k - label [k == y]
-// with p = softmax(z), cw_k = 1 without class weights (or when eps == 0), wsum = sum cw.
+// with p = softmax(z), cw_k = 1 without class weights (or when eps == 0). scale (g times
+// the sample weight) is 0 when the row adds nothing.
 struct CeGrad {
-  float alpha, beta, label;
+  float scale, alpha, beta, label;
 };
-TL_HOST_DEVICE inline CeGrad ce_grad(float scale, float cwy, float eps, float wsum, int64_t classes) {
-  return {scale * ((1.0f - eps) * cwy + eps * wsum / classes), -scale * eps / classes, scale * (1.0f - eps) * cwy};
+template <typename Args>
+TL_HOST_DEVICE inline CeGrad ce_grad(const Args& a, int64_t i, int32_t y, float g, float wsum) {
+  const float eps = a.label_smoothing;
+  const int64_t classes = a.classes;
+  float scale = g * (a.sample_weights ? a.sample_weights[i] : 1.0f);
+  float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
+  return {scale, scale * ((1.0f - eps) * cwy + eps * wsum / classes), -scale * eps / classes,
+          scale * (1.0f - eps) * cwy};
 }
 
 // ---- optimizers (formulas: native/cpu/optim.h) ----

@@ -36,20 +36,6 @@ void chunked_sum(int64_t items, int64_t unit, F f, double& loss, double& weight)
   }
 }
 
-// Writes the reduced loss and the gradient factor.
-void finish(float* out, float* norm, Reduction r, double loss, double weight) {
-  if (r == Reduction::None) {
-    norm[0] = 1;
-  } else if (r == Reduction::Sum) {
-    out[0] = static_cast<float>(loss);
-    norm[0] = 1;
-  } else {
-    bool any = weight != 0;
-    out[0] = any ? static_cast<float>(loss / weight) : 0.0f;
-    norm[0] = any ? static_cast<float>(1.0 / weight) : 0.0f;
-  }
-}
-
 // Backward over items in parallel, grain sized for `unit` elements per item.
 template <typename F>
 void for_items(int64_t items, int64_t unit, F f) {
@@ -107,7 +93,7 @@ void softmax_cross_entropy_forward(float* out, float* lse, float* norm, const fl
         }
       },
       loss, weight);
-  finish(out, norm, a.reduction, loss, weight);
+  elem::finish_loss(out, norm, a.reduction, loss, weight);
 }
 
 void softmax_cross_entropy_backward(float* glogits, const float* gout, const float* logits,
@@ -122,11 +108,8 @@ void softmax_cross_entropy_backward(float* glogits, const float* gout, const flo
   for_items(a.rows, C, [&](int64_t i) {
     int32_t y = labels[i];
     if (y == a.ignore_index) return;
-    float g = (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm;
-    float scale = g * (a.sample_weights ? a.sample_weights[i] : 1.0f);
-    if (scale == 0) return;
-    float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-    const elem::CeGrad d = elem::ce_grad(scale, cwy, eps, wsum, C);
+    const elem::CeGrad d = elem::ce_grad(a, i, y, (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm, wsum);
+    if (d.scale == 0) return;
     float* gz = glogits + i * C;
     k.axpy_exp(gz, logits + i * C, C, lse[i], d.alpha, d.beta, eps > 0 ? a.class_weights : nullptr);
     gz[y] -= d.label;
@@ -150,7 +133,7 @@ void bce_with_logits_forward(float* out, float* norm, const float* x, const floa
         }
       },
       loss, weight);
-  finish(out, norm, a.reduction, loss, weight);
+  elem::finish_loss(out, norm, a.reduction, loss, weight);
 }
 
 void bce_with_logits_backward(float* gx, float* gt, const float* gout, const float* x,
@@ -183,7 +166,7 @@ void mse_forward(float* out, float* norm, const float* p, const float* t, const 
         ws += cnt;
       },
       loss, weight);
-  finish(out, norm, r, loss, weight);
+  elem::finish_loss(out, norm, r, loss, weight);
 }
 
 void mse_backward(float* gp, float* gt, const float* gout, const float* p, const float* t,

@@ -1,6 +1,6 @@
 // Fused losses on the device. Forward kernels sum loss and weight in float64 (per block
 // in shared memory, then one atomic per block), and a one-thread kernel writes the
-// reduced loss and norm[0] exactly as the CPU's finish() does. Atomic order varies, so
+// reduced loss and norm[0] with the same elem::finish_loss as the CPU. Atomic order varies, so
 // the last bits of a reduced loss may differ from run to run.
 #include <climits>
 #include <stdexcept>
@@ -30,17 +30,7 @@ __device__ __forceinline__ void add_sums(double* sums, double loss, double weigh
 }
 
 __global__ void finish_kernel(float* out, float* norm, Reduction r, const double* sums) {
-  double loss = sums[0], weight = sums[1];
-  if (r == Reduction::None) {
-    norm[0] = 1;
-  } else if (r == Reduction::Sum) {
-    out[0] = static_cast<float>(loss);
-    norm[0] = 1;
-  } else {
-    bool any = weight != 0;
-    out[0] = any ? static_cast<float>(loss / weight) : 0.0f;
-    norm[0] = any ? static_cast<float>(1.0 / weight) : 0.0f;
-  }
+  elem::finish_loss(out, norm, r, sums[0], sums[1]);
 }
 
 // Scratch doubles on the device, zeroed, returned to the cache when done (stream order
@@ -119,11 +109,8 @@ __global__ void ce_backward_kernel(float* glogits, const float* gout, const floa
     int64_t i = e / C, k = e % C;
     int32_t y = labels[i];
     if (y == a.ignore_index) continue;
-    float g = (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm;
-    float scale = g * (a.sample_weights ? a.sample_weights[i] : 1.0f);
-    if (scale == 0) continue;
-    float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-    const elem::CeGrad c = elem::ce_grad(scale, cwy, eps, wsum, C);
+    const elem::CeGrad c = elem::ce_grad(a, i, y, (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm, wsum);
+    if (c.scale == 0) continue;
     float cwk = eps > 0 && a.class_weights ? a.class_weights[k] : 1.0f;
     float d = c.alpha * expf(logits[e] - lse[i]) + c.beta * cwk;
     if (k == y) d -= c.label;
