@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/element_math.h"
 #include "../core/parallel.h"
 #include "softmax_rows.h"
 
@@ -35,20 +36,6 @@ void chunked_sum(int64_t items, int64_t unit, F f, double& loss, double& weight)
   }
 }
 
-// Writes the reduced loss and the gradient factor.
-void finish(float* out, float* norm, Reduction r, double loss, double weight) {
-  if (r == Reduction::None) {
-    norm[0] = 1;
-  } else if (r == Reduction::Sum) {
-    out[0] = static_cast<float>(loss);
-    norm[0] = 1;
-  } else {
-    bool any = weight != 0;
-    out[0] = any ? static_cast<float>(loss / weight) : 0.0f;
-    norm[0] = any ? static_cast<float>(1.0 / weight) : 0.0f;
-  }
-}
-
 // Backward over items in parallel, grain sized for `unit` elements per item.
 template <typename F>
 void for_items(int64_t items, int64_t unit, F f) {
@@ -56,14 +43,6 @@ void for_items(int64_t items, int64_t unit, F f) {
   parallel_for(items, grain, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) f(i);
   });
-}
-
-inline float softplus_neg(float x) {  // log(1 + exp(-x)), stable for any x
-  return std::max(-x, 0.0f) + std::log1p(std::exp(-std::fabs(x)));
-}
-inline float sigmoid_neg(float x) {  // 1 / (1 + exp(x)), stable for any x
-  float e = std::exp(-std::fabs(x));
-  return x >= 0 ? e / (1.0f + e) : 1.0f / (1.0f + e);
 }
 
 }  // namespace
@@ -97,18 +76,16 @@ void softmax_cross_entropy_forward(float* out, float* lse, float* norm, const fl
           if (y != a.ignore_index) {
             float s = a.sample_weights ? a.sample_weights[i] : 1.0f;
             float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-            row = (1.0f - eps) * cwy * (l - z[y]);
+            // sum_k cw_k (lse - z_k), summed directly: lse*sum(cw) - sum(cw*z) would
+            // cancel badly for large logits.
+            float smooth = 0;
             if (eps > 0) {
-              // sum_k cw_k (lse - z_k), summed directly: lse*sum(cw) - sum(cw*z) would
-              // cancel badly for large logits.
-              float smooth = 0;
               if (a.class_weights)
                 for (int64_t c = 0; c < C; ++c) smooth += a.class_weights[c] * (l - z[c]);
               else
                 for (int64_t c = 0; c < C; ++c) smooth += l - z[c];
-              row += eps / C * smooth;
             }
-            row *= s;
+            row = elem::ce_row_loss(l, z[y], cwy, s, eps, smooth, C);
             ls += row;
             ws += static_cast<double>(s) * cwy;
           }
@@ -116,7 +93,7 @@ void softmax_cross_entropy_forward(float* out, float* lse, float* norm, const fl
         }
       },
       loss, weight);
-  finish(out, norm, a.reduction, loss, weight);
+  elem::finish_loss(out, norm, a.reduction, loss, weight);
 }
 
 void softmax_cross_entropy_backward(float* glogits, const float* gout, const float* logits,
@@ -131,35 +108,24 @@ void softmax_cross_entropy_backward(float* glogits, const float* gout, const flo
   for_items(a.rows, C, [&](int64_t i) {
     int32_t y = labels[i];
     if (y == a.ignore_index) return;
-    float g = (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm;
-    float scale = g * (a.sample_weights ? a.sample_weights[i] : 1.0f);
-    if (scale == 0) return;
-    float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-    // d/dz_k = p_k ((1-eps) cw_y + eps W / C) - (eps/C) cw_k - (1-eps) cw_y [k == y]
-    float alpha = scale * ((1.0f - eps) * cwy + eps * wsum / C);
-    float beta = -scale * eps / C;
+    const elem::CeGrad d = elem::ce_grad(a, i, y, (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm, wsum);
+    if (d.scale == 0) return;
     float* gz = glogits + i * C;
-    k.axpy_exp(gz, logits + i * C, C, lse[i], alpha, beta, eps > 0 ? a.class_weights : nullptr);
-    gz[y] -= scale * (1.0f - eps) * cwy;
+    k.axpy_exp(gz, logits + i * C, C, lse[i], d.alpha, d.beta, eps > 0 ? a.class_weights : nullptr);
+    gz[y] -= d.label;
   });
 }
 
 void bce_with_logits_forward(float* out, float* norm, const float* x, const float* t,
                              const BceArgs& a) {
-  const int64_t cols = a.cols;
   double loss = 0, weight = 0;
   chunked_sum(
-      a.rows * cols, 1,
+      a.rows * a.cols, 1,
       [&](int64_t lo, int64_t hi, double& ls, double& ws) {
         for (int64_t e = lo; e < hi; ++e) {
-          int64_t row = e / cols, col = e - row * cols;
-          float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
-          if (a.mask && a.mask[e] == 0) w = 0;
-          float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
-          float v = 0;
-          if (w != 0) {
-            float xe = x[e], te = t[e];
-            v = w * ((1.0f - te) * xe + (1.0f + (pw - 1.0f) * te) * softplus_neg(xe));
+          float w, pw, v = 0;
+          if (elem::bce_weights(a, e, w, pw) && w != 0) {
+            v = w * elem::bce_loss(x[e], t[e], pw);
             ls += v;
             ws += w;
           }
@@ -167,22 +133,18 @@ void bce_with_logits_forward(float* out, float* norm, const float* x, const floa
         }
       },
       loss, weight);
-  finish(out, norm, a.reduction, loss, weight);
+  elem::finish_loss(out, norm, a.reduction, loss, weight);
 }
 
 void bce_with_logits_backward(float* gx, float* gt, const float* gout, const float* x,
                               const float* t, const float* norm, const BceArgs& a) {
-  const int64_t cols = a.cols;
   const float nrm = norm[0];
-  for_items(a.rows * cols, 1, [&](int64_t e) {
-    int64_t row = e / cols, col = e - row * cols;
-    float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
-    if (a.mask && a.mask[e] == 0) return;
+  for_items(a.rows * a.cols, 1, [&](int64_t e) {
+    float w, pw;
+    if (!elem::bce_weights(a, e, w, pw)) return;
     float g = (a.reduction == Reduction::None ? gout[e] : gout[0]) * nrm * w;
-    float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
-    float xe = x[e], te = t[e];
-    if (gx) gx[e] += g * ((1.0f - te) - (1.0f + (pw - 1.0f) * te) * sigmoid_neg(xe));
-    if (gt) gt[e] += g * (-xe + (pw - 1.0f) * softplus_neg(xe));
+    if (gx) gx[e] += g * elem::bce_grad_logit(x[e], t[e], pw);
+    if (gt) gt[e] += g * elem::bce_grad_target(x[e], pw);
   });
 }
 
@@ -194,9 +156,8 @@ void mse_forward(float* out, float* norm, const float* p, const float* t, const 
       [&](int64_t lo, int64_t hi, double& ls, double& ws) {
         double acc = 0, cnt = 0;
         for (int64_t e = lo; e < hi; ++e) {
-          float m = mask ? (mask[e] != 0 ? 1.0f : 0.0f) : 1.0f;
-          float d = p[e] - t[e];
-          float v = m * d * d;
+          float m = elem::mask_weight(mask, e);
+          float v = elem::mse_loss(p[e], t[e], m);
           if (r == Reduction::None) out[e] = v;
           acc += v;
           cnt += m;
@@ -205,7 +166,7 @@ void mse_forward(float* out, float* norm, const float* p, const float* t, const 
         ws += cnt;
       },
       loss, weight);
-  finish(out, norm, r, loss, weight);
+  elem::finish_loss(out, norm, r, loss, weight);
 }
 
 void mse_backward(float* gp, float* gt, const float* gout, const float* p, const float* t,
@@ -213,7 +174,7 @@ void mse_backward(float* gp, float* gt, const float* gout, const float* p, const
   const float nrm = norm[0];
   for_items(n, 1, [&](int64_t e) {
     if (mask && mask[e] == 0) return;
-    float d = 2.0f * (r == Reduction::None ? gout[e] : gout[0]) * nrm * (p[e] - t[e]);
+    float d = elem::mse_grad(r == Reduction::None ? gout[e] : gout[0], nrm, p[e], t[e]);
     if (gp) gp[e] += d;
     if (gt) gt[e] -= d;
   });

@@ -1,11 +1,12 @@
 // Fused losses on the device. Forward kernels sum loss and weight in float64 (per block
 // in shared memory, then one atomic per block), and a one-thread kernel writes the
-// reduced loss and norm[0] exactly as the CPU's finish() does. Atomic order varies, so
+// reduced loss and norm[0] with the same elem::finish_loss as the CPU. Atomic order varies, so
 // the last bits of a reduced loss may differ from run to run.
 #include <climits>
 #include <stdexcept>
 #include <string>
 
+#include "../core/element_math.h"
 #include "checks.h"
 #include "group.cuh"
 #include "launch.cuh"
@@ -13,12 +14,6 @@
 
 namespace tl::cuda {
 namespace {
-
-__device__ __forceinline__ float softplus_neg(float x) { return fmaxf(-x, 0.0f) + log1pf(expf(-fabsf(x))); }
-__device__ __forceinline__ float sigmoid_neg(float x) {
-  float e = expf(-fabsf(x));
-  return x >= 0 ? e / (1.0f + e) : 1.0f / (1.0f + e);
-}
 
 // Adds (loss, weight) of this thread into sums[0..1]: block-level first, then global.
 __device__ __forceinline__ void add_sums(double* sums, double loss, double weight) {
@@ -35,17 +30,7 @@ __device__ __forceinline__ void add_sums(double* sums, double loss, double weigh
 }
 
 __global__ void finish_kernel(float* out, float* norm, Reduction r, const double* sums) {
-  double loss = sums[0], weight = sums[1];
-  if (r == Reduction::None) {
-    norm[0] = 1;
-  } else if (r == Reduction::Sum) {
-    out[0] = static_cast<float>(loss);
-    norm[0] = 1;
-  } else {
-    bool any = weight != 0;
-    out[0] = any ? static_cast<float>(loss / weight) : 0.0f;
-    norm[0] = any ? static_cast<float>(1.0 / weight) : 0.0f;
-  }
+  elem::finish_loss(out, norm, r, sums[0], sums[1]);
 }
 
 // Scratch doubles on the device, zeroed, returned to the cache when done (stream order
@@ -96,9 +81,7 @@ __global__ void ce_forward_kernel(float* out, float* lse, double* sums, const fl
       if (y != a.ignore_index) {
         float sw = a.sample_weights ? a.sample_weights[i] : 1.0f;
         float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-        row = (1.0f - eps) * cwy * (l - z[y]);
-        if (eps > 0) row += eps / C * static_cast<float>(smooth);
-        row *= sw;
+        row = elem::ce_row_loss(l, z[y], cwy, sw, eps, static_cast<float>(smooth), C);
         loss_acc += row;
         weight_acc += static_cast<double>(sw) * cwy;
       }
@@ -126,14 +109,11 @@ __global__ void ce_backward_kernel(float* glogits, const float* gout, const floa
     int64_t i = e / C, k = e % C;
     int32_t y = labels[i];
     if (y == a.ignore_index) continue;
-    float g = (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm;
-    float scale = g * (a.sample_weights ? a.sample_weights[i] : 1.0f);
-    if (scale == 0) continue;
-    float cwy = a.class_weights ? a.class_weights[y] : 1.0f;
-    float p = expf(logits[e] - lse[i]);
+    const elem::CeGrad c = elem::ce_grad(a, i, y, (a.reduction == Reduction::None ? gout[i] : gout[0]) * nrm, wsum);
+    if (c.scale == 0) continue;
     float cwk = eps > 0 && a.class_weights ? a.class_weights[k] : 1.0f;
-    float d = p * scale * ((1.0f - eps) * cwy + eps * wsum / C) - scale * eps / C * (eps > 0 ? cwk : 0.0f);
-    if (k == y) d -= scale * (1.0f - eps) * cwy;
+    float d = c.alpha * expf(logits[e] - lse[i]) + c.beta * cwk;
+    if (k == y) d -= c.label;
     glogits[e] += d;
   }
 }
@@ -145,14 +125,9 @@ __global__ void bce_forward_kernel(float* out, double* sums, const float* x, con
   for (int64_t tr = 0; tr < trips; ++tr) {
     int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
     if (e >= n) continue;
-    int64_t row = e / a.cols, col = e % a.cols;
-    float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
-    if (a.mask && a.mask[e] == 0) w = 0;
-    float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
-    float v = 0;
-    if (w != 0) {
-      float xe = x[e], te = t[e];
-      v = w * ((1.0f - te) * xe + (1.0f + (pw - 1.0f) * te) * softplus_neg(xe));
+    float w, pw, v = 0;
+    if (elem::bce_weights(a, e, w, pw) && w != 0) {
+      v = w * elem::bce_loss(x[e], t[e], pw);
       loss_acc += v;
       weight_acc += w;
     }
@@ -165,14 +140,11 @@ __global__ void bce_backward_kernel(float* gx, float* gt, const float* gout, con
                                     const float* norm, BceArgs a, int64_t n) {
   const float nrm = norm[0];
   TL_GRID_STRIDE(e, n) {
-    int64_t row = e / a.cols, col = e % a.cols;
-    float w = a.sample_weights ? a.sample_weights[row] : 1.0f;
-    if (a.mask && a.mask[e] == 0) continue;
+    float w, pw;
+    if (!elem::bce_weights(a, e, w, pw)) continue;
     float g = (a.reduction == Reduction::None ? gout[e] : gout[0]) * nrm * w;
-    float pw = a.pos_weights ? a.pos_weights[col] : a.pos_weight;
-    float xe = x[e], te = t[e];
-    if (gx) gx[e] += g * ((1.0f - te) - (1.0f + (pw - 1.0f) * te) * sigmoid_neg(xe));
-    if (gt) gt[e] += g * (-xe + (pw - 1.0f) * softplus_neg(xe));
+    if (gx) gx[e] += g * elem::bce_grad_logit(x[e], t[e], pw);
+    if (gt) gt[e] += g * elem::bce_grad_target(x[e], pw);
   }
 }
 
@@ -184,9 +156,8 @@ __global__ void mse_forward_kernel(float* out, double* sums, const float* p, con
   for (int64_t tr = 0; tr < trips; ++tr) {
     int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
     if (e >= n) continue;
-    float m = mask ? (mask[e] != 0 ? 1.0f : 0.0f) : 1.0f;
-    float d = p[e] - t[e];
-    float v = m * d * d;
+    float m = elem::mask_weight(mask, e);
+    float v = elem::mse_loss(p[e], t[e], m);
     if (r == Reduction::None) out[e] = v;
     loss_acc += v;
     weight_acc += m;
@@ -199,7 +170,7 @@ __global__ void mse_backward_kernel(float* gp, float* gt, const float* gout, con
   const float nrm = norm[0];
   TL_GRID_STRIDE(e, n) {
     if (mask && mask[e] == 0) continue;
-    float d = 2.0f * (r == Reduction::None ? gout[e] : gout[0]) * nrm * (p[e] - t[e]);
+    float d = elem::mse_grad(r == Reduction::None ? gout[e] : gout[0], nrm, p[e], t[e]);
     if (gp) gp[e] += d;
     if (gt) gt[e] -= d;
   }
