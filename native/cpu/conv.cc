@@ -144,9 +144,15 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
     for (int64_t i = 0; i < s.n; ++i)
       for (int64_t oc = 0; oc < s.o; ++oc) {
         const float* row = g + (i * s.o + oc) * ohw;
-        float acc = 0.0f;
-        for (int64_t p = 0; p < ohw; ++p) acc += row[p];
-        gb[oc] += acc;
+        // Eight partial sums: one running sum is a chain of dependent adds the compiler
+        // may not reorder (no -ffast-math), at a quarter of the add throughput.
+        float acc[8] = {};
+        int64_t p = 0;
+        for (; p + 8 <= ohw; p += 8)
+          for (int j = 0; j < 8; ++j) acc[j] += row[p + j];
+        float total = 0.0f;
+        for (; p < ohw; ++p) total += row[p];
+        gb[oc] += total + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
       }
   }
   if (!gx && !gw) return;
@@ -207,6 +213,24 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* x, const Pool2d
       const float* xp = x + pl * hw;
       for (int64_t oy = 0; oy < s.oh; ++oy)
         for (int64_t ox = 0; ox < s.ow; ++ox) {
+          const int64_t y0 = oy * s.sh - s.ph, x0 = ox * s.sw - s.pw;
+          if (y0 >= 0 && x0 >= 0 && y0 + s.kh <= s.h && x0 + s.kw <= s.w) {
+            // A window fully inside the plane: branch-free selects, since which element
+            // wins is data-dependent and a branch would mispredict about half the time.
+            int64_t at = y0 * s.w + x0;
+            float best = xp[at];
+            for (int64_t ki = 0; ki < s.kh; ++ki)
+              for (int64_t kj = 0; kj < s.kw; ++kj) {
+                int64_t idx = (y0 + ki) * s.w + x0 + kj;
+                float v = xp[idx];
+                bool take = (v > best) | ((v != v) & (best == best));  // NaN propagates
+                best = take ? v : best;
+                at = take ? idx : at;
+              }
+            out[pl * ohw + oy * s.ow + ox] = best;
+            argmax[pl * ohw + oy * s.ow + ox] = static_cast<int32_t>(at);
+            continue;
+          }
           float best = -std::numeric_limits<float>::infinity();
           int64_t at = -1;
           for (int64_t ki = 0; ki < s.kh; ++ki) {
