@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "../core/cpu_features.h"
@@ -101,23 +102,28 @@ thread_local PackBuffer tls_pack_a, tls_pack_b;
 // consecutive rows. Rows past the edge are zero so the kernel can run a full tile.
 void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
             float alpha, int mr, float* dst) {
-  for (int64_t ir = 0; ir < mc; ir += mr) {
-    int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
-    float* d = dst + ir * kc;
-    if (!ta) {
+  if (!ta) {
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+      float* d = dst + ir * kc;
       for (int i = 0; i < rows; ++i) {
         const float* src = a + (i0 + ir + i) * lda + p0;
         for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = alpha * src[p];
       }
       for (int i = rows; i < mr; ++i)
         for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = 0.0f;
-    } else {
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* src = a + (p0 + p) * lda + i0 + ir;
-        float* dp = d + p * mr;
-        for (int i = 0; i < rows; ++i) dp[i] = alpha * src[i];
-        for (int i = rows; i < mr; ++i) dp[i] = 0.0f;
-      }
+    }
+    return;
+  }
+  // Transposed A is read row by row across all panels: walking one panel down kc rows
+  // (lda apart) instead touches a new cache line and often a new page on every load.
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* src = a + (p0 + p) * lda + i0;
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+      float* dp = dst + ir * kc + p * mr;
+      for (int i = 0; i < rows; ++i) dp[i] = alpha * src[ir + i];
+      for (int i = rows; i < mr; ++i) dp[i] = 0.0f;
     }
   }
 }
@@ -126,24 +132,28 @@ void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_
 // consecutive columns, zero past the edge.
 void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
             int nr, float* dst) {
+  if (!tb) {
+    // Row by row across all panels (see pack_a): each row of B is read contiguously.
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = b + (p0 + p) * ldb + j0;
+      for (int64_t jr = 0; jr < nc; jr += nr) {
+        int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+        float* dp = dst + jr * kc + p * nr;
+        std::memcpy(dp, src + jr, sizeof(float) * cols);
+        for (int j = cols; j < nr; ++j) dp[j] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t jr = 0; jr < nc; jr += nr) {
     int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
     float* d = dst + jr * kc;
-    if (!tb) {
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* src = b + (p0 + p) * ldb + j0 + jr;
-        float* dp = d + p * nr;
-        for (int j = 0; j < cols; ++j) dp[j] = src[j];
-        for (int j = cols; j < nr; ++j) dp[j] = 0.0f;
-      }
-    } else {
-      for (int j = 0; j < cols; ++j) {
-        const float* src = b + (j0 + jr + j) * ldb + p0;
-        for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = src[p];
-      }
-      for (int j = cols; j < nr; ++j)
-        for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = 0.0f;
+    for (int j = 0; j < cols; ++j) {
+      const float* src = b + (j0 + jr + j) * ldb + p0;
+      for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = src[p];
     }
+    for (int j = cols; j < nr; ++j)
+      for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = 0.0f;
   }
 }
 
