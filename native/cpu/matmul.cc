@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <new>
 
 #include "../core/cpu_features.h"
@@ -61,7 +60,7 @@ const GemmArch& base_arch() {
 const GemmArch& active_arch() {
   static thread_local GemmArch tuned;
   const GemmArch& base = base_arch();
-  const char* env = std::getenv("TL_GEMM_TUNE");
+  static const char* env = std::getenv("TL_GEMM_TUNE");  // read once: getenv scans environ
   if (!env) return base;
   long mc = 0, kc = 0, nc = 0;
   if (std::sscanf(env, "%ld,%ld,%ld", &mc, &kc, &nc) != 3 || mc < 1 || kc < 1 || nc < 1) return base;
@@ -139,7 +138,11 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_
       for (int64_t jr = 0; jr < nc; jr += nr) {
         int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
         float* dp = dst + jr * kc + p * nr;
-        std::memcpy(dp, src + jr, sizeof(float) * cols);
+        if (cols == 16) {  // the AVX2 panel width: a fixed-length copy the compiler unrolls
+          for (int j = 0; j < 16; ++j) dp[j] = src[jr + j];
+          continue;
+        }
+        for (int j = 0; j < cols; ++j) dp[j] = src[jr + j];
         for (int j = cols; j < nr; ++j) dp[j] = 0.0f;
       }
     }
