@@ -26,38 +26,44 @@ bool is_pointwise(const Conv2dShape& s) {
 }
 
 // col[(ci*kh + ki)*kw + kj][oy*ow + ox] = x[ci][oy*sh - ph + ki*dh][ox*sw - pw + kj*dw], 0 outside.
-void im2col(float* col, const float* x, int64_t cg, const Conv2dShape& s) {
-  const int64_t ohw = s.oh * s.ow;
+// Rows are short (5..28), so per-row work matters: the valid range of oy depends only
+// on ki and that of ox only on kj, and both are computed once per (ki, kj).
+void im2col(float* __restrict col, const float* __restrict x, int64_t cg, const Conv2dShape& s) {
+  const int64_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, sh = s.sh, sw = s.sw, ohw = oh * ow;
   for (int64_t ci = 0; ci < cg; ++ci)
-    for (int64_t ki = 0; ki < s.kh; ++ki)
+    for (int64_t ki = 0; ki < s.kh; ++ki) {
+      // oy with 0 <= oy*sh + y0 < h.
+      const int64_t y0 = ki * s.dh - s.ph;
+      const int64_t oy_lo = std::min(oh, y0 >= 0 ? 0 : (-y0 + sh - 1) / sh);
+      const int64_t oy_hi = std::max(oy_lo, std::min(oh, h - y0 > 0 ? (h - y0 - 1) / sh + 1 : 0));
       for (int64_t kj = 0; kj < s.kw; ++kj) {
         float* dst = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
-        const float* plane = x + ci * s.h * s.w;
-        for (int64_t oy = 0; oy < s.oh; ++oy) {
-          int64_t iy = oy * s.sh - s.ph + ki * s.dh;
-          float* d = dst + oy * s.ow;
-          if (iy < 0 || iy >= s.h) {
-            std::fill(d, d + s.ow, 0.0f);
-            continue;
-          }
-          const float* row = plane + iy * s.w;
-          int64_t x0 = kj * s.dw - s.pw;
-          if (s.sw == 1) {
-            // A contiguous run of valid columns with zeros either side; plain loops, as
-            // rows are short (14..28) and a memmove call per row costs more than the copy.
-            int64_t lo = std::clamp<int64_t>(-x0, 0, s.ow), hi = std::clamp<int64_t>(s.w - x0, lo, s.ow);
-            const float* r = row + x0;
+        const float* plane = x + ci * h * w;
+        const int64_t x0 = kj * s.dw - s.pw;
+        std::fill(dst, dst + oy_lo * ow, 0.0f);
+        std::fill(dst + oy_hi * ow, dst + ohw, 0.0f);
+        if (sw == 1) {
+          // A contiguous run of valid columns with zeros either side.
+          const int64_t lo = std::clamp<int64_t>(-x0, 0, ow), hi = std::clamp<int64_t>(w - x0, lo, ow);
+          for (int64_t oy = oy_lo; oy < oy_hi; ++oy) {
+            float* d = dst + oy * ow;
+            const float* r = plane + (oy * sh + y0) * w + x0;
             for (int64_t ox = 0; ox < lo; ++ox) d[ox] = 0.0f;
             for (int64_t ox = lo; ox < hi; ++ox) d[ox] = r[ox];
-            for (int64_t ox = hi; ox < s.ow; ++ox) d[ox] = 0.0f;
-          } else {
-            for (int64_t ox = 0; ox < s.ow; ++ox) {
-              int64_t ix = ox * s.sw + x0;
-              d[ox] = (ix >= 0 && ix < s.w) ? row[ix] : 0.0f;
+            for (int64_t ox = hi; ox < ow; ++ox) d[ox] = 0.0f;
+          }
+        } else {
+          for (int64_t oy = oy_lo; oy < oy_hi; ++oy) {
+            float* d = dst + oy * ow;
+            const float* row = plane + (oy * sh + y0) * w;
+            for (int64_t ox = 0; ox < ow; ++ox) {
+              int64_t ix = ox * sw + x0;
+              d[ox] = (ix >= 0 && ix < w) ? row[ix] : 0.0f;
             }
           }
         }
       }
+    }
 }
 
 // The adjoint of im2col: gx[ci][iy][ix] += col[...].
