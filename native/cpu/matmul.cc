@@ -151,9 +151,25 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_
   for (int64_t jr = 0; jr < nc; jr += nr) {
     int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
     float* d = dst + jr * kc;
+    // A transpose in blocks of 8 p: a column store per element straight into the panel
+    // hits a new cache line each time; through a small hot tile the panel is written a
+    // whole row (nr floats) at a time.
+    constexpr int PB = 8;
+    int64_t p = 0;
+    if (nr <= 32) {
+      alignas(64) float tile[PB][32];
+      for (; p + PB <= kc; p += PB) {
+        for (int j = 0; j < cols; ++j) {
+          const float* src = b + (j0 + jr + j) * ldb + p0 + p;
+          for (int q = 0; q < PB; ++q) tile[q][j] = src[q];
+        }
+        for (int q = 0; q < PB; ++q)
+          for (int j = 0; j < cols; ++j) d[(p + q) * nr + j] = tile[q][j];
+      }
+    }
     for (int j = 0; j < cols; ++j) {
       const float* src = b + (j0 + jr + j) * ldb + p0;
-      for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = src[p];
+      for (int64_t pp = p; pp < kc; ++pp) d[pp * nr + j] = src[pp];
     }
     for (int j = cols; j < nr; ++j)
       for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = 0.0f;
