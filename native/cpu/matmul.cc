@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "../core/cpu_features.h"
@@ -97,6 +98,17 @@ class PackBuffer {
 
 thread_local PackBuffer tls_pack_a, tls_pack_b;
 
+// Copies n floats. Panel rows are 8, 16 or 32 floats: a constant-size memcpy compiles to
+// a few vector moves, where GCC turns a copy loop of unknown length into a library call.
+inline void copy_floats(float* dst, const float* src, int n) {
+  switch (n) {
+    case 8: std::memcpy(dst, src, 8 * sizeof(float)); return;
+    case 16: std::memcpy(dst, src, 16 * sizeof(float)); return;
+    case 32: std::memcpy(dst, src, 32 * sizeof(float)); return;
+    default: for (int j = 0; j < n; ++j) dst[j] = src[j];
+  }
+}
+
 // op(A)[i0:i0+mc, p0:p0+kc] * alpha into mr-row panels: panel r holds, for each p, mr
 // consecutive rows. Rows past the edge are zero so the kernel can run a full tile.
 void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
@@ -138,11 +150,7 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_
       for (int64_t jr = 0; jr < nc; jr += nr) {
         int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
         float* dp = dst + jr * kc + p * nr;
-        if (cols == 16) {  // the AVX2 panel width: a fixed-length copy the compiler unrolls
-          for (int j = 0; j < 16; ++j) dp[j] = src[jr + j];
-          continue;
-        }
-        for (int j = 0; j < cols; ++j) dp[j] = src[jr + j];
+        copy_floats(dp, src + jr, cols);
         for (int j = cols; j < nr; ++j) dp[j] = 0.0f;
       }
     }
@@ -163,8 +171,7 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_
           const float* src = b + (j0 + jr + j) * ldb + p0 + p;
           for (int q = 0; q < PB; ++q) tile[q][j] = src[q];
         }
-        for (int q = 0; q < PB; ++q)
-          for (int j = 0; j < cols; ++j) d[(p + q) * nr + j] = tile[q][j];
+        for (int q = 0; q < PB; ++q) copy_floats(d + (p + q) * nr, tile[q], cols);
       }
     }
     for (int j = 0; j < cols; ++j) {
