@@ -66,32 +66,37 @@ void im2col(float* __restrict col, const float* __restrict x, int64_t cg, const 
     }
 }
 
-// The adjoint of im2col: gx[ci][iy][ix] += col[...].
-void col2im(float* gx, const float* col, int64_t cg, const Conv2dShape& s) {
-  const int64_t ohw = s.oh * s.ow;
+// The adjoint of im2col: gx[ci][iy][ix] += col[...]; valid ranges hoisted as there.
+void col2im(float* __restrict gx, const float* __restrict col, int64_t cg, const Conv2dShape& s) {
+  const int64_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, sh = s.sh, sw = s.sw, ohw = oh * ow;
   for (int64_t ci = 0; ci < cg; ++ci)
-    for (int64_t ki = 0; ki < s.kh; ++ki)
+    for (int64_t ki = 0; ki < s.kh; ++ki) {
+      const int64_t y0 = ki * s.dh - s.ph;
+      const int64_t oy_lo = std::min(oh, y0 >= 0 ? 0 : (-y0 + sh - 1) / sh);
+      const int64_t oy_hi = std::max(oy_lo, std::min(oh, h - y0 > 0 ? (h - y0 - 1) / sh + 1 : 0));
       for (int64_t kj = 0; kj < s.kw; ++kj) {
         const float* src = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
-        float* plane = gx + ci * s.h * s.w;
-        for (int64_t oy = 0; oy < s.oh; ++oy) {
-          int64_t iy = oy * s.sh - s.ph + ki * s.dh;
-          if (iy < 0 || iy >= s.h) continue;
-          float* row = plane + iy * s.w;
-          const float* c = src + oy * s.ow;
-          int64_t x0 = kj * s.dw - s.pw;
-          if (s.sw == 1) {
-            int64_t lo = std::clamp<int64_t>(-x0, 0, s.ow), hi = std::clamp<int64_t>(s.w - x0, lo, s.ow);
-            float* r = row + x0;
+        float* plane = gx + ci * h * w;
+        const int64_t x0 = kj * s.dw - s.pw;
+        if (sw == 1) {
+          const int64_t lo = std::clamp<int64_t>(-x0, 0, ow), hi = std::clamp<int64_t>(w - x0, lo, ow);
+          for (int64_t oy = oy_lo; oy < oy_hi; ++oy) {
+            float* r = plane + (oy * sh + y0) * w + x0;
+            const float* c = src + oy * ow;
             for (int64_t ox = lo; ox < hi; ++ox) r[ox] += c[ox];
-          } else {
-            for (int64_t ox = 0; ox < s.ow; ++ox) {
-              int64_t ix = ox * s.sw + x0;
-              if (ix >= 0 && ix < s.w) row[ix] += c[ox];
+          }
+        } else {
+          for (int64_t oy = oy_lo; oy < oy_hi; ++oy) {
+            float* row = plane + (oy * sh + y0) * w;
+            const float* c = src + oy * ow;
+            for (int64_t ox = 0; ox < ow; ++ox) {
+              int64_t ix = ox * sw + x0;
+              if (ix >= 0 && ix < w) row[ix] += c[ox];
             }
           }
         }
       }
+    }
 }
 
 constexpr int64_t kWorkPerThread = int64_t{1} << 19;
