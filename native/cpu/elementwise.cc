@@ -25,10 +25,14 @@ inline float gelu_grad(float x) {
   return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
 }
 
+// f must capture its pointers by value: a local copy of it then keeps them in registers,
+// where captured references would be reloaded after every store (the stores might alias
+// them), which stops the loop from being vectorised.
 template <typename F>
 void map_parallel(int64_t n, F f) {
-  parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) f(i);
+  parallel_for(n, kGrain, [&f](int64_t lo, int64_t hi) {
+    F local = f;
+    for (int64_t i = lo; i < hi; ++i) local(i);
   });
 }
 
@@ -36,23 +40,23 @@ void map_parallel(int64_t n, F f) {
 
 void unary_forward(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) {
   switch (op) {
-    case UnaryOp::Neg: map_parallel(n, [&](int64_t i) { out[i] = -x[i]; }); break;
-    case UnaryOp::Exp: map_parallel(n, [&](int64_t i) { out[i] = std::exp(x[i]); }); break;
-    case UnaryOp::Log: map_parallel(n, [&](int64_t i) { out[i] = std::log(x[i]); }); break;
-    case UnaryOp::Sqrt: map_parallel(n, [&](int64_t i) { out[i] = std::sqrt(x[i]); }); break;
-    case UnaryOp::Abs: map_parallel(n, [&](int64_t i) { out[i] = std::fabs(x[i]); }); break;
-    case UnaryOp::Relu: map_parallel(n, [&](int64_t i) { out[i] = x[i] > 0 ? x[i] : 0.0f; }); break;
+    case UnaryOp::Neg: map_parallel(n, [=](int64_t i) { out[i] = -x[i]; }); break;
+    case UnaryOp::Exp: map_parallel(n, [=](int64_t i) { out[i] = std::exp(x[i]); }); break;
+    case UnaryOp::Log: map_parallel(n, [=](int64_t i) { out[i] = std::log(x[i]); }); break;
+    case UnaryOp::Sqrt: map_parallel(n, [=](int64_t i) { out[i] = std::sqrt(x[i]); }); break;
+    case UnaryOp::Abs: map_parallel(n, [=](int64_t i) { out[i] = std::fabs(x[i]); }); break;
+    case UnaryOp::Relu: map_parallel(n, [=](int64_t i) { out[i] = x[i] > 0 ? x[i] : 0.0f; }); break;
     case UnaryOp::LeakyRelu:
-      map_parallel(n, [&](int64_t i) { out[i] = x[i] > 0 ? x[i] : p0 * x[i]; });
+      map_parallel(n, [=](int64_t i) { out[i] = x[i] > 0 ? x[i] : p0 * x[i]; });
       break;
-    case UnaryOp::Gelu: map_parallel(n, [&](int64_t i) { out[i] = gelu(x[i]); }); break;
-    case UnaryOp::Sigmoid: map_parallel(n, [&](int64_t i) { out[i] = sigmoidf(x[i]); }); break;
-    case UnaryOp::Tanh: map_parallel(n, [&](int64_t i) { out[i] = std::tanh(x[i]); }); break;
+    case UnaryOp::Gelu: map_parallel(n, [=](int64_t i) { out[i] = gelu(x[i]); }); break;
+    case UnaryOp::Sigmoid: map_parallel(n, [=](int64_t i) { out[i] = sigmoidf(x[i]); }); break;
+    case UnaryOp::Tanh: map_parallel(n, [=](int64_t i) { out[i] = std::tanh(x[i]); }); break;
     case UnaryOp::Clamp:
-      map_parallel(n, [&](int64_t i) { out[i] = std::min(std::max(x[i], p0), p1); });
+      map_parallel(n, [=](int64_t i) { out[i] = std::min(std::max(x[i], p0), p1); });
       break;
     case UnaryOp::PowScalar:
-      map_parallel(n, [&](int64_t i) { out[i] = std::pow(x[i], p0); });
+      map_parallel(n, [=](int64_t i) { out[i] = std::pow(x[i], p0); });
       break;
     default: break;
   }
@@ -61,30 +65,46 @@ void unary_forward(UnaryOp op, float* out, const float* x, int64_t n, float p0, 
 void unary_backward(UnaryOp op, float* gx, const float* g, const float* x, const float* out,
                     int64_t n, float p0, float p1) {
   switch (op) {
-    case UnaryOp::Neg: map_parallel(n, [&](int64_t i) { gx[i] -= g[i]; }); break;
-    case UnaryOp::Exp: map_parallel(n, [&](int64_t i) { gx[i] += g[i] * out[i]; }); break;
-    case UnaryOp::Log: map_parallel(n, [&](int64_t i) { gx[i] += g[i] / x[i]; }); break;
-    case UnaryOp::Sqrt: map_parallel(n, [&](int64_t i) { gx[i] += g[i] * 0.5f / out[i]; }); break;
+    case UnaryOp::Neg: map_parallel(n, [=](int64_t i) { gx[i] -= g[i]; }); break;
+    case UnaryOp::Exp: map_parallel(n, [=](int64_t i) { gx[i] += g[i] * out[i]; }); break;
+    case UnaryOp::Log: map_parallel(n, [=](int64_t i) { gx[i] += g[i] / x[i]; }); break;
+    case UnaryOp::Sqrt: map_parallel(n, [=](int64_t i) { gx[i] += g[i] * 0.5f / out[i]; }); break;
     case UnaryOp::Abs:
-      map_parallel(n, [&](int64_t i) { gx[i] += x[i] > 0 ? g[i] : (x[i] < 0 ? -g[i] : 0.0f); });
+      map_parallel(n, [=](int64_t i) {
+        float gi = g[i], xi = x[i];
+        gx[i] += xi > 0 ? gi : (xi < 0 ? -gi : 0.0f);
+      });
       break;
-    case UnaryOp::Relu: map_parallel(n, [&](int64_t i) { gx[i] += x[i] > 0 ? g[i] : 0.0f; }); break;
+    case UnaryOp::Relu:
+      // Both loads happen unconditionally so the select compiles to a blend, not a
+      // branch that mispredicts on random signs.
+      map_parallel(n, [=](int64_t i) {
+        float gi = g[i];
+        gx[i] += x[i] > 0 ? gi : 0.0f;
+      });
+      break;
     case UnaryOp::LeakyRelu:
-      map_parallel(n, [&](int64_t i) { gx[i] += x[i] > 0 ? g[i] : p0 * g[i]; });
+      map_parallel(n, [=](int64_t i) {
+        float gi = g[i];
+        gx[i] += x[i] > 0 ? gi : p0 * gi;
+      });
       break;
-    case UnaryOp::Gelu: map_parallel(n, [&](int64_t i) { gx[i] += g[i] * gelu_grad(x[i]); }); break;
+    case UnaryOp::Gelu: map_parallel(n, [=](int64_t i) { gx[i] += g[i] * gelu_grad(x[i]); }); break;
     case UnaryOp::Sigmoid:
-      map_parallel(n, [&](int64_t i) { gx[i] += g[i] * out[i] * (1.0f - out[i]); });
+      map_parallel(n, [=](int64_t i) { gx[i] += g[i] * out[i] * (1.0f - out[i]); });
       break;
     case UnaryOp::Tanh:
-      map_parallel(n, [&](int64_t i) { gx[i] += g[i] * (1.0f - out[i] * out[i]); });
+      map_parallel(n, [=](int64_t i) { gx[i] += g[i] * (1.0f - out[i] * out[i]); });
       break;
     case UnaryOp::Clamp:
       // Gradient flows where the input was inside [p0, p1].
-      map_parallel(n, [&](int64_t i) { gx[i] += (x[i] >= p0 && x[i] <= p1) ? g[i] : 0.0f; });
+      map_parallel(n, [=](int64_t i) {
+        float gi = g[i], xi = x[i];
+        gx[i] += (xi >= p0) & (xi <= p1) ? gi : 0.0f;
+      });
       break;
     case UnaryOp::PowScalar:
-      map_parallel(n, [&](int64_t i) { gx[i] += g[i] * p0 * std::pow(x[i], p0 - 1.0f); });
+      map_parallel(n, [=](int64_t i) { gx[i] += g[i] * p0 * std::pow(x[i], p0 - 1.0f); });
       break;
     default: break;
   }
@@ -278,11 +298,11 @@ void binary_backward(BinaryOp op, float* ga, float* gb, const float* gout, const
 }
 
 void axpy(float* y, const float* x, float alpha, int64_t n) {
-  map_parallel(n, [&](int64_t i) { y[i] += alpha * x[i]; });
+  map_parallel(n, [=](int64_t i) { y[i] += alpha * x[i]; });
 }
 
 void fill(float* out, float value, int64_t n) {
-  map_parallel(n, [&](int64_t i) { out[i] = value; });
+  map_parallel(n, [=](int64_t i) { out[i] = value; });
 }
 
 }  // namespace tl::cpu

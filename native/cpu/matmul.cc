@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "../core/cpu_features.h"
@@ -60,7 +61,7 @@ const GemmArch& base_arch() {
 const GemmArch& active_arch() {
   static thread_local GemmArch tuned;
   const GemmArch& base = base_arch();
-  const char* env = std::getenv("TL_GEMM_TUNE");
+  static const char* env = std::getenv("TL_GEMM_TUNE");  // read once: getenv scans environ
   if (!env) return base;
   long mc = 0, kc = 0, nc = 0;
   if (std::sscanf(env, "%ld,%ld,%ld", &mc, &kc, &nc) != 3 || mc < 1 || kc < 1 || nc < 1) return base;
@@ -97,27 +98,43 @@ class PackBuffer {
 
 thread_local PackBuffer tls_pack_a, tls_pack_b;
 
+// Copies n floats. Panel rows are 8, 16 or 32 floats: a constant-size memcpy compiles to
+// a few vector moves, where GCC turns a copy loop of unknown length into a library call.
+inline void copy_floats(float* dst, const float* src, int n) {
+  switch (n) {
+    case 8: std::memcpy(dst, src, 8 * sizeof(float)); return;
+    case 16: std::memcpy(dst, src, 16 * sizeof(float)); return;
+    case 32: std::memcpy(dst, src, 32 * sizeof(float)); return;
+    default: for (int j = 0; j < n; ++j) dst[j] = src[j];
+  }
+}
+
 // op(A)[i0:i0+mc, p0:p0+kc] * alpha into mr-row panels: panel r holds, for each p, mr
 // consecutive rows. Rows past the edge are zero so the kernel can run a full tile.
 void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
             float alpha, int mr, float* dst) {
-  for (int64_t ir = 0; ir < mc; ir += mr) {
-    int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
-    float* d = dst + ir * kc;
-    if (!ta) {
+  if (!ta) {
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+      float* d = dst + ir * kc;
       for (int i = 0; i < rows; ++i) {
         const float* src = a + (i0 + ir + i) * lda + p0;
         for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = alpha * src[p];
       }
       for (int i = rows; i < mr; ++i)
         for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = 0.0f;
-    } else {
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* src = a + (p0 + p) * lda + i0 + ir;
-        float* dp = d + p * mr;
-        for (int i = 0; i < rows; ++i) dp[i] = alpha * src[i];
-        for (int i = rows; i < mr; ++i) dp[i] = 0.0f;
-      }
+    }
+    return;
+  }
+  // Transposed A is read row by row across all panels: walking one panel down kc rows
+  // (lda apart) instead touches a new cache line and often a new page on every load.
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* src = a + (p0 + p) * lda + i0;
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+      float* dp = dst + ir * kc + p * mr;
+      for (int i = 0; i < rows; ++i) dp[i] = alpha * src[ir + i];
+      for (int i = rows; i < mr; ++i) dp[i] = 0.0f;
     }
   }
 }
@@ -126,24 +143,43 @@ void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_
 // consecutive columns, zero past the edge.
 void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
             int nr, float* dst) {
+  if (!tb) {
+    // Row by row across all panels (see pack_a): each row of B is read contiguously.
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = b + (p0 + p) * ldb + j0;
+      for (int64_t jr = 0; jr < nc; jr += nr) {
+        int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+        float* dp = dst + jr * kc + p * nr;
+        copy_floats(dp, src + jr, cols);
+        for (int j = cols; j < nr; ++j) dp[j] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t jr = 0; jr < nc; jr += nr) {
     int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
     float* d = dst + jr * kc;
-    if (!tb) {
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* src = b + (p0 + p) * ldb + j0 + jr;
-        float* dp = d + p * nr;
-        for (int j = 0; j < cols; ++j) dp[j] = src[j];
-        for (int j = cols; j < nr; ++j) dp[j] = 0.0f;
+    // A transpose in blocks of 8 p: a column store per element straight into the panel
+    // hits a new cache line each time; through a small hot tile the panel is written a
+    // whole row (nr floats) at a time.
+    constexpr int PB = 8;
+    int64_t p = 0;
+    if (nr <= 32) {
+      alignas(64) float tile[PB][32];
+      for (; p + PB <= kc; p += PB) {
+        for (int j = 0; j < cols; ++j) {
+          const float* src = b + (j0 + jr + j) * ldb + p0 + p;
+          for (int q = 0; q < PB; ++q) tile[q][j] = src[q];
+        }
+        for (int q = 0; q < PB; ++q) copy_floats(d + (p + q) * nr, tile[q], cols);
       }
-    } else {
-      for (int j = 0; j < cols; ++j) {
-        const float* src = b + (j0 + jr + j) * ldb + p0;
-        for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = src[p];
-      }
-      for (int j = cols; j < nr; ++j)
-        for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = 0.0f;
     }
+    for (int j = 0; j < cols; ++j) {
+      const float* src = b + (j0 + jr + j) * ldb + p0;
+      for (int64_t pp = p; pp < kc; ++pp) d[pp * nr + j] = src[pp];
+    }
+    for (int j = cols; j < nr; ++j)
+      for (int64_t p = 0; p < kc; ++p) d[p * nr + j] = 0.0f;
   }
 }
 
