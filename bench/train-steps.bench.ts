@@ -97,9 +97,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 }
 
 // The suite's view of these cases (bench/index.ts): one training step per call, with the
-// matmul FLOPs of forward + backward so the table shows a share of the FMA peak.
-const mlpFlops = 3 * 2 * 512 * (256 * 512 + 512 * 256 + 256 * 11);
-const lenetFlops = 3 * 2 * 64 * (6 * 25 * 28 * 28 + 16 * 6 * 25 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 10);
+// matmul/conv FLOPs of forward + backward so the table shows a share of the FMA peak.
+// Backward is the weight gradients (as many FLOPs as forward) plus the input gradients
+// of every layer but the first (whose input needs none).
+const mlpForward = 2 * 512 * (256 * 512 + 512 * 256 + 256 * 11);
+const mlpFlops = 2 * mlpForward + 2 * 512 * (512 * 256 + 256 * 11);
+const lenetConv1 = 2 * 64 * 6 * 25 * 28 * 28;
+const lenetForward = lenetConv1 + 2 * 64 * (16 * 6 * 25 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 10);
+const lenetFlops = 3 * lenetForward - lenetConv1;
 export const cases: BenchCase[] = trainStepCases.map((c, i) => ({
   group: 'train',
   name: c.name.replace(/^train step: /, ''),
