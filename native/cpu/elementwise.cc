@@ -258,19 +258,6 @@ void backward_impl(float* ga, float* gb, const float* g, const float* a, const f
   }
 }
 
-template <template <BinaryOp> class Fn, typename... Args>
-void dispatch(BinaryOp op, Args&&... args) {
-  switch (op) {
-    case BinaryOp::Add: Fn<BinaryOp::Add>::run(args...); break;
-    case BinaryOp::Sub: Fn<BinaryOp::Sub>::run(args...); break;
-    case BinaryOp::Mul: Fn<BinaryOp::Mul>::run(args...); break;
-    case BinaryOp::Div: Fn<BinaryOp::Div>::run(args...); break;
-    case BinaryOp::Pow: Fn<BinaryOp::Pow>::run(args...); break;
-    case BinaryOp::Maximum: Fn<BinaryOp::Maximum>::run(args...); break;
-    case BinaryOp::Minimum: Fn<BinaryOp::Minimum>::run(args...); break;
-    default: break;
-  }
-}
 
 template <BinaryOp Op>
 struct Forward {
@@ -289,12 +276,12 @@ struct Backward {
 }  // namespace
 
 void binary_forward(BinaryOp op, float* out, const float* a, const float* b, const Broadcast& bc) {
-  dispatch<Forward>(op, out, a, b, bc);
+  dispatch_binary<Forward>(op, out, a, b, bc);
 }
 
 void binary_backward(BinaryOp op, float* ga, float* gb, const float* gout, const float* a,
                      const float* b, const float* out, const Broadcast& bc) {
-  dispatch<Backward>(op, ga, gb, gout, a, b, out, bc);
+  dispatch_binary<Backward>(op, ga, gb, gout, a, b, out, bc);
 }
 
 void axpy(float* y, const float* x, float alpha, int64_t n) {

@@ -19,6 +19,22 @@ void unary_backward(UnaryOp op, float* gx, const float* gout, const float* x, co
 
 enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Count };
 
+// Calls Fn<op>::run(args...) with the op fixed at compile time, so each kernel body is
+// specialised per op (shared by the CPU and CUDA kernels).
+template <template <BinaryOp> class Fn, typename... Args>
+void dispatch_binary(BinaryOp op, Args&&... args) {
+  switch (op) {
+    case BinaryOp::Add: Fn<BinaryOp::Add>::run(args...); break;
+    case BinaryOp::Sub: Fn<BinaryOp::Sub>::run(args...); break;
+    case BinaryOp::Mul: Fn<BinaryOp::Mul>::run(args...); break;
+    case BinaryOp::Div: Fn<BinaryOp::Div>::run(args...); break;
+    case BinaryOp::Pow: Fn<BinaryOp::Pow>::run(args...); break;
+    case BinaryOp::Maximum: Fn<BinaryOp::Maximum>::run(args...); break;
+    case BinaryOp::Minimum: Fn<BinaryOp::Minimum>::run(args...); break;
+    default: break;
+  }
+}
+
 constexpr int kMaxDims = 8;
 
 // A broadcast of a and b to the output shape: element strides of each input along each

@@ -16,32 +16,6 @@ constexpr int64_t kGrain = 1 << 15;
 constexpr int64_t kTile = 8;
 constexpr int64_t kTileA = 8;
 
-// Drops size-1 dims and merges neighbours that are contiguous for both sides.
-StridedBlock coalesce(const StridedBlock& in) {
-  StridedBlock out;
-  for (int d = 0; d < in.ndim; ++d) {
-    if (in.shape[d] == 1) continue;
-    if (out.ndim > 0) {
-      int k = out.ndim - 1;
-      if (out.dst_stride[k] == in.dst_stride[d] * in.shape[d] &&
-          out.src_stride[k] == in.src_stride[d] * in.shape[d]) {
-        out.shape[k] *= in.shape[d];
-        out.dst_stride[k] = in.dst_stride[d];
-        out.src_stride[k] = in.src_stride[d];
-        continue;
-      }
-    }
-    out.shape[out.ndim] = in.shape[d];
-    out.dst_stride[out.ndim] = in.dst_stride[d];
-    out.src_stride[out.ndim] = in.src_stride[d];
-    ++out.ndim;
-  }
-  if (out.ndim == 0) {
-    out.ndim = 1;
-    out.shape[0] = 1;
-  }
-  return out;
-}
 
 // Offsets of the position `linear` over the first n dims.
 void offsets_of(const StridedBlock& b, int n, int64_t linear, int64_t& dst, int64_t& src) {

@@ -221,19 +221,6 @@ void dispatch_unary(UnaryOp op, A... args) {
   }
 }
 
-template <template <BinaryOp> class Fn, typename... A>
-void dispatch_binary(BinaryOp op, A... args) {
-  switch (op) {
-    case BinaryOp::Add: Fn<BinaryOp::Add>::run(args...); break;
-    case BinaryOp::Sub: Fn<BinaryOp::Sub>::run(args...); break;
-    case BinaryOp::Mul: Fn<BinaryOp::Mul>::run(args...); break;
-    case BinaryOp::Div: Fn<BinaryOp::Div>::run(args...); break;
-    case BinaryOp::Pow: Fn<BinaryOp::Pow>::run(args...); break;
-    case BinaryOp::Maximum: Fn<BinaryOp::Maximum>::run(args...); break;
-    case BinaryOp::Minimum: Fn<BinaryOp::Minimum>::run(args...); break;
-    default: break;
-  }
-}
 
 template <UnaryOp Op>
 struct UnaryFwd {
@@ -284,7 +271,7 @@ void binary_forward(BinaryOp op, float* out, const float* a, const float* b, con
   int64_t n = bc.size();
   if (n <= 0) return;
   Plan p = make_plan(bc);
-  dispatch_binary<BinaryFwd>(op, out, a, b, &p, n);
+  cpu::dispatch_binary<BinaryFwd>(op, out, a, b, &p, n);
   check_launch("binary_forward");
 }
 
@@ -293,7 +280,7 @@ void binary_backward(BinaryOp op, float* ga, float* gb, const float* gout, const
   int64_t n = bc.size();
   if (n <= 0 || (!ga && !gb)) return;
   Plan p = make_plan(bc);
-  dispatch_binary<BinaryBwd>(op, ga, gb, gout, a, b, out, &p, n);
+  cpu::dispatch_binary<BinaryBwd>(op, ga, gb, gout, a, b, out, &p, n);
   check_launch("binary_backward");
 }
 

@@ -12,33 +12,6 @@
 namespace tl::cuda {
 namespace {
 
-// The block with size-1 dims dropped and dims contiguous in both dst and src merged.
-StridedBlock simplify(const StridedBlock& in) {
-  StridedBlock out;
-  for (int d = 0; d < in.ndim; ++d) {
-    if (in.shape[d] == 1) continue;
-    if (out.ndim > 0) {
-      int k = out.ndim - 1;
-      if (out.dst_stride[k] == in.dst_stride[d] * in.shape[d] && out.src_stride[k] == in.src_stride[d] * in.shape[d]) {
-        out.shape[k] *= in.shape[d];
-        out.dst_stride[k] = in.dst_stride[d];
-        out.src_stride[k] = in.src_stride[d];
-        continue;
-      }
-    }
-    out.shape[out.ndim] = in.shape[d];
-    out.dst_stride[out.ndim] = in.dst_stride[d];
-    out.src_stride[out.ndim] = in.src_stride[d];
-    ++out.ndim;
-  }
-  if (out.ndim == 0) {
-    out.ndim = 1;
-    out.shape[0] = 1;
-    out.dst_stride[0] = 0;
-    out.src_stride[0] = 0;
-  }
-  return out;
-}
 
 // Acc: 0 = assign, 1 = add (each dst once), 2 = atomic add (dst repeats).
 template <typename T, int Acc>
@@ -64,7 +37,7 @@ __global__ void contiguous_copy_kernel(T* dst, const T* src, int64_t n) {
 
 template <typename T, int Acc>
 void launch_copy(T* dst, const T* src, const StridedBlock& raw) {
-  StridedBlock b = simplify(raw);
+  StridedBlock b = cpu::coalesce(raw);
   int64_t n = b.size();
   if (n <= 0) return;
   if (Acc == 0 && b.ndim == 1 && b.dst_stride[0] == 1 && b.src_stride[0] == 1)
