@@ -45,6 +45,9 @@ export interface JobConfig {
     /** PLE / CGC: task-specific experts per task and levels. */
     taskExperts?: number;
     levels?: number;
+    /** ESMM: the click task (trained on all impressions) and the click-and-convert task. */
+    ctrTask?: string;
+    ctcvrTask?: string;
   };
   training: {
     epochs?: number;
@@ -122,7 +125,7 @@ export function loadConfig(file: string): JobConfig {
 const SECTION_KEYS: Record<string, readonly string[]> = {
   data: ['path', 'validationPath', 'testPath', 'drop', 'dedupe', 'split', 'onBadRow'],
   'data.split': ['kind', 'column', 'validation', 'test'],
-  model: ['architecture', 'embeddingDim', 'hidden', 'towerHidden', 'experts', 'taskExperts', 'levels'],
+  model: ['architecture', 'embeddingDim', 'hidden', 'towerHidden', 'experts', 'taskExperts', 'levels', 'ctrTask', 'ctcvrTask'],
   training: ['epochs', 'batchSize', 'lr', 'weighting', 'patience', 'seed'],
   task: ['name', 'column', 'type', 'positive', 'negative', 'classes', 'separator', 'weight', 'posWeight', 'towerHidden'],
   feature: ['name', 'column', 'kind', 'minCount', 'maxVocab', 'hashBuckets', 'scale', 'fill', 'missingFlag', 'separator', 'ngrams'],

@@ -38,7 +38,7 @@ export function buildModel(
     case 'cgc':
       return new CGC({ ...common, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden: hidden });
     case 'esmm':
-      return new ESMM({ ...common, trunkHidden: hidden });
+      return new ESMM({ ...common, trunkHidden: hidden, ctrTask: m.ctrTask, ctcvrTask: m.ctcvrTask });
     case 'cross-stitch':
       return new CrossStitch({ ...common, hidden });
   }

@@ -102,7 +102,13 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
   const started = performance.now();
   for (const seed of args.seeds) {
     const prepared = await prepareData(config, seed);
-    if (seed === args.seeds[0]) logData(prepared, log);
+    if (seed === args.seeds[0]) {
+      logData(prepared, log);
+      // Build every architecture once up front, so a config that cannot work (ESMM
+      // without its tasks, say) fails before anything trains.
+      for (const architecture of args.architectures)
+        buildModel(architecture, prepared.train.featureSpecs, prepared.train.taskSpecs, config);
+    }
     const data = loaders(prepared, config, seed);
     if (config.baselines !== false) {
       for (const task of prepared.train.taskSpecs) {
