@@ -278,8 +278,13 @@ constexpr int64_t kWorkPerThread = int64_t{1} << 19;
 constexpr int64_t kSmallWork = 2048;
 
 // Splits C into tm x tn rectangles for nt threads, minimising what each thread packs
-// (its rows of A plus its columns of B), in whole register tiles.
-void choose_grid(int64_t m, int64_t n, int nt, const GemmArch& ar, int& tm, int& tn) {
+// (its rows of A plus its columns of B), in whole register tiles. A thread packs all of
+// the operand the split does not divide, so that one should be the cheap one to pack:
+// a panel row copied straight from a contiguous source (op(A) transposed, op(B) not)
+// costs about half of one gathered across rows. On a square product this splits M.
+void choose_grid(int64_t m, int64_t n, bool ta, bool tb, int nt, const GemmArch& ar, int& tm,
+                 int& tn) {
+  const double wa = ta ? 1.0 : 2.0, wb = tb ? 2.0 : 1.0;
   int64_t mt = (m + ar.mr - 1) / ar.mr, ntiles = (n + ar.nr - 1) / ar.nr;
   double best = 1e300;
   tm = 1;
@@ -288,7 +293,7 @@ void choose_grid(int64_t m, int64_t n, int nt, const GemmArch& ar, int& tm, int&
     if (nt % cand) continue;
     int other = nt / cand;
     if (cand > mt || other > ntiles) continue;
-    double cost = static_cast<double>(m) / cand + static_cast<double>(n) / other;
+    double cost = wa * static_cast<double>(m) / cand + wb * static_cast<double>(n) / other;
     if (cost < best) {
       best = cost;
       tm = cand;
@@ -318,7 +323,7 @@ void gemm_ex(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, con
   int64_t work = m * n * k;
   int nt = static_cast<int>(std::min<int64_t>({max_threads, num_threads(), std::max<int64_t>(1, work / kWorkPerThread)}));
   int tm = 1, tn = 1;
-  if (nt > 1) choose_grid(m, n, nt, ar, tm, tn);
+  if (nt > 1) choose_grid(m, n, ta, tb, nt, ar, tm, tn);
   nt = tm * tn;
   if (nt <= 1) return gemm_region(ar, pr, 0, m, 0, n);
   int64_t mt = (m + ar.mr - 1) / ar.mr, ntl = (n + ar.nr - 1) / ar.nr;
