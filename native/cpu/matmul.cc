@@ -294,7 +294,7 @@ void choose_grid(int64_t m, int64_t n, bool ta, bool tb, int nt, const GemmArch&
     int other = nt / cand;
     if (cand > mt || other > ntiles) continue;
     double cost = wa * static_cast<double>(m) / cand + wb * static_cast<double>(n) / other;
-    if (cost < best) {
+    if (cost <= best) {  // ties split M
       best = cost;
       tm = cand;
       tn = other;
