@@ -12,6 +12,10 @@
 #include <cstring>
 #include <new>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "../core/cpu_features.h"
 #include "../core/parallel.h"
 #include "gemm_kernels.h"
@@ -109,14 +113,63 @@ inline void copy_floats(float* dst, const float* src, int n) {
   }
 }
 
+// One full MR-row panel of A (not transposed): for each p, MR consecutive rows. The
+// rows are read 4 p at a time and transposed in registers (4 x 4 blocks, then a pair),
+// so every load and store moves several floats instead of one strided float.
+template <int MR>
+void pack_a_rows(const float* a, int64_t lda, int64_t row0, int64_t p0, int64_t kc, float alpha,
+                 float* d) {
+  const float* r[MR];
+  for (int i = 0; i < MR; ++i) r[i] = a + (row0 + i) * lda + p0;
+  int64_t p = 0;
+#if defined(__SSE2__)
+  if constexpr (MR % 2 == 0) {
+    const __m128 va = _mm_set1_ps(alpha);
+    for (; p + 4 <= kc; p += 4) {
+      float* dp = d + p * MR;
+      int i = 0;
+      for (; i + 4 <= MR; i += 4) {
+        __m128 x0 = _mm_mul_ps(va, _mm_loadu_ps(r[i] + p)), x1 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 1] + p));
+        __m128 x2 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 2] + p)), x3 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 3] + p));
+        _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+        _mm_storeu_ps(dp + i, x0);
+        _mm_storeu_ps(dp + MR + i, x1);
+        _mm_storeu_ps(dp + 2 * MR + i, x2);
+        _mm_storeu_ps(dp + 3 * MR + i, x3);
+      }
+      if (i < MR) {  // the last pair of rows
+        __m128 y0 = _mm_mul_ps(va, _mm_loadu_ps(r[i] + p)), y1 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 1] + p));
+        __m128 lo = _mm_unpacklo_ps(y0, y1), hi = _mm_unpackhi_ps(y0, y1);
+        _mm_storel_pi(reinterpret_cast<__m64*>(dp + i), lo);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(dp + MR + i), lo);
+        _mm_storel_pi(reinterpret_cast<__m64*>(dp + 2 * MR + i), hi);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(dp + 3 * MR + i), hi);
+      }
+    }
+  }
+#endif
+  for (; p < kc; ++p)
+    for (int i = 0; i < MR; ++i) d[p * MR + i] = alpha * r[i][p];
+}
+
 // op(A)[i0:i0+mc, p0:p0+kc] * alpha into mr-row panels: panel r holds, for each p, mr
 // consecutive rows. Rows past the edge are zero so the kernel can run a full tile.
-void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-            float alpha, int mr, float* dst) {
+// MR > 0 is the register tile height known at compile time (fixed-width copies); 0
+// reads it from mr.
+template <int MR>
+void pack_a_impl(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0,
+                 int64_t kc, float alpha, int mr_rt, float* dst) {
+  const int mr = MR > 0 ? MR : mr_rt;
   if (!ta) {
     for (int64_t ir = 0; ir < mc; ir += mr) {
       int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
       float* d = dst + ir * kc;
+      if constexpr (MR > 0) {
+        if (rows == MR) {
+          pack_a_rows<MR>(a, lda, i0 + ir, p0, kc, alpha, d);
+          continue;
+        }
+      }
       for (int i = 0; i < rows; ++i) {
         const float* src = a + (i0 + ir + i) * lda + p0;
         for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = alpha * src[p];
@@ -128,14 +181,29 @@ void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_
   }
   // Transposed A is read row by row across all panels: walking one panel down kc rows
   // (lda apart) instead touches a new cache line and often a new page on every load.
+  int64_t full = mc / mr * mr;
   for (int64_t p = 0; p < kc; ++p) {
     const float* src = a + (p0 + p) * lda + i0;
-    for (int64_t ir = 0; ir < mc; ir += mr) {
-      int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+    for (int64_t ir = 0; ir < full; ir += mr) {
       float* dp = dst + ir * kc + p * mr;
-      for (int i = 0; i < rows; ++i) dp[i] = alpha * src[ir + i];
+      for (int i = 0; i < mr; ++i) dp[i] = alpha * src[ir + i];  // fixed width when MR > 0
+    }
+    if (full < mc) {
+      int rows = static_cast<int>(mc - full);
+      float* dp = dst + full * kc + p * mr;
+      for (int i = 0; i < rows; ++i) dp[i] = alpha * src[full + i];
       for (int i = rows; i < mr; ++i) dp[i] = 0.0f;
     }
+  }
+}
+
+void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+            float alpha, int mr, float* dst) {
+  switch (mr) {
+    case 4: return pack_a_impl<4>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    case 6: return pack_a_impl<6>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    case 12: return pack_a_impl<12>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    default: return pack_a_impl<0>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
   }
 }
 
