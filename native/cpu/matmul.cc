@@ -232,6 +232,24 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_
     // whole row (nr floats) at a time.
     constexpr int PB = 8;
     int64_t p = 0;
+#if defined(__SSE2__)
+    // A full panel goes straight in, 4 columns x 4 p per register transpose.
+    if (cols == nr && nr % 4 == 0) {
+      for (; p + 4 <= kc; p += 4) {
+        float* dp = d + p * nr;
+        for (int j = 0; j < nr; j += 4) {
+          const float* src = b + (j0 + jr + j) * ldb + p0 + p;
+          __m128 x0 = _mm_loadu_ps(src), x1 = _mm_loadu_ps(src + ldb);
+          __m128 x2 = _mm_loadu_ps(src + 2 * ldb), x3 = _mm_loadu_ps(src + 3 * ldb);
+          _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+          _mm_storeu_ps(dp + j, x0);
+          _mm_storeu_ps(dp + nr + j, x1);
+          _mm_storeu_ps(dp + 2 * nr + j, x2);
+          _mm_storeu_ps(dp + 3 * nr + j, x3);
+        }
+      }
+    }
+#endif
     if (nr <= 32) {
       alignas(64) float tile[PB][32];
       for (; p + PB <= kc; p += PB) {
