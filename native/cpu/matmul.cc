@@ -12,6 +12,10 @@
 #include <cstring>
 #include <new>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "../core/cpu_features.h"
 #include "../core/parallel.h"
 #include "gemm_kernels.h"
@@ -109,14 +113,63 @@ inline void copy_floats(float* dst, const float* src, int n) {
   }
 }
 
+// One full MR-row panel of A (not transposed): for each p, MR consecutive rows. The
+// rows are read 4 p at a time and transposed in registers (4 x 4 blocks, then a pair),
+// so every load and store moves several floats instead of one strided float.
+template <int MR>
+void pack_a_rows(const float* a, int64_t lda, int64_t row0, int64_t p0, int64_t kc, float alpha,
+                 float* d) {
+  const float* r[MR];
+  for (int i = 0; i < MR; ++i) r[i] = a + (row0 + i) * lda + p0;
+  int64_t p = 0;
+#if defined(__SSE2__)
+  if constexpr (MR % 2 == 0) {
+    const __m128 va = _mm_set1_ps(alpha);
+    for (; p + 4 <= kc; p += 4) {
+      float* dp = d + p * MR;
+      int i = 0;
+      for (; i + 4 <= MR; i += 4) {
+        __m128 x0 = _mm_mul_ps(va, _mm_loadu_ps(r[i] + p)), x1 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 1] + p));
+        __m128 x2 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 2] + p)), x3 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 3] + p));
+        _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+        _mm_storeu_ps(dp + i, x0);
+        _mm_storeu_ps(dp + MR + i, x1);
+        _mm_storeu_ps(dp + 2 * MR + i, x2);
+        _mm_storeu_ps(dp + 3 * MR + i, x3);
+      }
+      if (i < MR) {  // the last pair of rows
+        __m128 y0 = _mm_mul_ps(va, _mm_loadu_ps(r[i] + p)), y1 = _mm_mul_ps(va, _mm_loadu_ps(r[i + 1] + p));
+        __m128 lo = _mm_unpacklo_ps(y0, y1), hi = _mm_unpackhi_ps(y0, y1);
+        _mm_storel_pi(reinterpret_cast<__m64*>(dp + i), lo);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(dp + MR + i), lo);
+        _mm_storel_pi(reinterpret_cast<__m64*>(dp + 2 * MR + i), hi);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(dp + 3 * MR + i), hi);
+      }
+    }
+  }
+#endif
+  for (; p < kc; ++p)
+    for (int i = 0; i < MR; ++i) d[p * MR + i] = alpha * r[i][p];
+}
+
 // op(A)[i0:i0+mc, p0:p0+kc] * alpha into mr-row panels: panel r holds, for each p, mr
 // consecutive rows. Rows past the edge are zero so the kernel can run a full tile.
-void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-            float alpha, int mr, float* dst) {
+// MR > 0 is the register tile height known at compile time (fixed-width copies); 0
+// reads it from mr.
+template <int MR>
+void pack_a_impl(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0,
+                 int64_t kc, float alpha, int mr_rt, float* dst) {
+  const int mr = MR > 0 ? MR : mr_rt;
   if (!ta) {
     for (int64_t ir = 0; ir < mc; ir += mr) {
       int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
       float* d = dst + ir * kc;
+      if constexpr (MR > 0) {
+        if (rows == MR) {
+          pack_a_rows<MR>(a, lda, i0 + ir, p0, kc, alpha, d);
+          continue;
+        }
+      }
       for (int i = 0; i < rows; ++i) {
         const float* src = a + (i0 + ir + i) * lda + p0;
         for (int64_t p = 0; p < kc; ++p) d[p * mr + i] = alpha * src[p];
@@ -128,14 +181,29 @@ void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_
   }
   // Transposed A is read row by row across all panels: walking one panel down kc rows
   // (lda apart) instead touches a new cache line and often a new page on every load.
+  int64_t full = mc / mr * mr;
   for (int64_t p = 0; p < kc; ++p) {
     const float* src = a + (p0 + p) * lda + i0;
-    for (int64_t ir = 0; ir < mc; ir += mr) {
-      int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+    for (int64_t ir = 0; ir < full; ir += mr) {
       float* dp = dst + ir * kc + p * mr;
-      for (int i = 0; i < rows; ++i) dp[i] = alpha * src[ir + i];
+      for (int i = 0; i < mr; ++i) dp[i] = alpha * src[ir + i];  // fixed width when MR > 0
+    }
+    if (full < mc) {
+      int rows = static_cast<int>(mc - full);
+      float* dp = dst + full * kc + p * mr;
+      for (int i = 0; i < rows; ++i) dp[i] = alpha * src[full + i];
       for (int i = rows; i < mr; ++i) dp[i] = 0.0f;
     }
+  }
+}
+
+void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+            float alpha, int mr, float* dst) {
+  switch (mr) {
+    case 4: return pack_a_impl<4>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    case 6: return pack_a_impl<6>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    case 12: return pack_a_impl<12>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    default: return pack_a_impl<0>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
   }
 }
 
@@ -164,6 +232,24 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_
     // whole row (nr floats) at a time.
     constexpr int PB = 8;
     int64_t p = 0;
+#if defined(__SSE2__)
+    // A full panel goes straight in, 4 columns x 4 p per register transpose.
+    if (cols == nr && nr % 4 == 0) {
+      for (; p + 4 <= kc; p += 4) {
+        float* dp = d + p * nr;
+        for (int j = 0; j < nr; j += 4) {
+          const float* src = b + (j0 + jr + j) * ldb + p0 + p;
+          __m128 x0 = _mm_loadu_ps(src), x1 = _mm_loadu_ps(src + ldb);
+          __m128 x2 = _mm_loadu_ps(src + 2 * ldb), x3 = _mm_loadu_ps(src + 3 * ldb);
+          _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+          _mm_storeu_ps(dp + j, x0);
+          _mm_storeu_ps(dp + nr + j, x1);
+          _mm_storeu_ps(dp + 2 * nr + j, x2);
+          _mm_storeu_ps(dp + 3 * nr + j, x3);
+        }
+      }
+    }
+#endif
     if (nr <= 32) {
       alignas(64) float tile[PB][32];
       for (; p + PB <= kc; p += PB) {
@@ -278,8 +364,13 @@ constexpr int64_t kWorkPerThread = int64_t{1} << 19;
 constexpr int64_t kSmallWork = 2048;
 
 // Splits C into tm x tn rectangles for nt threads, minimising what each thread packs
-// (its rows of A plus its columns of B), in whole register tiles.
-void choose_grid(int64_t m, int64_t n, int nt, const GemmArch& ar, int& tm, int& tn) {
+// (its rows of A plus its columns of B), in whole register tiles. A thread packs all of
+// the operand the split does not divide, so that one should be the cheap one to pack:
+// a panel row copied straight from a contiguous source (op(A) transposed, op(B) not)
+// costs about half of one gathered across rows. On a square product this splits M.
+void choose_grid(int64_t m, int64_t n, bool ta, bool tb, int nt, const GemmArch& ar, int& tm,
+                 int& tn) {
+  const double wa = ta ? 1.0 : 2.0, wb = tb ? 2.0 : 1.0;
   int64_t mt = (m + ar.mr - 1) / ar.mr, ntiles = (n + ar.nr - 1) / ar.nr;
   double best = 1e300;
   tm = 1;
@@ -288,8 +379,8 @@ void choose_grid(int64_t m, int64_t n, int nt, const GemmArch& ar, int& tm, int&
     if (nt % cand) continue;
     int other = nt / cand;
     if (cand > mt || other > ntiles) continue;
-    double cost = static_cast<double>(m) / cand + static_cast<double>(n) / other;
-    if (cost < best) {
+    double cost = wa * static_cast<double>(m) / cand + wb * static_cast<double>(n) / other;
+    if (cost <= best) {  // ties split M
       best = cost;
       tm = cand;
       tn = other;
@@ -318,7 +409,7 @@ void gemm_ex(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, con
   int64_t work = m * n * k;
   int nt = static_cast<int>(std::min<int64_t>({max_threads, num_threads(), std::max<int64_t>(1, work / kWorkPerThread)}));
   int tm = 1, tn = 1;
-  if (nt > 1) choose_grid(m, n, nt, ar, tm, tn);
+  if (nt > 1) choose_grid(m, n, ta, tb, nt, ar, tm, tn);
   nt = tm * tn;
   if (nt <= 1) return gemm_region(ar, pr, 0, m, 0, n);
   int64_t mt = (m + ar.mr - 1) / ar.mr, ntl = (n + ar.nr - 1) / ar.nr;
