@@ -233,4 +233,30 @@ TL_HOST_DEVICE inline void adagrad_element(float* TL_RESTRICT p, const float* TL
   p[i] -= div_rn(clr * gi, sqrt_rn(s) + eps);
 }
 
+// --- pooling ----------------------------------------------------------------------------
+
+// The max over one pooling window that may stick out of the plane `xp` (padding never
+// wins; NaN propagates, as in PyTorch). `at` gets the winner's offset in the plane, or 0
+// when the window holds no pixel. Shape is the pool's shape struct (h, w, kh, kw, sh, sw, ph, pw).
+template <typename Shape>
+TL_HOST_DEVICE inline float maxpool_window(const float* xp, const Shape& s, int64_t oy, int64_t ox, int64_t& at) {
+  float best = -INFINITY;
+  at = -1;
+  for (int64_t ki = 0; ki < s.kh; ++ki) {
+    int64_t iy = oy * s.sh - s.ph + ki;
+    if (iy < 0 || iy >= s.h) continue;
+    for (int64_t kj = 0; kj < s.kw; ++kj) {
+      int64_t ix = ox * s.sw - s.pw + kj;
+      if (ix < 0 || ix >= s.w) continue;
+      float v = xp[iy * s.w + ix];
+      if (at < 0 || v > best || (v != v && best == best)) {
+        best = v;
+        at = iy * s.w + ix;
+      }
+    }
+  }
+  if (at < 0) at = 0;
+  return best;
+}
+
 }  // namespace tl::elem

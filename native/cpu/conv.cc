@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/element_math.h"
 #include "../core/parallel.h"
 #include "matmul.h"
 
@@ -222,24 +223,9 @@ namespace {
 // One output of a max pool whose window may stick out of the plane (padding never wins).
 inline void maxpool_edge(float* out, int32_t* argmax, const float* xp, const Pool2dShape& s,
                          int64_t oy, int64_t ox) {
-  float best = -std::numeric_limits<float>::infinity();
-  int64_t at = -1;
-  for (int64_t ki = 0; ki < s.kh; ++ki) {
-    int64_t iy = oy * s.sh - s.ph + ki;
-    if (iy < 0 || iy >= s.h) continue;
-    for (int64_t kj = 0; kj < s.kw; ++kj) {
-      int64_t ix = ox * s.sw - s.pw + kj;
-      if (ix < 0 || ix >= s.w) continue;
-      float v = xp[iy * s.w + ix];
-      // NaN propagates, as in PyTorch.
-      if (at < 0 || v > best || (v != v && best == best)) {
-        best = v;
-        at = iy * s.w + ix;
-      }
-    }
-  }
-  *out = best;
-  *argmax = static_cast<int32_t>(at < 0 ? 0 : at);
+  int64_t at;
+  *out = elem::maxpool_window(xp, s, oy, ox, at);
+  *argmax = static_cast<int32_t>(at);
 }
 
 }  // namespace

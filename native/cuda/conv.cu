@@ -4,6 +4,8 @@
 // per input pixel, so no atomics). Pooling: a thread per output (forward) or per input
 // pixel (avg backward); max backward scatters through argmax with atomics.
 #include <algorithm>
+
+#include "../core/element_math.h"
 #include <climits>
 #include <stdexcept>
 #include <string>
@@ -171,23 +173,9 @@ __global__ void maxpool_forward_kernel(float* out, int32_t* argmax, const float*
   TL_GRID_STRIDE(e, total) {
     int64_t pl = e / ohw, p = e % ohw, oy = p / s.ow, ox = p % s.ow;
     const float* xp = x + pl * hw;
-    float best = -INFINITY;
-    int64_t at = -1;
-    for (int64_t ki = 0; ki < s.kh; ++ki) {
-      int64_t iy = oy * s.sh - s.ph + ki;
-      if (iy < 0 || iy >= s.h) continue;
-      for (int64_t kj = 0; kj < s.kw; ++kj) {
-        int64_t ix = ox * s.sw - s.pw + kj;
-        if (ix < 0 || ix >= s.w) continue;
-        float v = xp[iy * s.w + ix];
-        if (at < 0 || v > best || (isnan(v) && !isnan(best))) {  // NaN propagates
-          best = v;
-          at = iy * s.w + ix;
-        }
-      }
-    }
-    out[e] = best;
-    argmax[e] = static_cast<int32_t>(at < 0 ? 0 : at);
+    int64_t at;
+    out[e] = elem::maxpool_window(xp, s, oy, ox, at);
+    argmax[e] = static_cast<int32_t>(at);
   }
 }
 
