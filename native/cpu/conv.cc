@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../core/element_math.h"
@@ -26,6 +27,13 @@ bool is_pointwise(const Conv2dShape& s) {
   return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
 }
 
+// The output rows oy whose input row oy*sh + y0 lies inside [0, h): [lo, hi).
+inline std::pair<int64_t, int64_t> valid_rows(int64_t y0, const Conv2dShape& s) {
+  const int64_t lo = std::min(s.oh, y0 >= 0 ? 0 : (-y0 + s.sh - 1) / s.sh);
+  const int64_t hi = std::max(lo, std::min(s.oh, s.h - y0 > 0 ? (s.h - y0 - 1) / s.sh + 1 : 0));
+  return {lo, hi};
+}
+
 // col[(ci*kh + ki)*kw + kj][oy*ow + ox] = x[ci][oy*sh - ph + ki*dh][ox*sw - pw + kj*dw], 0 outside.
 // Rows are short (5..28), so per-row work matters: the valid range of oy depends only
 // on ki and that of ox only on kj, and both are computed once per (ki, kj).
@@ -33,10 +41,8 @@ void im2col(float* __restrict col, const float* __restrict x, int64_t cg, const 
   const int64_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, sh = s.sh, sw = s.sw, ohw = oh * ow;
   for (int64_t ci = 0; ci < cg; ++ci)
     for (int64_t ki = 0; ki < s.kh; ++ki) {
-      // oy with 0 <= oy*sh + y0 < h.
       const int64_t y0 = ki * s.dh - s.ph;
-      const int64_t oy_lo = std::min(oh, y0 >= 0 ? 0 : (-y0 + sh - 1) / sh);
-      const int64_t oy_hi = std::max(oy_lo, std::min(oh, h - y0 > 0 ? (h - y0 - 1) / sh + 1 : 0));
+      const auto [oy_lo, oy_hi] = valid_rows(y0, s);
       for (int64_t kj = 0; kj < s.kw; ++kj) {
         float* dst = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
         const float* plane = x + ci * h * w;
@@ -73,8 +79,7 @@ void col2im(float* __restrict gx, const float* __restrict col, int64_t cg, const
   for (int64_t ci = 0; ci < cg; ++ci)
     for (int64_t ki = 0; ki < s.kh; ++ki) {
       const int64_t y0 = ki * s.dh - s.ph;
-      const int64_t oy_lo = std::min(oh, y0 >= 0 ? 0 : (-y0 + sh - 1) / sh);
-      const int64_t oy_hi = std::max(oy_lo, std::min(oh, h - y0 > 0 ? (h - y0 - 1) / sh + 1 : 0));
+      const auto [oy_lo, oy_hi] = valid_rows(y0, s);
       for (int64_t kj = 0; kj < s.kw; ++kj) {
         const float* src = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
         float* plane = gx + ci * h * w;
