@@ -61,8 +61,7 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(1, mul(a, {s.n, s.c, s.h, s.w}));
   auto w = a.f32(2, weight_len(a, s));
   auto bias = a.f32_opt(3, s.o);
-  if (a.same_device(out, x, w, bias)) TL_ON_DEVICE(a, conv2d_forward(out.ptr, x.ptr, w.ptr, bias.ptr, s));
-  else cpu::conv2d_forward(out.ptr, x.ptr, w.ptr, bias.ptr, s);
+  TL_DISPATCH(a.same_device(out, x, w, bias), conv2d_forward(out.ptr, x.ptr, w.ptr, bias.ptr, s));
   return info.Env().Undefined();
 }
 
@@ -78,8 +77,7 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(3, mul(a, {s.n, s.o, s.oh, s.ow}));
   auto x = a.f32(4, xl);
   auto w = a.f32(5, wl);
-  if (a.same_device(gx, gw, gb, g, x, w)) TL_ON_DEVICE(a, conv2d_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, s));
-  else cpu::conv2d_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, s);
+  TL_DISPATCH(a.same_device(gx, gw, gb, g, x, w), conv2d_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, s));
   return info.Env().Undefined();
 }
 
@@ -108,8 +106,7 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   auto out = a.f32(0, ol);
   auto idx = a.i32(1, ol);
   auto x = a.f32(2, mul(a, {s.n, s.c, s.h, s.w}));
-  if (a.same_device(out, idx, x)) TL_ON_DEVICE(a, maxpool2d_forward(out.ptr, idx.ptr, x.ptr, s));
-  else cpu::maxpool2d_forward(out.ptr, idx.ptr, x.ptr, s);
+  TL_DISPATCH(a.same_device(out, idx, x), maxpool2d_forward(out.ptr, idx.ptr, x.ptr, s));
   return info.Env().Undefined();
 }
 
@@ -123,8 +120,7 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(1, ol);
   auto idx = a.i32(2, ol);
   try {
-    if (a.same_device(gx, g, idx)) TL_ON_DEVICE(a, maxpool2d_backward(gx.ptr, g.ptr, idx.ptr, s));
-    else cpu::maxpool2d_backward(gx.ptr, g.ptr, idx.ptr, s);
+    TL_DISPATCH(a.same_device(gx, g, idx), maxpool2d_backward(gx.ptr, g.ptr, idx.ptr, s));
   } catch (const std::exception& e) {
     a.fail(e.what());
   }
@@ -138,8 +134,7 @@ Napi::Value AvgPoolForward(const Napi::CallbackInfo& info) {
   auto s = pool_shape(a, 2);
   auto out = a.f32(0, mul(a, {s.n, s.c, s.oh, s.ow}));
   auto x = a.f32(1, mul(a, {s.n, s.c, s.h, s.w}));
-  if (a.same_device(out, x)) TL_ON_DEVICE(a, avgpool2d_forward(out.ptr, x.ptr, s));
-  else cpu::avgpool2d_forward(out.ptr, x.ptr, s);
+  TL_DISPATCH(a.same_device(out, x), avgpool2d_forward(out.ptr, x.ptr, s));
   return info.Env().Undefined();
 }
 
@@ -150,8 +145,7 @@ Napi::Value AvgPoolBackward(const Napi::CallbackInfo& info) {
   auto s = pool_shape(a, 2);
   auto gx = a.f32(0, mul(a, {s.n, s.c, s.h, s.w}));
   auto g = a.f32(1, mul(a, {s.n, s.c, s.oh, s.ow}));
-  if (a.same_device(gx, g)) TL_ON_DEVICE(a, avgpool2d_backward(gx.ptr, g.ptr, s));
-  else cpu::avgpool2d_backward(gx.ptr, g.ptr, s);
+  TL_DISPATCH(a.same_device(gx, g), avgpool2d_backward(gx.ptr, g.ptr, s));
   return info.Env().Undefined();
 }
 

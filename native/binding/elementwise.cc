@@ -23,8 +23,7 @@ Napi::Value UnaryForward(const Napi::CallbackInfo& info) {
   auto out = a.f32(1, n);
   auto x = a.f32(2, n);
   float p0 = static_cast<float>(a.number(4)), p1 = static_cast<float>(a.number(5));
-  if (a.same_device(out, x)) TL_ON_DEVICE(a, unary_forward(op, out.ptr, x.ptr, n, p0, p1));
-  else cpu::unary_forward(op, out.ptr, x.ptr, n, p0, p1);
+  TL_DISPATCH(a.same_device(out, x), unary_forward(op, out.ptr, x.ptr, n, p0, p1));
   return info.Env().Undefined();
 }
 
@@ -42,8 +41,7 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
                    op == cpu::UnaryOp::Sigmoid || op == cpu::UnaryOp::Tanh;
   if (needs_out && !out.ptr) a.fail("this op's backward needs the forward output");
   float p0 = static_cast<float>(a.number(6)), p1 = static_cast<float>(a.number(7));
-  if (a.same_device(gx, g, x, out)) TL_ON_DEVICE(a, unary_backward(op, gx.ptr, g.ptr, x.ptr, out.ptr, n, p0, p1));
-  else cpu::unary_backward(op, gx.ptr, g.ptr, x.ptr, out.ptr, n, p0, p1);
+  TL_DISPATCH(a.same_device(gx, g, x, out), unary_backward(op, gx.ptr, g.ptr, x.ptr, out.ptr, n, p0, p1));
   return info.Env().Undefined();
 }
 
@@ -91,8 +89,7 @@ Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(2, a_len);
   auto y = a.f32(3, b_len);
   if (n == 0) return info.Env().Undefined();
-  if (a.same_device(out, x, y)) TL_ON_DEVICE(a, binary_forward(op, out.ptr, x.ptr, y.ptr, bc));
-  else cpu::binary_forward(op, out.ptr, x.ptr, y.ptr, bc);
+  TL_DISPATCH(a.same_device(out, x, y), binary_forward(op, out.ptr, x.ptr, y.ptr, bc));
   return info.Env().Undefined();
 }
 
@@ -112,9 +109,7 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   auto out = a.f32_opt(6, n);
   if (op == cpu::BinaryOp::Pow && gb.ptr && !out.ptr) a.fail("pow's backward needs the forward output");
   if (n == 0) return info.Env().Undefined();
-  if (a.same_device(ga, gb, g, x, y, out))
-    TL_ON_DEVICE(a, binary_backward(op, ga.ptr, gb.ptr, g.ptr, x.ptr, y.ptr, out.ptr, bc));
-  else cpu::binary_backward(op, ga.ptr, gb.ptr, g.ptr, x.ptr, y.ptr, out.ptr, bc);
+  TL_DISPATCH(a.same_device(ga, gb, g, x, y, out), binary_backward(op, ga.ptr, gb.ptr, g.ptr, x.ptr, y.ptr, out.ptr, bc));
   return info.Env().Undefined();
 }
 
@@ -126,8 +121,7 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
   auto y = a.f32(0, n);
   auto x = a.f32(1, n);
   float alpha = static_cast<float>(a.number(2));
-  if (a.same_device(y, x)) TL_ON_DEVICE(a, axpy(y.ptr, x.ptr, alpha, n));
-  else cpu::axpy(y.ptr, x.ptr, alpha, n);
+  TL_DISPATCH(a.same_device(y, x), axpy(y.ptr, x.ptr, alpha, n));
   return info.Env().Undefined();
 }
 
@@ -138,8 +132,7 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   int64_t n = a.integer(2);
   auto out = a.f32(0, n);
   float v = static_cast<float>(a.number(1));
-  if (a.same_device(out)) TL_ON_DEVICE(a, fill(out.ptr, v, n));
-  else cpu::fill(out.ptr, v, n);
+  TL_DISPATCH(a.same_device(out), fill(out.ptr, v, n));
   return info.Env().Undefined();
 }
 

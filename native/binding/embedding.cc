@@ -32,8 +32,7 @@ Napi::Value EmbeddingForward(const Napi::CallbackInfo& info) {
   auto weight = a.f32(1, checked_numel(a, {vocab, dim}));
   auto idx = a.i32(2, n);
   guarded(a, [&] {
-    if (a.same_device(out, weight, idx)) TL_ON_DEVICE(a, embedding_forward(out.ptr, weight.ptr, idx.ptr, n, vocab, dim));
-    else cpu::embedding_forward(out.ptr, weight.ptr, idx.ptr, n, vocab, dim);
+    TL_DISPATCH(a.same_device(out, weight, idx), embedding_forward(out.ptr, weight.ptr, idx.ptr, n, vocab, dim));
   });
   return info.Env().Undefined();
 }
@@ -47,8 +46,7 @@ Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
   auto gout = a.f32(1, checked_numel(a, {n, dim}));
   auto idx = a.i32(2, n);
   guarded(a, [&] {
-    if (a.same_device(gw, gout, idx)) TL_ON_DEVICE(a, embedding_backward(gw.ptr, gout.ptr, idx.ptr, n, vocab, dim));
-    else cpu::embedding_backward(gw.ptr, gout.ptr, idx.ptr, n, vocab, dim);
+    TL_DISPATCH(a.same_device(gw, gout, idx), embedding_backward(gw.ptr, gout.ptr, idx.ptr, n, vocab, dim));
   });
   return info.Env().Undefined();
 }
@@ -65,9 +63,7 @@ Napi::Value EmbeddingBagForward(const Napi::CallbackInfo& info) {
   auto offsets = a.i32(3, bags);
   auto per = a.f32_opt(4, n);
   guarded(a, [&] {
-    if (a.same_device(out, weight, idx, offsets, per))
-      TL_ON_DEVICE(a, embedding_bag_forward(out.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
-    else cpu::embedding_bag_forward(out.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean);
+    TL_DISPATCH(a.same_device(out, weight, idx, offsets, per), embedding_bag_forward(out.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
   });
   return info.Env().Undefined();
 }
@@ -87,9 +83,7 @@ Napi::Value EmbeddingBagBackward(const Napi::CallbackInfo& info) {
   auto per = a.f32_opt(6, n);
   if (!gw.ptr && !gper.ptr) return info.Env().Undefined();
   guarded(a, [&] {
-    if (a.same_device(gw, gper, gout, weight, idx, offsets, per))
-      TL_ON_DEVICE(a, embedding_bag_backward(gw.ptr, gper.ptr, gout.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
-    else cpu::embedding_bag_backward(gw.ptr, gper.ptr, gout.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean);
+    TL_DISPATCH(a.same_device(gw, gper, gout, weight, idx, offsets, per), embedding_bag_backward(gw.ptr, gper.ptr, gout.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
   });
   return info.Env().Undefined();
 }

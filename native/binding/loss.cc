@@ -49,9 +49,7 @@ Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
   auto logits = a.f32(3, ce.rows * ce.classes);
   auto labels = a.i32(4, ce.rows);
   try {
-    if (a.same_device(out, lse, norm, logits, labels, sw, cw))
-      TL_ON_DEVICE(a, softmax_cross_entropy_forward(out.ptr, lse.ptr, norm.ptr, logits.ptr, labels.ptr, ce));
-    else cpu::softmax_cross_entropy_forward(out.ptr, lse.ptr, norm.ptr, logits.ptr, labels.ptr, ce);
+    TL_DISPATCH(a.same_device(out, lse, norm, logits, labels, sw, cw), softmax_cross_entropy_forward(out.ptr, lse.ptr, norm.ptr, logits.ptr, labels.ptr, ce));
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -73,9 +71,7 @@ Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
   auto lse = a.f32(4, ce.rows);
   auto norm = a.f32(5, 1);
   try {
-    if (a.same_device(gl, gout, logits, labels, lse, norm, sw, cw))
-      TL_ON_DEVICE(a, softmax_cross_entropy_backward(gl.ptr, gout.ptr, logits.ptr, labels.ptr, lse.ptr, norm.ptr, ce));
-    else cpu::softmax_cross_entropy_backward(gl.ptr, gout.ptr, logits.ptr, labels.ptr, lse.ptr, norm.ptr, ce);
+    TL_DISPATCH(a.same_device(gl, gout, logits, labels, lse, norm, sw, cw), softmax_cross_entropy_backward(gl.ptr, gout.ptr, logits.ptr, labels.ptr, lse.ptr, norm.ptr, ce));
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -112,9 +108,7 @@ Napi::Value BceForward(const Napi::CallbackInfo& info) {
   auto norm = a.f32(1, 1);
   auto x = a.f32(2, n);
   auto t = a.f32(3, n);
-  if (a.same_device(out, norm, x, t, pw, sw, mask))
-    TL_ON_DEVICE(a, bce_with_logits_forward(out.ptr, norm.ptr, x.ptr, t.ptr, b));
-  else cpu::bce_with_logits_forward(out.ptr, norm.ptr, x.ptr, t.ptr, b);
+  TL_DISPATCH(a.same_device(out, norm, x, t, pw, sw, mask), bce_with_logits_forward(out.ptr, norm.ptr, x.ptr, t.ptr, b));
   return info.Env().Undefined();
 }
 
@@ -132,9 +126,7 @@ Napi::Value BceBackward(const Napi::CallbackInfo& info) {
   auto t = a.f32(4, n);
   auto norm = a.f32(5, 1);
   if (!gx.ptr && !gt.ptr) return info.Env().Undefined();
-  if (a.same_device(gx, gt, gout, x, t, norm, pw, sw, mask))
-    TL_ON_DEVICE(a, bce_with_logits_backward(gx.ptr, gt.ptr, gout.ptr, x.ptr, t.ptr, norm.ptr, b));
-  else cpu::bce_with_logits_backward(gx.ptr, gt.ptr, gout.ptr, x.ptr, t.ptr, norm.ptr, b);
+  TL_DISPATCH(a.same_device(gx, gt, gout, x, t, norm, pw, sw, mask), bce_with_logits_backward(gx.ptr, gt.ptr, gout.ptr, x.ptr, t.ptr, norm.ptr, b));
   return info.Env().Undefined();
 }
 
@@ -149,9 +141,7 @@ Napi::Value MseForward(const Napi::CallbackInfo& info) {
   auto p = a.f32(2, n);
   auto t = a.f32(3, n);
   auto mask = a.f32_opt(4, n);
-  if (a.same_device(out, norm, p, t, mask))
-    TL_ON_DEVICE(a, mse_forward(out.ptr, norm.ptr, p.ptr, t.ptr, mask.ptr, n, r));
-  else cpu::mse_forward(out.ptr, norm.ptr, p.ptr, t.ptr, mask.ptr, n, r);
+  TL_DISPATCH(a.same_device(out, norm, p, t, mask), mse_forward(out.ptr, norm.ptr, p.ptr, t.ptr, mask.ptr, n, r));
   return info.Env().Undefined();
 }
 
@@ -169,9 +159,7 @@ Napi::Value MseBackward(const Napi::CallbackInfo& info) {
   auto mask = a.f32_opt(5, n);
   auto norm = a.f32(6, 1);
   if (!gp.ptr && !gt.ptr) return info.Env().Undefined();
-  if (a.same_device(gp, gt, gout, p, t, mask, norm))
-    TL_ON_DEVICE(a, mse_backward(gp.ptr, gt.ptr, gout.ptr, p.ptr, t.ptr, mask.ptr, norm.ptr, n, r));
-  else cpu::mse_backward(gp.ptr, gt.ptr, gout.ptr, p.ptr, t.ptr, mask.ptr, norm.ptr, n, r);
+  TL_DISPATCH(a.same_device(gp, gt, gout, p, t, mask, norm), mse_backward(gp.ptr, gt.ptr, gout.ptr, p.ptr, t.ptr, mask.ptr, norm.ptr, n, r));
   return info.Env().Undefined();
 }
 

@@ -81,8 +81,7 @@ Napi::Value MatmulForward(const Napi::CallbackInfo& info) {
   auto out = a.f32(0, product(a, d.batch, product(a, d.m, d.n)));
   auto A = a.f32(1, operand_len(a, d, d.sa, d.m, d.k));
   auto B = a.f32(2, operand_len(a, d, d.sb, d.k, d.n));
-  if (a.same_device(out, A, B)) TL_ON_DEVICE(a, matmul_forward(out.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb));
-  else cpu::matmul_forward(out.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb);
+  TL_DISPATCH(a.same_device(out, A, B), matmul_forward(out.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb));
   return info.Env().Undefined();
 }
 
@@ -114,8 +113,7 @@ Napi::Value LinearForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(1, product(a, m, k));
   auto w = a.f32(2, product(a, n, k));
   auto bias = a.f32_opt(3, n);
-  if (a.same_device(out, x, w, bias)) TL_ON_DEVICE(a, linear_forward(out.ptr, x.ptr, w.ptr, bias.ptr, m, n, k, act));
-  else cpu::linear_forward(out.ptr, x.ptr, w.ptr, bias.ptr, m, n, k, act);
+  TL_DISPATCH(a.same_device(out, x, w, bias), linear_forward(out.ptr, x.ptr, w.ptr, bias.ptr, m, n, k, act));
   return info.Env().Undefined();
 }
 

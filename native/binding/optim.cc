@@ -27,8 +27,7 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   h.nesterov = a.boolean(8);
   h.first_step = a.boolean(9);
   if (h.momentum != 0 && !buf.ptr) a.fail("momentum needs a momentum buffer");
-  if (a.same_device(p, g, buf)) TL_ON_DEVICE(a, sgd_update(p.ptr, g.ptr, buf.ptr, n, h));
-  else cpu::sgd_update(p.ptr, g.ptr, buf.ptr, n, h);
+  TL_DISPATCH(a.same_device(p, g, buf), sgd_update(p.ptr, g.ptr, buf.ptr, n, h));
   return info.Env().Undefined();
 }
 
@@ -52,8 +51,7 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   h.amsgrad = a.boolean(12);
   h.step = a.integer(13, 1);
   if (h.amsgrad && !vmax.ptr) a.fail("amsgrad needs a max-second-moment buffer");
-  if (a.same_device(p, g, m, v, vmax)) TL_ON_DEVICE(a, adam_update(p.ptr, g.ptr, m.ptr, v.ptr, vmax.ptr, n, h));
-  else cpu::adam_update(p.ptr, g.ptr, m.ptr, v.ptr, vmax.ptr, n, h);
+  TL_DISPATCH(a.same_device(p, g, m, v, vmax), adam_update(p.ptr, g.ptr, m.ptr, v.ptr, vmax.ptr, n, h));
   return info.Env().Undefined();
 }
 
@@ -76,8 +74,7 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   h.centered = a.boolean(11);
   if (h.centered && !ga.ptr) a.fail("centered needs a gradient-average buffer");
   if (h.momentum > 0 && !buf.ptr) a.fail("momentum needs a momentum buffer");
-  if (a.same_device(p, g, sq, ga, buf)) TL_ON_DEVICE(a, rmsprop_update(p.ptr, g.ptr, sq.ptr, ga.ptr, buf.ptr, n, h));
-  else cpu::rmsprop_update(p.ptr, g.ptr, sq.ptr, ga.ptr, buf.ptr, n, h);
+  TL_DISPATCH(a.same_device(p, g, sq, ga, buf), rmsprop_update(p.ptr, g.ptr, sq.ptr, ga.ptr, buf.ptr, n, h));
   return info.Env().Undefined();
 }
 
@@ -95,8 +92,7 @@ Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
   h.weight_decay = f32_arg(a, 6);
   h.eps = f32_arg(a, 7);
   h.step = a.integer(8, 1);
-  if (a.same_device(p, g, sum)) TL_ON_DEVICE(a, adagrad_update(p.ptr, g.ptr, sum.ptr, n, h));
-  else cpu::adagrad_update(p.ptr, g.ptr, sum.ptr, n, h);
+  TL_DISPATCH(a.same_device(p, g, sum), adagrad_update(p.ptr, g.ptr, sum.ptr, n, h));
   return info.Env().Undefined();
 }
 

@@ -37,8 +37,7 @@ Napi::Value SumForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(1, in_size(rs));
   float scale = static_cast<float>(a.number(4));
   if (rs.out_size() == 0) return info.Env().Undefined();
-  if (a.same_device(out, x)) TL_ON_DEVICE(a, sum_forward(out.ptr, x.ptr, rs, scale));
-  else cpu::sum_forward(out.ptr, x.ptr, rs, scale);
+  TL_DISPATCH(a.same_device(out, x), sum_forward(out.ptr, x.ptr, rs, scale));
   return info.Env().Undefined();
 }
 
@@ -51,8 +50,7 @@ Napi::Value SumBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(1, rs.out_size());
   float scale = static_cast<float>(a.number(4));
   if (in_size(rs) == 0) return info.Env().Undefined();
-  if (a.same_device(gx, g)) TL_ON_DEVICE(a, sum_backward(gx.ptr, g.ptr, rs, scale));
-  else cpu::sum_backward(gx.ptr, g.ptr, rs, scale);
+  TL_DISPATCH(a.same_device(gx, g), sum_backward(gx.ptr, g.ptr, rs, scale));
   return info.Env().Undefined();
 }
 
@@ -68,8 +66,7 @@ Napi::Value ExtremeForward(const Napi::CallbackInfo& info) {
   if (rs.out_size() == 0) return info.Env().Undefined();
   if (rs.red_size() == 0) a.fail("cannot take the max or min over zero elements");
   if (rs.red_size() > INT32_MAX) a.fail("the reduced dims hold more than 2^31-1 elements");
-  if (a.same_device(out, index, x)) TL_ON_DEVICE(a, extreme_forward(is_max, out.ptr, index.ptr, x.ptr, rs));
-  else cpu::extreme_forward(is_max, out.ptr, index.ptr, x.ptr, rs);
+  TL_DISPATCH(a.same_device(out, index, x), extreme_forward(is_max, out.ptr, index.ptr, x.ptr, rs));
   return info.Env().Undefined();
 }
 
@@ -115,8 +112,7 @@ Napi::Value VarForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(2, in_size(rs));
   double c = correction_arg(a, 5, rs);
   if (rs.out_size() == 0) return info.Env().Undefined();
-  if (a.same_device(out, mean, x)) TL_ON_DEVICE(a, var_forward(out.ptr, mean.ptr, x.ptr, rs, c));
-  else cpu::var_forward(out.ptr, mean.ptr, x.ptr, rs, c);
+  TL_DISPATCH(a.same_device(out, mean, x), var_forward(out.ptr, mean.ptr, x.ptr, rs, c));
   return info.Env().Undefined();
 }
 
@@ -131,8 +127,7 @@ Napi::Value VarBackward(const Napi::CallbackInfo& info) {
   auto mean = a.f32(3, rs.out_size());
   double c = correction_arg(a, 6, rs);
   if (in_size(rs) == 0) return info.Env().Undefined();
-  if (a.same_device(gx, g, x, mean)) TL_ON_DEVICE(a, var_backward(gx.ptr, g.ptr, x.ptr, mean.ptr, rs, c));
-  else cpu::var_backward(gx.ptr, g.ptr, x.ptr, mean.ptr, rs, c);
+  TL_DISPATCH(a.same_device(gx, g, x, mean), var_backward(gx.ptr, g.ptr, x.ptr, mean.ptr, rs, c));
   return info.Env().Undefined();
 }
 

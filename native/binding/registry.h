@@ -47,3 +47,14 @@ KernelList cuda_kernels();
 #else
 #define TL_ON_DEVICE(args, call) (args).fail("this build of trunkline has no CUDA support")
 #endif
+
+// Runs a kernel call, written once, on the device its buffers live on: the cuda:: twin
+// when `on_device` (from Args::same_device), the cpu:: kernel otherwise. Expects the
+// binding's `Args a` in scope.
+#define TL_DISPATCH(on_device, call) \
+  do {                               \
+    if (on_device)                   \
+      TL_ON_DEVICE(a, call);         \
+    else                             \
+      tl::cpu::call;                 \
+  } while (0)

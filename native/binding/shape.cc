@@ -57,14 +57,12 @@ Napi::Value CopyBlock(const Napi::CallbackInfo& info) {
     auto dst = a.i32(0, dlen);
     auto src = a.i32(3, slen);
     if (dlen == 0) return info.Env().Undefined();
-    if (a.same_device(dst, src)) TL_ON_DEVICE(a, copy_block_i32(dst.ptr + doff, src.ptr + soff, b));
-    else cpu::copy_block_i32(dst.ptr + doff, src.ptr + soff, b);
+    TL_DISPATCH(a.same_device(dst, src), copy_block_i32(dst.ptr + doff, src.ptr + soff, b));
   } else {
     auto dst = a.f32(0, dlen);
     auto src = a.f32(3, slen);
     if (dlen == 0) return info.Env().Undefined();
-    if (a.same_device(dst, src)) TL_ON_DEVICE(a, copy_block(dst.ptr + doff, src.ptr + soff, b, accumulate));
-    else cpu::copy_block(dst.ptr + doff, src.ptr + soff, b, accumulate);
+    TL_DISPATCH(a.same_device(dst, src), copy_block(dst.ptr + doff, src.ptr + soff, b, accumulate));
   }
   return info.Env().Undefined();
 }
@@ -90,15 +88,11 @@ Napi::Value IndexSelectForward(const Napi::CallbackInfo& info) {
     if (is_int32(info, 0)) {
       auto out = a.i32(0, d.outer * d.k * d.inner);
       auto x = a.i32(1, d.outer * d.n * d.inner);
-      if (a.same_device(out, x, index))
-        TL_ON_DEVICE(a, index_select_forward_i32(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
-      else cpu::index_select_forward_i32(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k);
+      TL_DISPATCH(a.same_device(out, x, index), index_select_forward_i32(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
     } else {
       auto out = a.f32(0, d.outer * d.k * d.inner);
       auto x = a.f32(1, d.outer * d.n * d.inner);
-      if (a.same_device(out, x, index))
-        TL_ON_DEVICE(a, index_select_forward(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
-      else cpu::index_select_forward(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k);
+      TL_DISPATCH(a.same_device(out, x, index), index_select_forward(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
     }
   } catch (const Napi::Error&) {
     throw;
@@ -117,9 +111,7 @@ Napi::Value IndexSelectBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(1, d.outer * d.k * d.inner);
   auto index = a.i32(2, d.k);
   try {
-    if (a.same_device(gx, g, index))
-      TL_ON_DEVICE(a, index_select_backward(gx.ptr, g.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
-    else cpu::index_select_backward(gx.ptr, g.ptr, index.ptr, d.outer, d.n, d.inner, d.k);
+    TL_DISPATCH(a.same_device(gx, g, index), index_select_backward(gx.ptr, g.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -160,13 +152,11 @@ Napi::Value GatherForward(const Napi::CallbackInfo& info) {
     if (is_int32(info, 0)) {
       auto out = a.i32(0, n_idx);
       auto x = a.i32(1, n_x);
-      if (a.same_device(out, x, index)) TL_ON_DEVICE(a, gather_forward_i32(out.ptr, x.ptr, index.ptr, gs));
-      else cpu::gather_forward_i32(out.ptr, x.ptr, index.ptr, gs);
+      TL_DISPATCH(a.same_device(out, x, index), gather_forward_i32(out.ptr, x.ptr, index.ptr, gs));
     } else {
       auto out = a.f32(0, n_idx);
       auto x = a.f32(1, n_x);
-      if (a.same_device(out, x, index)) TL_ON_DEVICE(a, gather_forward(out.ptr, x.ptr, index.ptr, gs));
-      else cpu::gather_forward(out.ptr, x.ptr, index.ptr, gs);
+      TL_DISPATCH(a.same_device(out, x, index), gather_forward(out.ptr, x.ptr, index.ptr, gs));
     }
   } catch (const Napi::Error&) {
     throw;
@@ -187,8 +177,7 @@ Napi::Value GatherBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(1, n_idx);
   auto index = a.i32(2, n_idx);
   try {
-    if (a.same_device(gx, g, index)) TL_ON_DEVICE(a, gather_backward(gx.ptr, g.ptr, index.ptr, gs));
-    else cpu::gather_backward(gx.ptr, g.ptr, index.ptr, gs);
+    TL_DISPATCH(a.same_device(gx, g, index), gather_backward(gx.ptr, g.ptr, index.ptr, gs));
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {

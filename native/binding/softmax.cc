@@ -27,8 +27,7 @@ Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(1, n);
   bool log = a.boolean(5);
   if (n == 0) return info.Env().Undefined();
-  if (a.same_device(out, x)) TL_ON_DEVICE(a, softmax_forward(out.ptr, x.ptr, outer, axis, inner, log));
-  else cpu::softmax_forward(out.ptr, x.ptr, outer, axis, inner, log);
+  TL_DISPATCH(a.same_device(out, x), softmax_forward(out.ptr, x.ptr, outer, axis, inner, log));
   return info.Env().Undefined();
 }
 
@@ -43,9 +42,7 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   auto y = a.f32(2, n);
   bool log = a.boolean(6);
   if (n == 0) return info.Env().Undefined();
-  if (a.same_device(gx, g, y))
-    TL_ON_DEVICE(a, softmax_backward(gx.ptr, g.ptr, y.ptr, outer, axis, inner, log));
-  else cpu::softmax_backward(gx.ptr, g.ptr, y.ptr, outer, axis, inner, log);
+  TL_DISPATCH(a.same_device(gx, g, y), softmax_backward(gx.ptr, g.ptr, y.ptr, outer, axis, inner, log));
   return info.Env().Undefined();
 }
 
