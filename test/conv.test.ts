@@ -171,3 +171,11 @@ test('conv2d and pools name bad channels, groups and sizes', (t) => {
   t.throws(() => tl.maxPool2d(z([1, 1, 4, 4]), { kernelSize: 2, padding: 2 }), { message: /maxPool2d: padding \[2,2\] must be at most half the kernel size/ });
   t.throws(() => tl.avgPool2d(z([1, 1, 4, 4]), { kernelSize: 5 }), { message: 'avgPool2d: kernel height extent 5 is larger than the padded input height 4' });
 });
+
+test('a kernel error names the kernel once (maxpool2d_backward with a stray argmax)', async (t) => {
+  const { native } = await import('../src/native.js');
+  const e = t.throws(() =>
+    native.maxpool2d_backward(new Float32Array(4), new Float32Array(1), new Int32Array([99]), [1, 1, 2, 2, 2, 2, 2, 2, 0, 0]),
+  );
+  t.is(e?.message, 'maxpool2d_backward: argmax 99 is outside the 2x2 plane');
+});

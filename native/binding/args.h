@@ -32,6 +32,19 @@ class Args {
     throw Napi::Error::New(info_.Env(), std::string(kernel_) + ": " + msg);
   }
 
+  // Runs f, turning a C++ exception from a kernel (a bad index, a CUDA failure) into a
+  // JS Error naming the kernel; JS Errors raised while checking pass through unchanged.
+  template <typename F>
+  auto guard(F f) const -> decltype(f()) {
+    try {
+      return f();
+    } catch (const Napi::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+  }
+
   void expect_count(size_t n) const {
     if (info_.Length() < n)
       fail("expected " + std::to_string(n) + " arguments, got " + std::to_string(info_.Length()));

@@ -119,11 +119,7 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   auto gx = a.f32(0, mul(a, {s.n, s.c, s.h, s.w}));
   auto g = a.f32(1, ol);
   auto idx = a.i32(2, ol);
-  try {
-    TL_DISPATCH(a.same_device(gx, g, idx), maxpool2d_backward(gx.ptr, g.ptr, idx.ptr, s));
-  } catch (const std::exception& e) {
-    a.fail(e.what());
-  }
+  TL_DISPATCH(a.same_device(gx, g, idx), maxpool2d_backward(gx.ptr, g.ptr, idx.ptr, s));
   return info.Env().Undefined();
 }
 

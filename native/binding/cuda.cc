@@ -93,18 +93,6 @@ Blocks& blocks() {
   return *b;
 }
 
-// Runs a CUDA call, turning its C++ exception into a JS Error that names the call.
-template <typename F>
-auto guarded(const Args& a, F f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
-  }
-}
-
 Napi::Value wrap_block(Napi::Env env, void* ptr, size_t bytes, int dtype) {
   auto* block = new DeviceBlock{ptr, bytes, dtype};
   {
@@ -142,7 +130,7 @@ Napi::Value CudaUnavailableReason(const Napi::CallbackInfo& info) {
 
 Napi::Value CudaDeviceName(const Napi::CallbackInfo& info) {
   Args a(info, "cuda_deviceName");
-  return Napi::String::New(info.Env(), guarded(a, [] { return cuda::device_name(); }));
+  return Napi::String::New(info.Env(), a.guard([] { return cuda::device_name(); }));
 }
 
 // (dtype, n, zero)
@@ -153,7 +141,7 @@ Napi::Value CudaAlloc(const Napi::CallbackInfo& info) {
   int64_t n = a.integer(1, 0, kMaxElements);
   bool zero = a.boolean(2);
   size_t bytes = static_cast<size_t>(n) * 4;
-  void* ptr = guarded(a, [&] {
+  void* ptr = a.guard([&] {
     void* p = cuda::device_alloc(bytes);
     if (zero) {
       try {
@@ -192,7 +180,7 @@ Napi::Value CudaUpload(const Napi::CallbackInfo& info) {
   size_t bytes = ta.ElementLength() * 4;
   const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data());
   if (bytes > 0 && !src) a.fail("argument 0 is a detached buffer");
-  void* ptr = guarded(a, [&] {
+  void* ptr = a.guard([&] {
     void* p = cuda::device_alloc(bytes);
     try {
       cuda::copy_to_device(p, src + ta.ByteOffset(), bytes);
@@ -219,7 +207,7 @@ Napi::Value CudaDownload(const Napi::CallbackInfo& info) {
   int64_t n = a.integer(2, 0, static_cast<int64_t>(block->bytes / 4));
   size_t bytes = static_cast<size_t>(n) * 4;
   Napi::ArrayBuffer host = Napi::ArrayBuffer::New(info.Env(), bytes);
-  guarded(a, [&] { cuda::copy_to_host(host.Data(), block->ptr, bytes); });
+  a.guard([&] { cuda::copy_to_host(host.Data(), block->ptr, bytes); });
   if (dtype == 0) return Napi::Float32Array::New(info.Env(), n, host, 0);
   return Napi::Int32Array::New(info.Env(), n, host, 0);
 }
@@ -246,7 +234,7 @@ Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
   double timeout = 0;
   if (info.Length() >= 1 && !info[0].IsUndefined()) timeout = a.number(0);
   if (!cuda::is_available()) return info.Env().Undefined();  // nothing can be queued
-  guarded(a, [&] { cuda::synchronize(timeout); });
+  a.guard([&] { cuda::synchronize(timeout); });
   return info.Env().Undefined();
 }
 

@@ -11,18 +11,6 @@
 namespace tl::binding {
 namespace {
 
-// Runs a kernel, turning its std::out_of_range (a bad index) into a JS Error.
-template <typename F>
-void guarded(const Args& a, F f) {
-  try {
-    f();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
-  }
-}
-
 // (out, weight, idx, n, vocab, dim)
 Napi::Value EmbeddingForward(const Napi::CallbackInfo& info) {
   Args a(info, "embedding_forward");
@@ -31,9 +19,7 @@ Napi::Value EmbeddingForward(const Napi::CallbackInfo& info) {
   auto out = a.f32(0, checked_numel(a, {n, dim}));
   auto weight = a.f32(1, checked_numel(a, {vocab, dim}));
   auto idx = a.i32(2, n);
-  guarded(a, [&] {
-    TL_DISPATCH(a.same_device(out, weight, idx), embedding_forward(out.ptr, weight.ptr, idx.ptr, n, vocab, dim));
-  });
+  TL_DISPATCH(a.same_device(out, weight, idx), embedding_forward(out.ptr, weight.ptr, idx.ptr, n, vocab, dim));
   return info.Env().Undefined();
 }
 
@@ -45,9 +31,7 @@ Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
   auto gw = a.f32(0, checked_numel(a, {vocab, dim}));
   auto gout = a.f32(1, checked_numel(a, {n, dim}));
   auto idx = a.i32(2, n);
-  guarded(a, [&] {
-    TL_DISPATCH(a.same_device(gw, gout, idx), embedding_backward(gw.ptr, gout.ptr, idx.ptr, n, vocab, dim));
-  });
+  TL_DISPATCH(a.same_device(gw, gout, idx), embedding_backward(gw.ptr, gout.ptr, idx.ptr, n, vocab, dim));
   return info.Env().Undefined();
 }
 
@@ -62,9 +46,7 @@ Napi::Value EmbeddingBagForward(const Napi::CallbackInfo& info) {
   auto idx = a.i32(2, n);
   auto offsets = a.i32(3, bags);
   auto per = a.f32_opt(4, n);
-  guarded(a, [&] {
-    TL_DISPATCH(a.same_device(out, weight, idx, offsets, per), embedding_bag_forward(out.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
-  });
+  TL_DISPATCH(a.same_device(out, weight, idx, offsets, per), embedding_bag_forward(out.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
   return info.Env().Undefined();
 }
 
@@ -82,9 +64,7 @@ Napi::Value EmbeddingBagBackward(const Napi::CallbackInfo& info) {
   auto offsets = a.i32(5, bags);
   auto per = a.f32_opt(6, n);
   if (!gw.ptr && !gper.ptr) return info.Env().Undefined();
-  guarded(a, [&] {
-    TL_DISPATCH(a.same_device(gw, gper, gout, weight, idx, offsets, per), embedding_bag_backward(gw.ptr, gper.ptr, gout.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
-  });
+  TL_DISPATCH(a.same_device(gw, gper, gout, weight, idx, offsets, per), embedding_bag_backward(gw.ptr, gper.ptr, gout.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
   return info.Env().Undefined();
 }
 

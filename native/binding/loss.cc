@@ -48,13 +48,7 @@ Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
   auto norm = a.f32(2, 1);
   auto logits = a.f32(3, ce.rows * ce.classes);
   auto labels = a.i32(4, ce.rows);
-  try {
-    TL_DISPATCH(a.same_device(out, lse, norm, logits, labels, sw, cw), softmax_cross_entropy_forward(out.ptr, lse.ptr, norm.ptr, logits.ptr, labels.ptr, ce));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
-  }
+  TL_DISPATCH(a.same_device(out, lse, norm, logits, labels, sw, cw), softmax_cross_entropy_forward(out.ptr, lse.ptr, norm.ptr, logits.ptr, labels.ptr, ce));
   return info.Env().Undefined();
 }
 
@@ -70,13 +64,7 @@ Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
   auto labels = a.i32(3, ce.rows);
   auto lse = a.f32(4, ce.rows);
   auto norm = a.f32(5, 1);
-  try {
-    TL_DISPATCH(a.same_device(gl, gout, logits, labels, lse, norm, sw, cw), softmax_cross_entropy_backward(gl.ptr, gout.ptr, logits.ptr, labels.ptr, lse.ptr, norm.ptr, ce));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
-  }
+  TL_DISPATCH(a.same_device(gl, gout, logits, labels, lse, norm, sw, cw), softmax_cross_entropy_backward(gl.ptr, gout.ptr, logits.ptr, labels.ptr, lse.ptr, norm.ptr, ce));
   return info.Env().Undefined();
 }
 

@@ -32,29 +32,18 @@ KernelList cuda_kernels();
 // With CUDA compiled in, a kernel whose buffers live on the device runs its cuda:: twin;
 // without it, asking for the device is a clear error rather than a missing symbol.
 #ifdef TL_WITH_CUDA
-// CUDA failures (launch errors, bad sizes) come back as C++ exceptions; they become JS
-// Errors naming the kernel.
-#define TL_ON_DEVICE(args, call)                \
-  do {                                          \
-    try {                                       \
-      tl::cuda::call;                           \
-    } catch (const Napi::Error&) {              \
-      throw;                                    \
-    } catch (const std::exception& tl_error_) { \
-      (args).fail(tl_error_.what());            \
-    }                                           \
-  } while (0)
+#define TL_ON_DEVICE(args, call) (args).guard([&] { tl::cuda::call; })
 #else
 #define TL_ON_DEVICE(args, call) (args).fail("this build of trunkline has no CUDA support")
 #endif
 
 // Runs a kernel call, written once, on the device its buffers live on: the cuda:: twin
-// when `on_device` (from Args::same_device), the cpu:: kernel otherwise. Expects the
-// binding's `Args a` in scope.
-#define TL_DISPATCH(on_device, call) \
-  do {                               \
-    if (on_device)                   \
-      TL_ON_DEVICE(a, call);         \
-    else                             \
-      tl::cpu::call;                 \
+// when `on_device` (from Args::same_device), the cpu:: kernel otherwise. Either way a
+// kernel's C++ exception becomes a JS Error naming it. Expects the binding's `Args a`.
+#define TL_DISPATCH(on_device, call)      \
+  do {                                    \
+    if (on_device)                        \
+      TL_ON_DEVICE(a, call);              \
+    else                                  \
+      a.guard([&] { tl::cpu::call; });    \
   } while (0)

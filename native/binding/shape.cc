@@ -84,20 +84,14 @@ Napi::Value IndexSelectForward(const Napi::CallbackInfo& info) {
   a.expect_count(7);
   IndexDims d = index_dims(a, 3);
   auto index = a.i32(2, d.k);
-  try {
-    if (is_int32(info, 0)) {
-      auto out = a.i32(0, d.outer * d.k * d.inner);
-      auto x = a.i32(1, d.outer * d.n * d.inner);
-      TL_DISPATCH(a.same_device(out, x, index), index_select_forward_i32(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
-    } else {
-      auto out = a.f32(0, d.outer * d.k * d.inner);
-      auto x = a.f32(1, d.outer * d.n * d.inner);
-      TL_DISPATCH(a.same_device(out, x, index), index_select_forward(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
-    }
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
+  if (is_int32(info, 0)) {
+    auto out = a.i32(0, d.outer * d.k * d.inner);
+    auto x = a.i32(1, d.outer * d.n * d.inner);
+    TL_DISPATCH(a.same_device(out, x, index), index_select_forward_i32(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
+  } else {
+    auto out = a.f32(0, d.outer * d.k * d.inner);
+    auto x = a.f32(1, d.outer * d.n * d.inner);
+    TL_DISPATCH(a.same_device(out, x, index), index_select_forward(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
   }
   return info.Env().Undefined();
 }
@@ -110,13 +104,7 @@ Napi::Value IndexSelectBackward(const Napi::CallbackInfo& info) {
   auto gx = a.f32(0, d.outer * d.n * d.inner);
   auto g = a.f32(1, d.outer * d.k * d.inner);
   auto index = a.i32(2, d.k);
-  try {
-    TL_DISPATCH(a.same_device(gx, g, index), index_select_backward(gx.ptr, g.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
-  }
+  TL_DISPATCH(a.same_device(gx, g, index), index_select_backward(gx.ptr, g.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
   return info.Env().Undefined();
 }
 
@@ -148,20 +136,14 @@ Napi::Value GatherForward(const Napi::CallbackInfo& info) {
   int64_t n_idx = checked_numel(a, std::vector<int64_t>(gs.index_shape, gs.index_shape + gs.ndim));
   int64_t n_x = checked_numel(a, std::vector<int64_t>(gs.x_shape, gs.x_shape + gs.ndim));
   auto index = a.i32(2, n_idx);
-  try {
-    if (is_int32(info, 0)) {
-      auto out = a.i32(0, n_idx);
-      auto x = a.i32(1, n_x);
-      TL_DISPATCH(a.same_device(out, x, index), gather_forward_i32(out.ptr, x.ptr, index.ptr, gs));
-    } else {
-      auto out = a.f32(0, n_idx);
-      auto x = a.f32(1, n_x);
-      TL_DISPATCH(a.same_device(out, x, index), gather_forward(out.ptr, x.ptr, index.ptr, gs));
-    }
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
+  if (is_int32(info, 0)) {
+    auto out = a.i32(0, n_idx);
+    auto x = a.i32(1, n_x);
+    TL_DISPATCH(a.same_device(out, x, index), gather_forward_i32(out.ptr, x.ptr, index.ptr, gs));
+  } else {
+    auto out = a.f32(0, n_idx);
+    auto x = a.f32(1, n_x);
+    TL_DISPATCH(a.same_device(out, x, index), gather_forward(out.ptr, x.ptr, index.ptr, gs));
   }
   return info.Env().Undefined();
 }
@@ -176,13 +158,7 @@ Napi::Value GatherBackward(const Napi::CallbackInfo& info) {
   auto gx = a.f32(0, n_x);
   auto g = a.f32(1, n_idx);
   auto index = a.i32(2, n_idx);
-  try {
-    TL_DISPATCH(a.same_device(gx, g, index), gather_backward(gx.ptr, g.ptr, index.ptr, gs));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.fail(e.what());
-  }
+  TL_DISPATCH(a.same_device(gx, g, index), gather_backward(gx.ptr, g.ptr, index.ptr, gs));
   return info.Env().Undefined();
 }
 

@@ -282,7 +282,7 @@ void maxpool2d_backward(float* gx, const float* g, const int32_t* argmax, const 
   const int64_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
   for (int64_t j = 0; j < planes * ohw; ++j)
     if (argmax[j] < 0 || argmax[j] >= hw)
-      throw std::out_of_range("maxpool2d_backward: argmax " + std::to_string(argmax[j]) +
+      throw std::out_of_range("argmax " + std::to_string(argmax[j]) +
                               " is outside the " + std::to_string(s.h) + "x" + std::to_string(s.w) + " plane");
   parallel_for(planes, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, ohw)), [&](int64_t lo, int64_t hi) {
     for (int64_t pl = lo; pl < hi; ++pl)

@@ -236,7 +236,7 @@ void maxpool2d_backward(float* gx, const float* g, const int32_t* argmax, const 
   if (total <= 0) return;
   int32_t bad = 0;
   if (find_bad_index(argmax, total, 0, hw, INT64_MIN, &bad) >= 0)
-    throw std::out_of_range("maxpool2d_backward: argmax " + std::to_string(bad) + " is outside the " +
+    throw std::out_of_range("argmax " + std::to_string(bad) + " is outside the " +
                             std::to_string(s.h) + "x" + std::to_string(s.w) + " plane");
   maxpool_backward_kernel<<<blocks_for(total), 256, 0, stream()>>>(gx, g, argmax, s.oh * s.ow, hw, total);
   check_launch("maxpool2d_backward");

@@ -220,7 +220,7 @@ void extreme_forward(bool is_max, float* out, int32_t* index, const float* x, co
   Plan p = make_plan(rs);
   int64_t n_out = p.out_size();
   if (n_out <= 0) return;
-  if (p.red_count <= 0) throw std::invalid_argument("extreme_forward: cannot reduce over zero elements");
+  if (p.red_count <= 0) throw std::invalid_argument("cannot reduce over zero elements");
   TL_REDUCE_LAUNCH(extreme_kernel, p, n_out, is_max, out, index, x, p, n_out);
   check_launch("extreme_forward");
 }
@@ -243,7 +243,7 @@ void var_forward(float* out, float* mean_out, const float* x, const ReduceShape&
   int64_t n_out = p.out_size();
   if (n_out <= 0) return;
   double divisor = static_cast<double>(p.red_count) - correction;
-  if (!(divisor > 0)) throw std::invalid_argument("var_forward: needs more reduced elements than the correction");
+  if (!(divisor > 0)) throw std::invalid_argument("needs more reduced elements than the correction");
   TL_REDUCE_LAUNCH(var_kernel, p, n_out, out, mean_out, x, p, divisor, n_out);
   check_launch("var_forward");
 }
@@ -254,7 +254,7 @@ void var_backward(float* gx, const float* g, const float* x, const float* mean, 
   int64_t total = p.out_size() * p.red_count;
   if (total <= 0) return;
   double divisor = static_cast<double>(p.red_count) - correction;
-  if (!(divisor > 0)) throw std::invalid_argument("var_backward: needs more reduced elements than the correction");
+  if (!(divisor > 0)) throw std::invalid_argument("needs more reduced elements than the correction");
   float factor = static_cast<float>(2.0 / divisor);
   var_backward_kernel<<<blocks_for(total), 256, 0, stream()>>>(gx, g, x, mean, p, factor, total);
   check_launch("var_backward");
