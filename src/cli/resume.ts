@@ -1,6 +1,5 @@
 // `trunkline train --resume runs/<id> --data new.csv`: continue a saved model on new
 // rows with the same vocabularies and scalers, and save it as a new run.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, randomSplit, readCsv, splitTable } from '../data/index.js';
 import { evaluate, train } from '../mtl/index.js';
@@ -8,7 +7,8 @@ import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { loadRun, requiredColumns, warnInvalidNumbers } from './saved.js';
 import { formatTable } from './summary.js';
-import { claimRunDir, monitorMetric } from './train.js';
+import { monitorMetric } from './train.js';
+import { writeJson, writeRunDir } from './run-dir.js';
 
 export async function runResume(args: { from: string; data: string; outDir: string; epochs?: number; seed: number; progress: boolean | 'auto'; log: (s: string) => void }): Promise<string> {
   const run = loadRun(args.from);
@@ -40,16 +40,10 @@ export async function runResume(args: { from: string; data: string; outDir: stri
   args.log('\nValidation metrics on the new rows, before and after continuing:\n');
   args.log(formatTable(['task', 'metric', 'before', 'after'], rows));
 
-  const { finalDir, tmpDir } = claimRunDir(args.outDir);
-  try {
-    const metrics = { format: 'trunkline.resume', version: 1, resumedFrom: run.dir, data: args.data, before, after, history };
-    writeFileSync(join(tmpDir, 'metrics.json'), JSON.stringify(metrics, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
+  const finalDir = writeRunDir(args.outDir, (tmpDir) => {
+    writeJson(join(tmpDir, 'metrics.json'), { format: 'trunkline.resume', version: 1, resumedFrom: run.dir, data: args.data, before, after, history });
     saveModel(join(tmpDir, 'model'), { weights: run.model.stateDict(), config: run.config, pipeline: run.pipeline });
-    renameSync(tmpDir, finalDir);
-  } catch (e) {
-    rmSync(tmpDir, { recursive: true, force: true });
-    throw e;
-  }
+  });
   args.log(`\nwrote ${finalDir}/ (metrics.json, model/)`);
   return finalDir;
 }

@@ -1,6 +1,6 @@
 // `trunkline train`: single-task baselines and multi-task models on one seeded split,
 // a per-task table with deltas, and a run directory (report, metrics, saved model).
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, type EncodedDataset } from '../data/index.js';
 import { evaluate, train, type EvaluationResult, type History, type MultiTaskModel } from '../mtl/index.js';
@@ -11,6 +11,7 @@ import { buildModel } from './models.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { renderReport } from './report.js';
 import { printSummary } from './summary.js';
+import { writeJson, writeRunDir } from './run-dir.js';
 
 export interface TrainArgs {
   config: JobConfig;
@@ -69,32 +70,6 @@ function timed<T>(f: () => T): [T, number] {
   return [r, (performance.now() - t0) / 1000];
 }
 
-export function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
-}
-
-/**
- * A run directory name that is not taken yet (two quick runs can start in the same second),
- * and its temporary twin, which is created here so a concurrent run cannot pick it too.
- */
-export function claimRunDir(outDir: string): { finalDir: string; tmpDir: string } {
-  mkdirSync(outDir, { recursive: true });
-  const base = timestamp();
-  for (let i = 1; ; i++) {
-    const name = i === 1 ? base : `${base}-${i}`;
-    const finalDir = join(outDir, name);
-    const tmpDir = join(outDir, `.${name}.partial`);
-    if (existsSync(finalDir)) continue;
-    try {
-      mkdirSync(tmpDir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw e;
-    }
-    return { finalDir, tmpDir };
-  }
-}
-
 export async function runTrain(args: TrainArgs): Promise<RunResult> {
   const { config, log } = args;
   const runs: ModelRun[] = [];
@@ -132,21 +107,18 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
   const first = saved ?? null;
   printSummary(runs, config, log);
 
-  // Everything is written into a temporary directory that is renamed at the end, so an
-  // interrupted run never leaves a half-written run directory.
-  const { finalDir, tmpDir } = claimRunDir(args.outDir);
-  try {
-    const metrics = {
+  const data = first ? dataSummary(first.prepared) : null;
+  const finalDir = writeRunDir(args.outDir, (tmpDir) => {
+    writeJson(join(tmpDir, 'metrics.json'), {
       format: 'trunkline.run',
       version: 1,
       createdAt: new Date().toISOString(),
       seconds: totalSeconds,
-      data: first ? dataSummary(first.prepared) : null,
+      data,
       config,
       runs,
-    };
-    writeFileSync(join(tmpDir, 'metrics.json'), JSON.stringify(metrics, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
-    writeFileSync(join(tmpDir, 'report.html'), renderReport(runs, config, first ? dataSummary(first.prepared) : null));
+    });
+    writeFileSync(join(tmpDir, 'report.html'), renderReport(runs, config, data));
     if (first) {
       saveModel(join(tmpDir, 'model'), {
         weights: first.model.stateDict(),
@@ -154,11 +126,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
         pipeline: first.prepared.pipeline,
       });
     }
-    renameSync(tmpDir, finalDir);
-  } catch (e) {
-    rmSync(tmpDir, { recursive: true, force: true });
-    throw e;
-  }
+  });
   log(`\nwrote ${finalDir}/ (report.html, metrics.json${first ? ', model/' : ''}) in ${totalSeconds.toFixed(0)} s`);
   return { dir: finalDir, runs };
 }
