@@ -1,7 +1,7 @@
 // The per-task table printed at the end of a run: each metric for single-task and
 // every multi-task model (mean ± std over seeds), the delta against single-task, the
 // task weights and the gradient conflict.
-import { metricDirection } from '../metrics/index.js';
+import { metricDirection, multiTaskGain } from '../metrics/index.js';
 import type { JobConfig } from './config.js';
 import type { ModelRun } from './train.js';
 
@@ -93,16 +93,19 @@ export function deltaM(runs: readonly ModelRun[]): Record<string, number> {
   const out: Record<string, number> = {};
   const tasks = [...new Set(runs.flatMap((r) => r.tasks))];
   for (const l of modelLabels(runs).filter((x) => x !== 'single-task')) {
-    const gains: number[] = [];
-    for (const task of tasks)
-      for (const metric of reportedMetrics(runs, task).slice(0, 1)) {
-        const b = testCell(runs, 'single-task', task, metric).mean;
-        const m = testCell(runs, l, task, metric).mean;
-        if (!Number.isFinite(b) || !Number.isFinite(m) || b === 0) continue;
-        const sign = metricDirection(metric) === 'higher' ? 1 : -1;
-        gains.push((sign * (m - b)) / Math.abs(b) * 100);
-      }
-    if (gains.length) out[l] = gains.reduce((a, b) => a + b, 0) / gains.length;
+    // { task: { headline: mean over seeds } } for both sides, then the library's Δm.
+    const multi: Record<string, Record<string, number>> = {};
+    const single: Record<string, Record<string, number>> = {};
+    for (const task of tasks) {
+      const metric = reportedMetrics(runs, task)[0];
+      if (!metric) continue;
+      const b = testCell(runs, 'single-task', task, metric).mean;
+      const m = testCell(runs, l, task, metric).mean;
+      if (!Number.isFinite(b) || !Number.isFinite(m) || b === 0) continue;
+      single[task] = { [metric]: b };
+      multi[task] = { [metric]: m };
+    }
+    if (Object.keys(single).length) out[l] = multiTaskGain(multi, single).deltaM;
   }
   return out;
 }
