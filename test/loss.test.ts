@@ -2,7 +2,7 @@
 // gradients against finite differences; reductions, weights, ignore/mask, errors.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { AWKWARD, assertClose, randomArray, rng, t32 } from './helpers/reference.js';
+import { AWKWARD, assertClose, randomArray, rng, t32, withThreads } from './helpers/reference.js';
 
 type Red = 'none' | 'mean' | 'sum';
 const f32 = (a: ArrayLike<number>) => Float64Array.from(Float32Array.from(a));
@@ -276,12 +276,6 @@ test('loss reductions do not depend on the thread count', (t) => {
   const z = t32(randomArray(n * c, -5, 5), [n, c]);
   const labels = ints(randomLabels(n, c));
   const b = t32(randomArray(300000, -5, 5), [3000, 100]);
-  const prev = tl.getNumThreads();
   const run = () => [tl.softmaxCrossEntropy(z, labels).item(), tl.sigmoidBinaryCrossEntropy(b, b, { reduction: 'sum' }).item(), tl.meanSquaredError(b, tl.neg(b)).item()];
-  tl.setNumThreads(1);
-  const one = run();
-  tl.setNumThreads(2);
-  const two = run();
-  tl.setNumThreads(prev);
-  t.deepEqual(one, two);
+  t.deepEqual(withThreads(1, run), withThreads(2, run));
 });

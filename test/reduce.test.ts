@@ -2,7 +2,7 @@
 // against finite differences, and the errors they raise.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { assertClose, forEachIndex, numel, randomArray, t32 } from './helpers/reference.js';
+import { assertClose, forEachIndex, numel, randomArray, t32, withThreads } from './helpers/reference.js';
 
 type Fold = (xs: number[]) => number;
 
@@ -223,7 +223,6 @@ test('kernels reject malformed arguments from JS', (t) => {
 });
 
 test('results do not depend on the thread count (parallel splits are fixed)', (t) => {
-  const prev = tl.getNumThreads();
   const x = tl.randn([7, 129, 257]);
   const run = () => [
     tl.sum(x).data(),
@@ -234,13 +233,7 @@ test('results do not depend on the thread count (parallel splits are fixed)', (t
     tl.variance(x, [0, 2]).data(),
     tl.sum(tl.reshape(x, [-1])).data(),
   ];
-  try {
-    tl.setNumThreads(1);
-    const one = run();
-    tl.setNumThreads(4);
-    const four = run();
-    one.forEach((a, i) => t.deepEqual(four[i], a, `result ${i}`));
-  } finally {
-    tl.setNumThreads(prev);
-  }
+  const one = withThreads(1, run);
+  const four = withThreads(4, run);
+  one.forEach((a, i) => t.deepEqual(four[i], a, `result ${i}`));
 });

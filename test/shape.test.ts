@@ -2,7 +2,7 @@
 // finite differences, and the errors they raise.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { forEachIndex, numel, randomArray, strides, t32 } from './helpers/reference.js';
+import { forEachIndex, numel, randomArray, strides, t32, withThreads } from './helpers/reference.js';
 
 const i32 = (data: number[], shape?: number[]) => tl.tensor(data, shape ?? null, { dtype: 'int32' });
 
@@ -261,7 +261,6 @@ test('copy_block refuses blocks that reach past a buffer', async (t) => {
 });
 
 test('parallel copies and scatter-adds match the single-threaded result', (t) => {
-  const prev = tl.getNumThreads();
   const x = tl.randn([64, 129, 17]).requiresGrad_();
   const index = tl.randint(0, 129, [300]);
   const gIndex = tl.randint(0, 64, [200, 129, 17]);
@@ -272,14 +271,8 @@ test('parallel copies and scatter-adds match the single-threaded result', (t) =>
     z.backward();
     return [tl.permute(x, [1, 2, 0]).data(), x.grad!.data()];
   };
-  try {
-    tl.setNumThreads(1);
-    const one = run();
-    tl.setNumThreads(4);
-    const four = run();
-    t.deepEqual(four[0], one[0]);
-    t.deepEqual(four[1], one[1]);
-  } finally {
-    tl.setNumThreads(prev);
-  }
+  const one = withThreads(1, run);
+  const four = withThreads(4, run);
+  t.deepEqual(four[0], one[0]);
+  t.deepEqual(four[1], one[1]);
 });

@@ -2,7 +2,7 @@
 // and their gradients against finite differences.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { AWKWARD, assertClose, numel, randomArray, t32 } from './helpers/reference.js';
+import { AWKWARD, assertClose, numel, randomArray, t32, withThreads } from './helpers/reference.js';
 
 function refSoftmax(x: ArrayLike<number>, shape: number[], axis: number, log: boolean): Float64Array {
   const outer = numel(shape.slice(0, axis));
@@ -72,14 +72,8 @@ test('softmax is stable for logits of 1e4 and handles -Infinity', (t) => {
 test('softmax results do not depend on the thread count', (t) => {
   const x = t32(randomArray(300 * 257, -3, 3), [300, 257]);
   const xs = t32(randomArray(64 * 50 * 33, -3, 3), [64, 50, 33]);
-  const prev = tl.getNumThreads();
   const run = () => [tl.softmax(x).data(), tl.logSoftmax(xs, 1).data()];
-  tl.setNumThreads(1);
-  const one = run();
-  tl.setNumThreads(2);
-  const two = run();
-  tl.setNumThreads(prev);
-  t.deepEqual(one, two);
+  t.deepEqual(withThreads(1, run), withThreads(2, run));
 });
 
 for (const log of [false, true]) {

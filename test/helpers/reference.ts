@@ -1,6 +1,6 @@
 // Shared test helpers: float64 references, random data, tolerance checks.
 import type { ExecutionContext } from 'ava';
-import { Generator, Tensor, tensor } from '../../src/index.js';
+import { Generator, Tensor, getNumThreads, setNumThreads, tensor } from '../../src/index.js';
 
 /** The awkward sizes every kernel test includes. */
 export const AWKWARD = [1, 3, 17, 129] as const;
@@ -74,5 +74,16 @@ export function forEachIndex(shape: readonly number[], f: (idx: number[], flat: 
       if (++idx[d] < shape[d]) break;
       idx[d] = 0;
     }
+  }
+}
+
+/** Runs fn with the engine on `threads` threads, restoring the previous count after. */
+export function withThreads<T>(threads: number, fn: () => T): T {
+  const prev = getNumThreads();
+  setNumThreads(threads);
+  try {
+    return fn();
+  } finally {
+    setNumThreads(prev);
   }
 }
