@@ -1,7 +1,7 @@
 // conv2d and pooling against float64 references, gradients against finite differences.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { assertClose, randomArray, t32 } from './helpers/reference.js';
+import { assertClose, randomArray, t32, withThreads } from './helpers/reference.js';
 
 interface ConvCase { n: number; c: number; h: number; w: number; o: number; k: [number, number]; stride?: [number, number]; padding?: [number, number]; dilation?: [number, number]; groups?: number }
 
@@ -77,6 +77,59 @@ test('conv2d backward matches finite differences', (t) => {
     const b = t32(randomArray(cs.o), [cs.o]).requiresGrad_();
     const r = tl.gradcheck((x, w, b) => tl.conv2d(x, w, b, opts(cs)), [x, w, b], { eps: 1e-2, tolerance: 1e-2 });
     t.true(r.ok, `${JSON.stringify(cs)}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
+  }
+});
+
+// dL/dx, dL/dw, dL/db in float64 for an output gradient g.
+function refConvBackward(x: Float64Array, wt: Float64Array, g: Float64Array, cs: ConvCase, oh: number, ow: number) {
+  const [kh, kw] = cs.k, [sh, sw] = cs.stride ?? [1, 1], [ph, pw] = cs.padding ?? [0, 0], [dh, dw] = cs.dilation ?? [1, 1];
+  const gr = cs.groups ?? 1, cg = cs.c / gr, og = cs.o / gr;
+  const gx = new Float64Array(x.length), gw = new Float64Array(wt.length), gb = new Float64Array(cs.o);
+  for (let n = 0; n < cs.n; n++)
+    for (let o = 0; o < cs.o; o++)
+      for (let y = 0; y < oh; y++)
+        for (let xo = 0; xo < ow; xo++) {
+          const gv = g[((n * cs.o + o) * oh + y) * ow + xo];
+          gb[o] += gv;
+          for (let ci = 0; ci < cg; ci++)
+            for (let ki = 0; ki < kh; ki++)
+              for (let kj = 0; kj < kw; kj++) {
+                const iy = y * sh - ph + ki * dh, ix = xo * sw - pw + kj * dw;
+                if (iy < 0 || iy >= cs.h || ix < 0 || ix >= cs.w) continue;
+                const xi = ((n * cs.c + Math.floor(o / og) * cg + ci) * cs.h + iy) * cs.w + ix, wi = ((o * cg + ci) * kh + ki) * kw + kj;
+                gx[xi] += gv * wt[wi];
+                gw[wi] += gv * x[xi];
+              }
+        }
+  return { gx, gw, gb };
+}
+
+test('conv2d backward matches float64, with few taps and many channels (weight gradient computed transposed), 1 and 2 threads', (t) => {
+  const cases: ConvCase[] = [
+    { n: 5, c: 1, h: 28, w: 28, o: 32, k: [3, 3] }, // a first layer: 9 taps < 32 channels
+    { n: 3, c: 2, h: 9, w: 11, o: 20, k: [2, 2], padding: [1, 0], groups: 2 }, // 4 taps < 10 channels per group
+    { n: 3, c: 2, h: 9, w: 11, o: 18, k: [3, 3], padding: [1, 1], groups: 2 }, // 9 taps = 9 channels: not transposed
+    { n: 4, c: 3, h: 17, w: 13, o: 5, k: [3, 3], stride: [2, 1], padding: [1, 1] }, // 27 taps > 5 channels
+  ];
+  for (const cs of cases) {
+    const gcount = cs.groups ?? 1, [kh, kw] = cs.k;
+    const X = randomArray(cs.n * cs.c * cs.h * cs.w), W = randomArray(cs.o * (cs.c / gcount) * kh * kw);
+    const probe = tl.conv2d(t32(X, [cs.n, cs.c, cs.h, cs.w]), t32(W, [cs.o, cs.c / gcount, kh, kw]), null, opts(cs));
+    const [, , oh, ow] = probe.shape;
+    const G = randomArray(cs.n * cs.o * oh * ow);
+    const ref = refConvBackward(X, W, G, cs, oh, ow);
+    for (const threads of [1, 2]) {
+      withThreads(threads, () => {
+        const x = t32(X, [cs.n, cs.c, cs.h, cs.w]).requiresGrad_(), w = t32(W, [cs.o, cs.c / gcount, kh, kw]).requiresGrad_();
+        const b = t32(randomArray(cs.o), [cs.o]).requiresGrad_();
+        tl.conv2d(x, w, b, opts(cs)).backward(t32(G, [cs.n, cs.o, oh, ow]));
+        const what = `${JSON.stringify(cs)}, ${threads} threads`;
+        // Sums of up to n*oh*ow products of values in [-1, 1].
+        assertClose(t, x.grad!.data(), ref.gx, { rtol: 1e-4, atol: 1e-4, what: `input gradient ${what}` });
+        assertClose(t, w.grad!.data(), ref.gw, { rtol: 1e-4, atol: 1e-3, what: `weight gradient ${what}` });
+        assertClose(t, b.grad!.data(), ref.gb, { rtol: 1e-4, atol: 1e-3, what: `bias gradient ${what}` });
+      });
+    }
   }
 });
 

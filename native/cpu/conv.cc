@@ -15,8 +15,9 @@
 namespace tl::cpu {
 namespace {
 
-// Per-thread im2col scratch that lives across calls (no page faults after warm-up).
-thread_local std::vector<float> tls_col, tls_gw;
+// Per-thread scratch that lives across calls (no page faults after warm-up): im2col
+// columns, weight-gradient partials, a transposed weight gradient.
+thread_local std::vector<float> tls_col, tls_gw, tls_gw_t;
 
 float* scratch(std::vector<float>& v, int64_t n) {
   if (static_cast<int64_t>(v.size()) < n) v.resize(n);
@@ -34,17 +35,18 @@ inline std::pair<int64_t, int64_t> valid_rows(int64_t y0, const Conv2dShape& s) 
   return {lo, hi};
 }
 
-// col[(ci*kh + ki)*kw + kj][oy*ow + ox] = x[ci][oy*sh - ph + ki*dh][ox*sw - pw + kj*dw], 0 outside.
+// col[((ci*kh + ki)*kw + kj) * ld + oy*ow + ox] = x[ci][oy*sh - ph + ki*dh][ox*sw - pw + kj*dw],
+// 0 outside; ld >= oh*ow lets several images sit side by side in one matrix.
 // Rows are short (5..28), so per-row work matters: the valid range of oy depends only
 // on ki and that of ox only on kj, and both are computed once per (ki, kj).
-void im2col(float* __restrict col, const float* __restrict x, int64_t cg, const Conv2dShape& s) {
+void im2col(float* __restrict col, int64_t ld, const float* __restrict x, int64_t cg, const Conv2dShape& s) {
   const int64_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, sh = s.sh, sw = s.sw, ohw = oh * ow;
   for (int64_t ci = 0; ci < cg; ++ci)
     for (int64_t ki = 0; ki < s.kh; ++ki) {
       const int64_t y0 = ki * s.dh - s.ph;
       const auto [oy_lo, oy_hi] = valid_rows(y0, s);
       for (int64_t kj = 0; kj < s.kw; ++kj) {
-        float* dst = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
+        float* dst = col + ((ci * s.kh + ki) * s.kw + kj) * ld;
         const float* plane = x + ci * h * w;
         const int64_t x0 = kj * s.dw - s.pw;
         std::fill(dst, dst + oy_lo * ow, 0.0f);
@@ -74,14 +76,14 @@ void im2col(float* __restrict col, const float* __restrict x, int64_t cg, const 
 }
 
 // The adjoint of im2col: gx[ci][iy][ix] += col[...]; valid ranges hoisted as there.
-void col2im(float* __restrict gx, const float* __restrict col, int64_t cg, const Conv2dShape& s) {
-  const int64_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, sh = s.sh, sw = s.sw, ohw = oh * ow;
+void col2im(float* __restrict gx, const float* __restrict col, int64_t ld, int64_t cg, const Conv2dShape& s) {
+  const int64_t h = s.h, w = s.w, ow = s.ow, sh = s.sh, sw = s.sw;
   for (int64_t ci = 0; ci < cg; ++ci)
     for (int64_t ki = 0; ki < s.kh; ++ki) {
       const int64_t y0 = ki * s.dh - s.ph;
       const auto [oy_lo, oy_hi] = valid_rows(y0, s);
       for (int64_t kj = 0; kj < s.kw; ++kj) {
-        const float* src = col + ((ci * s.kh + ki) * s.kw + kj) * ohw;
+        const float* src = col + ((ci * s.kh + ki) * s.kw + kj) * ld;
         float* plane = gx + ci * h * w;
         const int64_t x0 = kj * s.dw - s.pw;
         if (sw == 1) {
@@ -129,25 +131,23 @@ void conv2d_forward(float* out, const float* x, const float* w, const float* bia
   const int64_t cg = s.c / s.groups, og = s.o / s.groups, ckk = cg * s.kh * s.kw, ohw = s.oh * s.ow;
   const bool direct = is_pointwise(s);
   int nt = image_threads(s);
+  // One image at a time, written straight into the output with the bias added while
+  // each block of it is still in cache: the output is the largest array a first layer
+  // touches, and a second pass over it (or staging several images) costs as much as
+  // the product.
   for_images(nt, s, [&](int64_t lo, int64_t hi, int gemm_threads, int) {
     float* col = direct ? nullptr : scratch(tls_col, ckk * ohw);
     for (int64_t i = lo; i < hi; ++i)
       for (int64_t g = 0; g < s.groups; ++g) {
-        const float* xg = x + (i * s.c + g * cg) * s.h * s.w;
-        float* og_out = out + (i * s.o + g * og) * ohw;
-        const float* src = xg;
+        const float* src = x + (i * s.c + g * cg) * s.h * s.w;
         if (!direct) {
-          im2col(col, xg, cg, s);
+          im2col(col, ohw, src, cg, s);
           src = col;
         }
-        gemm_ex(false, false, og, ohw, ckk, 1.0f, w + g * og * ckk, ckk, src, ohw, 0.0f, og_out, ohw,
-                nullptr, gemm_threads);
-        if (bias)
-          for (int64_t oc = 0; oc < og; ++oc) {
-            float b = bias[g * og + oc];
-            float* row = og_out + oc * ohw;
-            for (int64_t p = 0; p < ohw; ++p) row[p] += b;
-          }
+        GemmEpilogue ep;
+        ep.row_bias = bias ? bias + g * og : nullptr;
+        gemm_ex(false, false, og, ohw, ckk, 1.0f, w + g * og * ckk, ckk, src, ohw, 0.0f,
+                out + (i * s.o + g * og) * ohw, ohw, &ep, gemm_threads);
       }
   });
 }
@@ -184,6 +184,12 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
       my_gw = partials + t * wsize;
       std::fill(my_gw, my_gw + wsize, 0.0f);
     }
+    // Few kernel taps and more output channels (a first layer: ckk = 9, og = 32): the
+    // rows of gw would fill a fraction of each register tile's width; its transpose,
+    // accumulated here and added back at the end, fills them.
+    const bool swap = my_gw && ckk < og;
+    float* gw_t = swap ? scratch(tls_gw_t, wsize) : nullptr;
+    if (swap) std::fill(gw_t, gw_t + wsize, 0.0f);
     float* col = direct ? nullptr : scratch(tls_col, ckk * ohw);
     for (int64_t i = lo; i < hi; ++i)
       for (int64_t gr = 0; gr < s.groups; ++gr) {
@@ -193,12 +199,15 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
         if (my_gw) {
           const float* src = xg;
           if (!direct) {
-            im2col(col, xg, cg, s);
+            im2col(col, ohw, xg, cg, s);
             src = col;
           }
-          // gw_g[og, ckk] += g[og, ohw] @ col[ckk, ohw]^T
-          gemm_ex(false, true, og, ckk, ohw, 1.0f, gg, ohw, src, ohw, 1.0f, my_gw + gr * og * ckk, ckk,
-                  nullptr, gemm_threads);
+          if (swap)  // gw_g^T[ckk, og] += col[ckk, ohw] @ g[og, ohw]^T
+            gemm_ex(false, true, ckk, og, ohw, 1.0f, src, ohw, gg, ohw, 1.0f, gw_t + gr * og * ckk, og,
+                    nullptr, gemm_threads);
+          else  // gw_g[og, ckk] += g[og, ohw] @ col[ckk, ohw]^T
+            gemm_ex(false, true, og, ckk, ohw, 1.0f, gg, ohw, src, ohw, 1.0f, my_gw + gr * og * ckk, ckk,
+                    nullptr, gemm_threads);
         }
         if (gx) {
           float* gxg = gx + (i * s.c + gr * cg) * s.h * s.w;
@@ -207,10 +216,14 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
           } else {
             // col = w_g^T @ g, then scattered back onto the image.
             gemm_ex(true, false, ckk, ohw, og, 1.0f, wg, ckk, gg, ohw, 0.0f, col, ohw, nullptr, gemm_threads);
-            col2im(gxg, col, cg, s);
+            col2im(gxg, col, ohw, cg, s);
           }
         }
       }
+    if (swap)
+      for (int64_t gr = 0; gr < s.groups; ++gr)
+        for (int64_t oc = 0; oc < og; ++oc)
+          for (int64_t j = 0; j < ckk; ++j) my_gw[(gr * og + oc) * ckk + j] += gw_t[gr * og * ckk + j * og + oc];
   });
   if (partials) {
     // Threads that got no images left their slice untouched: clear-before-use covers

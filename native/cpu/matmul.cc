@@ -273,6 +273,10 @@ void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int64_t i0, i
                     int64_t j0, int64_t cols) {
   for (int64_t i = 0; i < rows; ++i) {
     float* row = c + (i0 + i) * ldc + j0;
+    if (ep.row_bias) {
+      const float b = ep.row_bias[i0 + i];
+      for (int64_t j = 0; j < cols; ++j) row[j] += b;
+    }
     if (ep.bias) {
       const float* bias = ep.bias + j0;
       for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
@@ -396,7 +400,7 @@ void gemm_ex(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, con
              int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
              const GemmEpilogue* ep, int max_threads) {
   if (m <= 0 || n <= 0) return;
-  if (ep && !ep->bias && !ep->relu) ep = nullptr;
+  if (ep && !ep->bias && !ep->row_bias && !ep->relu) ep = nullptr;
   Problem pr{ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep};
   if (k <= 0 || alpha == 0.0f) {
     for (int64_t i = 0; i < m; ++i)

@@ -31,7 +31,8 @@ void matmul_backward(float* ga, float* gb, const float* g, const float* a, const
 // in cache (bias[j] added to column j, then relu when `relu`), and a cap on threads
 // (1 = run on the caller only; conv calls it from inside its own parallel loop).
 struct GemmEpilogue {
-  const float* bias = nullptr;
+  const float* bias = nullptr;      // bias[j] added to column j (a linear layer)
+  const float* row_bias = nullptr;  // row_bias[i] added to row i (a conv's output channel)
   bool relu = false;
 };
 void gemm_ex(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
