@@ -304,7 +304,12 @@ struct Problem {
 void gemm_region(const GemmArch& ar, const Problem& pr, int64_t m0, int64_t m1, int64_t n0,
                  int64_t n1) {
   const int mr = ar.mr, nr = ar.nr;
-  int64_t kc_max = std::min(ar.kc, pr.k);
+  // K is cut into equal blocks near ar.kc, and a K up to 1.25 kc is one block: a short
+  // last block (288 = 256 + 32, a 3x3 conv over 32 channels) would load and store the
+  // C tile again for a handful of multiply-adds.
+  const int64_t kblocks = pr.k <= ar.kc + ar.kc / 4 ? 1 : (pr.k + ar.kc - 1) / ar.kc;
+  const int64_t kc = (pr.k + kblocks - 1) / kblocks;
+  int64_t kc_max = kc;
   int64_t nc_max = std::min<int64_t>(ar.nc, (n1 - n0 + nr - 1) / nr * nr);
   int64_t mc_max = std::min<int64_t>(ar.mc, (m1 - m0 + mr - 1) / mr * mr);
   float* bufb = tls_pack_b.get(kc_max * nc_max);
@@ -312,8 +317,8 @@ void gemm_region(const GemmArch& ar, const Problem& pr, int64_t m0, int64_t m1, 
   alignas(64) float tile[32 * 32];  // edge tiles: room for any mr x nr up to 32 x 32
   for (int64_t jc = n0; jc < n1; jc += ar.nc) {
     int64_t nb = std::min(ar.nc, n1 - jc);
-    for (int64_t pc = 0; pc < pr.k; pc += ar.kc) {
-      int64_t kb = std::min(ar.kc, pr.k - pc);
+    for (int64_t pc = 0; pc < pr.k; pc += kc) {
+      int64_t kb = std::min(kc, pr.k - pc);
       pack_b(pr.b, pr.ldb, pr.tb, pc, kb, jc, nb, nr, bufb);
       float beta = pc == 0 ? pr.beta : 1.0f;
       bool last = pc + kb == pr.k;
