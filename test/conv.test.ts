@@ -39,6 +39,10 @@ const CASES: ConvCase[] = [
   { n: 2, c: 17, h: 6, w: 7, o: 9, k: [1, 1] }, // pointwise: no im2col
   { n: 1, c: 1, h: 1, w: 1, o: 1, k: [1, 1] },
   { n: 5, c: 16, h: 14, w: 14, o: 33, k: [3, 3], padding: [1, 1] }, // threads split images
+  // Direct kernels (stride 1, at most 32 taps): output channels in blocks of 8, 2 and 1,
+  // rows narrower than a vector, a padded 5x5 first layer.
+  { n: 2, c: 2, h: 5, w: 6, o: 11, k: [2, 3], padding: [0, 2] },
+  { n: 3, c: 1, h: 28, w: 28, o: 6, k: [5, 5], padding: [2, 2] },
 ];
 
 const opts = (cs: ConvCase): tl.Conv2dOptions => ({ stride: cs.stride, padding: cs.padding, dilation: cs.dilation, groups: cs.groups });
@@ -104,12 +108,14 @@ function refConvBackward(x: Float64Array, wt: Float64Array, g: Float64Array, cs:
   return { gx, gw, gb };
 }
 
-test('conv2d backward matches float64, with few taps and many channels (weight gradient computed transposed), 1 and 2 threads', (t) => {
+test('conv2d backward matches float64 on the direct kernels and both gemm orientations, 1 and 2 threads', (t) => {
   const cases: ConvCase[] = [
-    { n: 5, c: 1, h: 28, w: 28, o: 32, k: [3, 3] }, // a first layer: 9 taps < 32 channels
-    { n: 3, c: 2, h: 9, w: 11, o: 20, k: [2, 2], padding: [1, 0], groups: 2 }, // 4 taps < 10 channels per group
-    { n: 3, c: 2, h: 9, w: 11, o: 18, k: [3, 3], padding: [1, 1], groups: 2 }, // 9 taps = 9 channels: not transposed
+    { n: 5, c: 1, h: 28, w: 28, o: 32, k: [3, 3] }, // a first layer: direct kernels
+    { n: 3, c: 2, h: 9, w: 11, o: 20, k: [2, 2], padding: [1, 0], groups: 2 }, // direct, groups
+    { n: 3, c: 4, h: 9, w: 11, o: 18, k: [3, 3], padding: [1, 1], groups: 2, dilation: [1, 2] }, // dilated: gemm; 18 taps > 9 channels per group, not transposed
     { n: 4, c: 3, h: 17, w: 13, o: 5, k: [3, 3], stride: [2, 1], padding: [1, 1] }, // 27 taps > 5 channels
+    { n: 3, c: 1, h: 15, w: 16, o: 24, k: [3, 3], stride: [2, 2], padding: [1, 1] }, // strided: gemm, transposed
+    { n: 3, c: 3, h: 10, w: 9, o: 40, k: [3, 3], padding: [1, 1] }, // direct, 27 taps in chunks of 12
   ];
   for (const cs of cases) {
     const gcount = cs.groups ?? 1, [kh, kw] = cs.k;

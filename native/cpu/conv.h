@@ -1,6 +1,7 @@
 // 2-D convolution and pooling over NCHW float32 tensors. Convolution lowers each image
 // (and group) to the blocked gemm through an im2col buffer; 1x1 stride-1 unpadded
-// convolutions use the input directly.
+// convolutions use the input directly, and stride-1 layers with few taps per output (a
+// first layer) use the direct kernels of conv_direct.h, whichever measured faster.
 #pragma once
 #include <cstdint>
 
