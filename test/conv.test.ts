@@ -1,7 +1,7 @@
 // conv2d and pooling against float64 references, gradients against finite differences.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { assertClose, randomArray, t32, withThreads } from './helpers/reference.js';
+import { ISAS_HERE, assertClose, randomArray, t32, withIsa, withThreads } from './helpers/reference.js';
 
 interface ConvCase { n: number; c: number; h: number; w: number; o: number; k: [number, number]; stride?: [number, number]; padding?: [number, number]; dilation?: [number, number]; groups?: number }
 
@@ -47,10 +47,11 @@ const CASES: ConvCase[] = [
 
 const opts = (cs: ConvCase): tl.Conv2dOptions => ({ stride: cs.stride, padding: cs.padding, dilation: cs.dilation, groups: cs.groups });
 
-test('conv2d forward matches float64 on stride/padding/dilation/groups variants, 1 and 2 threads', (t) => {
+for (const isa of ISAS_HERE)
+test.serial(`conv2d forward (${isa}) matches float64 on stride/padding/dilation/groups variants, 1 and 2 threads`, (t) => {
   const prev = tl.getNumThreads();
   try {
-    for (const cs of CASES) {
+    withIsa(isa, () => { for (const cs of CASES) {
       const X = randomArray(cs.n * cs.c * cs.h * cs.w), W = randomArray(cs.o * (cs.c / (cs.groups ?? 1)) * cs.k[0] * cs.k[1]), B = randomArray(cs.o);
       const { out, shape } = refConv(X, W, B, cs);
       tl.setNumThreads(1);
@@ -62,7 +63,7 @@ test('conv2d forward matches float64 on stride/padding/dilation/groups variants,
       const two = tl.conv2d(t32(X, [cs.n, cs.c, cs.h, cs.w]), t32(W, [cs.o, cs.c / (cs.groups ?? 1), ...cs.k]), t32(B, [cs.o]), opts(cs));
       // Each output element is computed by one thread in one order: identical.
       t.deepEqual(two.data(), one.data(), `threads change the result for ${JSON.stringify(cs)}`);
-    }
+    } });
   } finally {
     tl.setNumThreads(prev);
   }
@@ -108,7 +109,8 @@ function refConvBackward(x: Float64Array, wt: Float64Array, g: Float64Array, cs:
   return { gx, gw, gb };
 }
 
-test('conv2d backward matches float64 on the direct kernels and both gemm orientations, 1 and 2 threads', (t) => {
+for (const isa of ISAS_HERE)
+test.serial(`conv2d backward (${isa}) matches float64 on the direct kernels and both gemm orientations, 1 and 2 threads`, (t) => {
   const cases: ConvCase[] = [
     { n: 5, c: 1, h: 28, w: 28, o: 32, k: [3, 3] }, // a first layer: direct kernels
     { n: 3, c: 2, h: 9, w: 11, o: 20, k: [2, 2], padding: [1, 0], groups: 2 }, // direct, groups
@@ -125,16 +127,16 @@ test('conv2d backward matches float64 on the direct kernels and both gemm orient
     const G = randomArray(cs.n * cs.o * oh * ow);
     const ref = refConvBackward(X, W, G, cs, oh, ow);
     for (const threads of [1, 2]) {
-      withThreads(threads, () => {
+      withIsa(isa, () => withThreads(threads, () => {
         const x = t32(X, [cs.n, cs.c, cs.h, cs.w]).requiresGrad_(), w = t32(W, [cs.o, cs.c / gcount, kh, kw]).requiresGrad_();
         const b = t32(randomArray(cs.o), [cs.o]).requiresGrad_();
         tl.conv2d(x, w, b, opts(cs)).backward(t32(G, [cs.n, cs.o, oh, ow]));
-        const what = `${JSON.stringify(cs)}, ${threads} threads`;
+        const what = `${isa} ${JSON.stringify(cs)}, ${threads} threads`;
         // Sums of up to n*oh*ow products of values in [-1, 1].
         assertClose(t, x.grad!.data(), ref.gx, { rtol: 1e-4, atol: 1e-4, what: `input gradient ${what}` });
         assertClose(t, w.grad!.data(), ref.gw, { rtol: 1e-4, atol: 1e-3, what: `weight gradient ${what}` });
         assertClose(t, b.grad!.data(), ref.gb, { rtol: 1e-4, atol: 1e-3, what: `bias gradient ${what}` });
-      });
+      }));
     }
   }
 });

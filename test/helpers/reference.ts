@@ -1,6 +1,6 @@
 // Shared test helpers: float64 references, random data, tolerance checks.
 import type { ExecutionContext } from 'ava';
-import { Generator, Tensor, getNumThreads, setNumThreads, tensor } from '../../src/index.js';
+import { Generator, Tensor, getIsa, getNumThreads, setIsa, setNumThreads, tensor } from '../../src/index.js';
 
 /** The awkward sizes every kernel test includes. */
 export const AWKWARD = [1, 3, 17, 129] as const;
@@ -85,5 +85,21 @@ export function withThreads<T>(threads: number, fn: () => T): T {
     return fn();
   } finally {
     setNumThreads(prev);
+  }
+}
+
+/** The instruction sets this CPU can run, portable first: each SIMD path is tested against it. */
+export const ISAS_HERE = (['portable', 'avx2', 'avx512'] as const).filter((isa) => {
+  const order = { portable: 0, avx2: 1, avx512: 2 };
+  return order[isa] <= order[getIsa().best];
+});
+
+/** Runs fn with kernels forced to `isa`, restoring the best one after. */
+export function withIsa<T>(isa: (typeof ISAS_HERE)[number], fn: () => T): T {
+  setIsa(isa);
+  try {
+    return fn();
+  } finally {
+    setIsa(getIsa().best);
   }
 }
