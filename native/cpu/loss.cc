@@ -69,6 +69,7 @@ void softmax_cross_entropy_forward(float* out, float* lse, float* norm, const fl
       [&](int64_t lo, int64_t hi, double& ls, double& ws) {
         for (int64_t i = lo; i < hi; ++i) {
           const float* z = logits + i * C;
+          if (i + 1 < a.rows) prefetch_row(z + C, C);
           float l = k.logsumexp(z, C);
           lse[i] = l;
           int32_t y = labels[i];

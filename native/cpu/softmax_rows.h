@@ -27,6 +27,21 @@ struct RowKernels {
                    const float* w);
 };
 
+// Asks the cache for a row of n floats that the next step reads. The forward row loops
+// call it on the next row before working on this one: a row is a few KiB, and without
+// it each row's first pass (the max) waits on memory while the exponentials of the
+// passes after it leave the memory bus idle. Best of 30 alternating runs on one core,
+// 4096x1000: softmax 4.0 -> 3.5-4.0 ms, cross-entropy forward 3.6-4.3 -> 3.1-3.4 ms. The
+// backward loops, which stream two or three arrays, measured 15-30% slower with it, as
+// did prefetching rows about to be written.
+inline void prefetch_row(const float* p, int64_t n) {
+#if defined(__GNUC__)
+  for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i, 0, 3);
+#else
+  (void)p, (void)n;
+#endif
+}
+
 // The table for the active instruction set (tl::active_isa()).
 const RowKernels& row_kernels();
 

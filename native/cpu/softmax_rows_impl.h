@@ -130,6 +130,7 @@ void softmax_rows(float* out, const float* x, int64_t rows, int64_t n, bool log)
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * n;
     float* yr = out + r * n;
+    if (r + 1 < rows) prefetch_row(xr + n, n);
     float m = row_max(xr, n);
     exp_shifted(yr, xr, n, m);
     float s = dot(yr, nullptr, n);
