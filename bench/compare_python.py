@@ -82,6 +82,21 @@ if np is not None:
         row("numpy", "mlp", f"X@W     {B}x{I}x{O}", lambda: X @ W, fl)
         row("numpy", "mlp", f"X^T@dY  {B}x{I}x{O}", lambda: X.T @ dY, fl)
         row("numpy", "mlp", f"dY@W^T  {B}x{I}x{O}", lambda: dY @ W.T, fl)
+    # Memory-bound rows, written as a NumPy user would (outputs preallocated where NumPy
+    # allows it: trunkline reuses freed buffers, so neither pays for fresh pages).
+    T = 4 * 4096 * 1000
+    a = rng.standard_normal((4096, 1000), dtype=np.float32)
+    b = rng.standard_normal((4096, 1000), dtype=np.float32)
+    c = np.empty_like(a)
+    row("numpy", "elementw", "add 4096x1000", lambda: np.add(a, b, out=c), None, 3 * T)
+    row("numpy", "elementw", "relu 4096x1000", lambda: np.maximum(a, 0, out=c), None, 2 * T)
+
+    def softmax_rows():
+        np.subtract(a, a.max(axis=1, keepdims=True), out=c)
+        np.exp(c, out=c)
+        np.divide(c, c.sum(axis=1, keepdims=True), out=c)
+
+    row("numpy", "softmax", "forward 4096x1000", softmax_rows, None, 2 * T)
 
 if torch is not None:
     torch.manual_seed(0)
@@ -111,6 +126,14 @@ if torch is not None:
     with torch.no_grad():
         logits = torch.randn(4096, 1000)
         row("torch", "softmax", "forward 4096x1000", lambda: torch.softmax(logits, -1), None, 2 * 4 * 4096 * 1000)
+    logits = torch.randn(4096, 1000, requires_grad=True)
+    labels = torch.randint(0, 1000, (4096,))
+
+    def ce_step():
+        logits.grad = None
+        torch.nn.functional.cross_entropy(logits, labels).backward()
+
+    row("torch", "softmax", "cross-entropy fwd+bwd 4096x1000", ce_step, None, 3 * 4 * 4096 * 1000)
 
 if np is None and torch is None:
     print("neither numpy nor torch is installed; nothing to compare")

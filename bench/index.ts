@@ -33,6 +33,14 @@ function measurePeak(threads: number): { best: number; byAccumulators: Record<nu
   return { best: Math.max(...Object.values(byAccumulators)), byAccumulators };
 }
 
+// ---- the memory bandwidth -------------------------------------------------------------
+// The limit of memory-bound kernels (softmax, losses, elementwise): GB/s read plus
+// written by a plain copy-like loop over two 64 MB buffers (more than the L3), best of
+// several passes.
+function measureBandwidth(threads: number): number {
+  return native.memory_bandwidth(quick ? 32 : 64, threads, quick ? 3 : 6);
+}
+
 // ---- running cases -------------------------------------------------------------------
 interface Row {
   group: string;
@@ -49,6 +57,8 @@ interface Row {
   cpuGflops?: number;
   gbps?: number;
   pctPeak?: number;
+  /** GB/s as a share of the measured memory bandwidth at the same thread count. */
+  pctBandwidth?: number;
   skipped?: string;
 }
 
@@ -128,16 +138,22 @@ for (const t of threadCounts) {
   console.log(`FMA peak, ${t} thread${t > 1 ? 's' : ''}: ${peaks[t].best.toFixed(1)} GFLOP/s   (by independent accumulators: ${detail})`);
 }
 
+const bandwidth: Record<number, number> = {};
+for (const t of threadCounts) {
+  bandwidth[t] = measureBandwidth(t);
+  console.log(`memory bandwidth, ${t} thread${t > 1 ? 's' : ''}: ${bandwidth[t].toFixed(1)} GB/s (read + write)`);
+}
+
 const cases = await loadCases();
 const rows: Row[] = [];
 const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
-const header = `${pad('group', 8)} ${pad('case', 36)} ${lpad('thr', 3)} ${lpad('median ms', 10)} ${lpad('best ms', 9)} ${lpad('±%', 5)} ${lpad('GFLOP/s', 8)} ${lpad('% peak', 6)} ${lpad('GB/s', 6)} ${lpad('cpu ms', 9)} ${lpad('cpu GF/s', 8)} ${lpad('cpu %pk', 7)}`;
+const header = `${pad('group', 8)} ${pad('case', 36)} ${lpad('thr', 3)} ${lpad('median ms', 10)} ${lpad('best ms', 9)} ${lpad('±%', 5)} ${lpad('GFLOP/s', 8)} ${lpad('% peak', 6)} ${lpad('GB/s', 6)} ${lpad('% bw', 5)} ${lpad('cpu ms', 9)} ${lpad('cpu GF/s', 8)} ${lpad('cpu %pk', 7)}`;
 function formatRow(row: Row): string {
   if (row.skipped) return `${pad(row.group, 8)} ${pad(row.name, 36)} ${lpad(String(row.threads), 3)}   skipped (${row.skipped})`;
   return (
     `${pad(row.group, 8)} ${pad(row.name, 36)} ${lpad(String(row.threads), 3)} ${lpad(row.medianMs.toFixed(3), 10)} ${lpad(row.bestMs.toFixed(3), 9)} ${lpad(row.rme.toFixed(1), 5)} ` +
-    `${lpad(row.gflops?.toFixed(1) ?? '', 8)} ${lpad(row.pctPeak?.toFixed(0) ?? '', 6)} ${lpad(row.gbps?.toFixed(1) ?? '', 6)} ${lpad(row.cpuMs.toFixed(3), 9)} ${lpad(row.cpuGflops?.toFixed(1) ?? '', 8)} ${lpad(row.cpuGflops !== undefined ? ((100 * row.cpuGflops) / peaks[row.threads].best).toFixed(0) : '', 7)}`
+    `${lpad(row.gflops?.toFixed(1) ?? '', 8)} ${lpad(row.pctPeak?.toFixed(0) ?? '', 6)} ${lpad(row.gbps?.toFixed(1) ?? '', 6)} ${lpad(row.pctBandwidth?.toFixed(0) ?? '', 5)} ${lpad(row.cpuMs.toFixed(3), 9)} ${lpad(row.cpuGflops?.toFixed(1) ?? '', 8)} ${lpad(row.cpuGflops !== undefined ? ((100 * row.cpuGflops) / peaks[row.threads].best).toFixed(0) : '', 7)}`
   );
 }
 console.log(`\n${header}`);
@@ -160,9 +176,14 @@ for (const t of threadCounts) {
     console.log(`FMA peak re-measured, ${t} thread(s): ${again.best.toFixed(1)} GFLOP/s (higher than at the start: machine was busy)`);
   }
   for (const r of rows) if (r.threads === t && r.gflops !== undefined) r.pctPeak = (100 * r.gflops) / peaks[t].best;
+  bandwidth[t] = Math.max(bandwidth[t], measureBandwidth(t));
+  for (const r of rows) if (r.threads === t && r.gbps !== undefined) r.pctBandwidth = (100 * r.gbps) / bandwidth[t];
 }
 
-console.log(`\nSummary (GFLOP/s from the median time; % of the FMA peak at the same thread count: ${threadCounts.map((t) => `${t} thr ${peaks[t].best.toFixed(1)}`).join(', ')} GFLOP/s)\n${header}`);
+console.log(
+  `\nSummary (GFLOP/s and GB/s from the median time; % peak: of the FMA peak at the same thread count, ${threadCounts.map((t) => `${t} thr ${peaks[t].best.toFixed(1)}`).join(', ')} GFLOP/s; ` +
+    `% bw: of the memory bandwidth, ${threadCounts.map((t) => `${t} thr ${bandwidth[t].toFixed(1)}`).join(', ')} GB/s)\n${header}`,
+);
 for (const r of rows) console.log(formatRow(r));
 
 // GPU rows (bench/gpu.bench.ts): percentages of the card's own peak; each row says why
@@ -186,5 +207,5 @@ console.log(`load average at the end: ${info.loadAverageEnd.toFixed(1)} (above $
 const dir = join(here, 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `bench-${info.date.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ info, peaks, rows, gpuRows }, null, 2));
+writeFileSync(file, JSON.stringify({ info, peaks, bandwidth, rows, gpuRows }, null, 2));
 console.log(`\nwrote ${file}`);
