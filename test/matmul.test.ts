@@ -171,3 +171,11 @@ test('matmul and linear name mismatched shapes', (t) => {
   t.throws(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(15), 0, 4, new Float32Array(16), 0, 4, 0, new Float32Array(16), 0, 4), { message: /gemm: argument 6 holds 15 elements, the kernel needs 16/ });
   t.throws(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(16), 0, 3, new Float32Array(16), 0, 4, 0, new Float32Array(16), 0, 4), { message: /leading dimension 3 is less than 4/ });
 });
+
+test('the bench probes (FMA peak, memory bandwidth) return positive figures and name bad arguments', (t) => {
+  t.true(native.fma_peak(0.01, 1, 12) > 0);
+  t.true(native.memory_bandwidth(4, 1, 1) > 0);
+  t.throws(() => native.fma_peak(0, 1, 12), { message: /fma_peak: seconds must be in \(0, 10\]/ });
+  t.throws(() => native.memory_bandwidth(0.5, 1, 1), { message: /memory_bandwidth: megabytes must be in \[1, 4096\]/ });
+  t.throws(() => native.memory_bandwidth(4, 0, 1), { message: /memory_bandwidth/ });
+});

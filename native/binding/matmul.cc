@@ -146,6 +146,17 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), cpu::fma_peak(seconds, threads, acc));
 }
 
+// (megabytes, threads, repeats) -> GB/s read + written
+Napi::Value MemoryBandwidth(const Napi::CallbackInfo& info) {
+  Args a(info, "memory_bandwidth");
+  a.expect_count(3);
+  double megabytes = a.number(0);
+  if (!(megabytes >= 1 && megabytes <= 4096)) a.fail("megabytes must be in [1, 4096]");
+  int threads = static_cast<int>(a.integer(1, 1, 1024));
+  int repeats = static_cast<int>(a.integer(2, 1, 1000));
+  return Napi::Number::New(info.Env(), cpu::memory_bandwidth(megabytes, threads, repeats));
+}
+
 Napi::Value GemmKernelName(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), cpu::gemm_kernel_name());
 }
@@ -160,6 +171,7 @@ KernelList matmul_kernels() {
       {"linear_forward", LinearForward},
       {"linear_backward", LinearBackward},
       {"fma_peak", FmaPeak},
+      {"memory_bandwidth", MemoryBandwidth},
       {"gemm_kernel_name", GemmKernelName},
   };
 }

@@ -1,6 +1,8 @@
 #include "peak.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <vector>
 
@@ -60,6 +62,27 @@ double fma_peak(double seconds, int threads, int accumulators) {
   double sum = 0;
   for (double v : per) sum += v;
   return sum;
+}
+
+double memory_bandwidth(double megabytes, int threads, int repeats) {
+  threads = threads < 1 ? 1 : threads;
+  const int64_t n = static_cast<int64_t>(megabytes * 1e6 / sizeof(float));
+  std::vector<float> src(n, 1.0f), dst(n, 0.0f);
+  double best = 0;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    parallel_run(threads, [&](int t, int nt) {
+      const int64_t lo = n * t / nt, hi = n * (t + 1) / nt;
+      float* d = dst.data();
+      const float* s = src.data();
+      for (int64_t i = lo; i < hi; ++i) d[i] = s[i] + 1.0f;  // + 1: not a memcpy (which may bypass the cache)
+    });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, 2.0 * n * sizeof(float) / seconds * 1e-9);
+  }
+  volatile float sink = dst[n / 2];
+  (void)sink;
+  return best;
 }
 
 }  // namespace tl::cpu

@@ -10,4 +10,10 @@ namespace tl::cpu {
 // each thread's CPU time, so a busy machine does not lower the reading.
 double fma_peak(double seconds, int threads, int accumulators);
 
+// Memory bandwidth in GB/s (bytes read plus bytes written), the limit of memory-bound
+// kernels: the best of `repeats` passes of dst[i] = src[i] + 1 over two buffers of
+// `megabytes` each, split across `threads`. Plain stores, as the kernels use, so each
+// line written is first read; the buffers are touched before timing.
+double memory_bandwidth(double megabytes, int threads, int repeats);
+
 }  // namespace tl::cpu
