@@ -240,3 +240,16 @@ test('a kernel error names the kernel once (maxpool2d_backward with a stray argm
   );
   t.is(e?.message, 'maxpool2d_backward: argmax 99 is outside the 2x2 plane');
 });
+
+test('maxPool2d: NaN wins its window, ties and all -inf windows go to the first tap (2x2 fast path and general loop agree)', (t) => {
+  const x = [1, NaN, 2, 2, 3, 0, 2, 1, 4, 4, -Infinity, -Infinity, 4, 4, -Infinity, -Infinity];
+  for (const stride of [2, 1]) {
+    const input = tl.tensor(x, [1, 1, 4, 4]).requiresGrad_();
+    const y = tl.maxPool2d(input, { kernelSize: 2, stride });
+    if (stride === 2) t.deepEqual(Array.from(y.data()), [NaN, 2, 4, -Infinity]);
+    tl.sum(y).backward();
+    const g = Array.from(input.grad!.data());
+    if (stride === 2) t.deepEqual(g, [0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+    else t.is(g[1], 2, 'stride 1: the NaN wins both windows that hold it');
+  }
+});
