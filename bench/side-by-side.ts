@@ -130,6 +130,10 @@ async function numpySeconds(name: string, reps: number): Promise<number> {
 tl.setNumThreads(threads);
 const chosen = CASES.filter((c) => !filters.length || filters.some((f) => c.name.includes(f)));
 console.log(`trunkline vs NumPy ${numpyVersion}, ${threads} thread(s), ${rounds} alternating rounds, load average ${loadavg()[0].toFixed(1)}`);
+// OpenBLAS's threads keep spinning for a fraction of a second after a call (ours for
+// 50 us): timing one side right after the other's multi-threaded turn measured the
+// first with a core taken (small products read half speed). A pause lets both go idle.
+const settle = () => new Promise((resolve) => setTimeout(resolve, threads > 1 ? Number(process.env.SETTLE ?? 300) : 0));
 const rate = (c: Case, s: number) => (c.flops ? c.flops / s / 1e9 : c.bytes! / s / 1e9);
 const unit = (c: Case) => (c.flops ? 'GFLOP/s' : 'GB/s');
 const rows = [];
@@ -144,14 +148,18 @@ for (const c of chosen) {
     let a: number, b: number;
     if (r % 2 === 0) {
       a = timeCalls(fn, reps);
+      await settle();
       b = await numpySeconds(c.numpy, reps);
     } else {
       b = await numpySeconds(c.numpy, reps);
+      await settle();
       a = timeCalls(fn, reps);
     }
+    await settle();
     ours.push(a);
     theirs.push(b);
     ratios.push(b / a); // > 1: trunkline faster
+    if (process.env.SBS_DEBUG) console.log(`  round ${r}: trunkline ${rate(c, a).toFixed(1)}, numpy ${rate(c, b).toFixed(1)}`);
   }
   const row = {
     name: c.name,

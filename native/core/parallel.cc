@@ -9,6 +9,11 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -28,6 +33,68 @@ inline void cpu_relax() {
 // they sleep: a job then starts in ~0.6 us. Spinning only pays when every thread has a
 // core of its own, and a longer spin would take more CPU from other processes.
 constexpr auto kSpin = std::chrono::microseconds(50);
+
+// Where threads run. After an idle spell the kernel often wakes a worker on the caller's
+// CPU and leaves both there while the other CPU idles: 2-thread products then ran below
+// 1-thread speed, with one CPU's worth of time between them, for as long as tens of
+// milliseconds (256^3: 55 instead of 130 GFLOP/s). So worker i is pinned to the i-th CPU
+// this process may use, and a caller that finds itself on one of the job's worker CPUs
+// steps off it (a brief affinity change moves it at once; its own affinity is then
+// restored, so the calling thread, often a JS main thread, is never pinned). Skipped
+// when the pool has more threads than CPUs, or with TRUNKLINE_PIN_THREADS=0.
+class Placement {
+ public:
+  void plan(int threads) {
+    worker_cpu_.assign(threads, -1);
+#if defined(__linux__)
+    const char* env = std::getenv("TRUNKLINE_PIN_THREADS");
+    if (env && env[0] == '0') return;
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+    std::vector<int> cpus;
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+    if (threads > static_cast<int>(cpus.size())) return;
+    for (int i = 1; i < threads; ++i) worker_cpu_[i] = cpus[i];
+#endif
+  }
+
+  // Called by worker `index` when it starts.
+  void pin(int index) const {
+#if defined(__linux__)
+    if (index >= static_cast<int>(worker_cpu_.size()) || worker_cpu_[index] < 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(worker_cpu_[index], &one);
+    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+#else
+    (void)index;
+#endif
+  }
+
+  // Called by the caller of a job for workers 1..nt-1.
+  void step_off(int nt) const {
+#if defined(__linux__)
+    if (nt < 2 || worker_cpu_.size() < 2 || worker_cpu_[1] < 0) return;
+    const int here = sched_getcpu();
+    bool taken = false;
+    for (int i = 1; i < nt; ++i) taken |= worker_cpu_[i] == here;
+    if (!taken) return;
+    cpu_set_t mine, elsewhere;
+    if (sched_getaffinity(0, sizeof mine, &mine) != 0) return;
+    elsewhere = mine;
+    for (int i = 1; i < nt; ++i) CPU_CLR(worker_cpu_[i], &elsewhere);
+    if (CPU_COUNT(&elsewhere) == 0) return;
+    sched_setaffinity(0, sizeof elsewhere, &elsewhere);  // moves this thread now
+    sched_setaffinity(0, sizeof mine, &mine);
+#else
+    (void)nt;
+#endif
+  }
+
+ private:
+  std::vector<int> worker_cpu_;  // -1: not pinned
+};
 
 template <class Ready>
 bool spin_until(Ready ready) {
@@ -67,6 +134,7 @@ class Pool {
     quit_ = false;
     unsigned cores = std::thread::hardware_concurrency();
     spin_ = cores == 0 || static_cast<unsigned>(n) <= cores;
+    placement_.plan(n);
     // New workers start at the current generation: jobs that ran before a resize are
     // not theirs (starting from 0 made them run a stale, null job and crash).
     for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, start = generation_.load()] { work(i, start); });
@@ -79,6 +147,7 @@ class Pool {
       return;
     }
     std::lock_guard<std::mutex> job_lock(job_mutex_);
+    placement_.step_off(nt);
     {
       std::lock_guard<std::mutex> lk(mutex_);
       job_ = &fn;
@@ -101,6 +170,7 @@ class Pool {
 
  private:
   void work(int index, uint64_t seen) {
+    placement_.pin(index);
     for (;;) {
       const std::function<void(int, int)>* job;
       int nt;
@@ -139,6 +209,7 @@ class Pool {
   }
 
   int size_ = 0;
+  Placement placement_;
   bool quit_ = false;
   bool spin_ = false;
   std::vector<std::thread> workers_;
