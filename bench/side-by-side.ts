@@ -1,6 +1,6 @@
 // trunkline and NumPy timed in alternation, for ratios that survive a shared machine.
 //
-//   npm run bench:numpy [-- --threads N] [--rounds R] [--quick] [filter...]
+//   npm run bench:numpy [-- --threads N] [--rounds R] [--quick] [--verbose] [filter...]
 //
 // Other tenants of these cores move every figure by 10-30% within seconds, so two
 // tables taken a minute apart can disagree by more than the gap being measured. Here a
@@ -24,6 +24,7 @@ const option = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const quick = args.includes('--quick');
+const verbose = args.includes('--verbose'); // print every round
 const threads = option('--threads', tl.getNumThreads());
 const rounds = option('--rounds', quick ? 3 : 7);
 const filters = args.filter((a, i) => !a.startsWith('--') && !['--threads', '--rounds'].includes(args[i - 1]));
@@ -133,7 +134,7 @@ console.log(`trunkline vs NumPy ${numpyVersion}, ${threads} thread(s), ${rounds}
 // OpenBLAS's threads keep spinning for a fraction of a second after a call (ours for
 // 50 us): timing one side right after the other's multi-threaded turn measured the
 // first with a core taken (small products read half speed). A pause lets both go idle.
-const settle = () => new Promise((resolve) => setTimeout(resolve, threads > 1 ? Number(process.env.SETTLE ?? 300) : 0));
+const settle = () => new Promise((resolve) => setTimeout(resolve, threads > 1 ? 300 : 0));
 const rate = (c: Case, s: number) => (c.flops ? c.flops / s / 1e9 : c.bytes! / s / 1e9);
 const unit = (c: Case) => (c.flops ? 'GFLOP/s' : 'GB/s');
 const rows = [];
@@ -159,7 +160,7 @@ for (const c of chosen) {
     ours.push(a);
     theirs.push(b);
     ratios.push(b / a); // > 1: trunkline faster
-    if (process.env.SBS_DEBUG) console.log(`  round ${r}: trunkline ${rate(c, a).toFixed(1)}, numpy ${rate(c, b).toFixed(1)}`);
+    if (verbose) console.log(`  round ${r}: trunkline ${rate(c, a).toFixed(1)}, numpy ${rate(c, b).toFixed(1)}`);
   }
   const row = {
     name: c.name,
