@@ -34,7 +34,7 @@ except ImportError:
     torch = None
 
 peak = None
-results = sorted(glob.glob(os.path.join(here, "results", "*.json")))
+results = sorted(glob.glob(os.path.join(here, "results", "bench-*.json")))
 if results:
     with open(results[-1]) as f:
         peaks = json.load(f)["peaks"]
