@@ -259,4 +259,20 @@ TL_HOST_DEVICE inline float maxpool_window(const float* xp, const Shape& s, int6
   return best;
 }
 
+// The sum over one pooling window that may stick out of the plane `xp` (padding counts
+// as zero); average pooling scales it by 1 / (kh * kw).
+template <typename Shape>
+TL_HOST_DEVICE inline float avgpool_window_sum(const float* xp, const Shape& s, int64_t oy, int64_t ox) {
+  float acc = 0.0f;
+  for (int64_t ki = 0; ki < s.kh; ++ki) {
+    int64_t iy = oy * s.sh - s.ph + ki;
+    if (iy < 0 || iy >= s.h) continue;
+    for (int64_t kj = 0; kj < s.kw; ++kj) {
+      int64_t ix = ox * s.sw - s.pw + kj;
+      if (ix >= 0 && ix < s.w) acc += xp[iy * s.w + ix];
+    }
+  }
+  return acc;
+}
+
 }  // namespace tl::elem

@@ -386,18 +386,8 @@ void avgpool2d_forward(float* out, const float* x, const Pool2dShape& s) {
     for (int64_t pl = lo; pl < hi; ++pl) {
       const float* xp = x + pl * hw;
       for (int64_t oy = 0; oy < s.oh; ++oy)
-        for (int64_t ox = 0; ox < s.ow; ++ox) {
-          float acc = 0.0f;
-          for (int64_t ki = 0; ki < s.kh; ++ki) {
-            int64_t iy = oy * s.sh - s.ph + ki;
-            if (iy < 0 || iy >= s.h) continue;
-            for (int64_t kj = 0; kj < s.kw; ++kj) {
-              int64_t ix = ox * s.sw - s.pw + kj;
-              if (ix >= 0 && ix < s.w) acc += xp[iy * s.w + ix];
-            }
-          }
-          out[pl * ohw + oy * s.ow + ox] = acc * scale;
-        }
+        for (int64_t ox = 0; ox < s.ow; ++ox)
+          out[pl * ohw + oy * s.ow + ox] = elem::avgpool_window_sum(xp, s, oy, ox) * scale;
     }
   });
 }

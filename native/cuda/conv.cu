@@ -188,17 +188,7 @@ __global__ void avgpool_forward_kernel(float* out, const float* x, Pool2dShape s
   const int64_t ohw = s.oh * s.ow, hw = s.h * s.w;
   TL_GRID_STRIDE(e, total) {
     int64_t pl = e / ohw, p = e % ohw, oy = p / s.ow, ox = p % s.ow;
-    const float* xp = x + pl * hw;
-    float acc = 0;
-    for (int64_t ki = 0; ki < s.kh; ++ki) {
-      int64_t iy = oy * s.sh - s.ph + ki;
-      if (iy < 0 || iy >= s.h) continue;
-      for (int64_t kj = 0; kj < s.kw; ++kj) {
-        int64_t ix = ox * s.sw - s.pw + kj;
-        if (ix >= 0 && ix < s.w) acc += xp[iy * s.w + ix];
-      }
-    }
-    out[e] = acc * scale;
+    out[e] = elem::avgpool_window_sum(x + pl * hw, s, oy, ox) * scale;
   }
 }
 
