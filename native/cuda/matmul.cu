@@ -53,6 +53,20 @@ __device__ __forceinline__ void store_c(const GemmArgs& g, float* c, int64_t i, 
 
 // ---- fp32 SIMT ---------------------------------------------------------------------
 
+// Which (row, k) of an A tile / (k, col) of a B tile load slot e of thread tid covers:
+// consecutive threads walk the contiguous direction of the stored matrix so loads
+// coalesce. Shared by the SIMT and tensor-core kernels.
+template <int BM, int BK, int NT>
+__device__ inline void a_slot(bool ta, int tid, int e, int& r, int& p) {
+  int idx = tid + e * NT;
+  if (!ta) { r = idx / BK; p = idx % BK; } else { r = idx % BM; p = idx / BM; }
+}
+template <int BN, int BK, int NT>
+__device__ inline void b_slot(bool tb, int tid, int e, int& p, int& col) {
+  int idx = tid + e * NT;
+  if (!tb) { p = idx / BN; col = idx % BN; } else { p = idx % BK; col = idx / BK; }
+}
+
 template <int BM, int BN>
 __global__ void __launch_bounds__((BM / 8) * (BN / 8)) sgemm_simt(GemmArgs g, int64_t batch0) {
   constexpr int BK = 8;
@@ -72,16 +86,8 @@ __global__ void __launch_bounds__((BM / 8) * (BN / 8)) sgemm_simt(GemmArgs g, in
   const int tid = threadIdx.x;
   const int tx = tid % (BN / 8), ty = tid / (BN / 8);
 
-  // Which (row, k) / (k, col) of the tile each load slot covers: consecutive threads
-  // walk the contiguous direction of the stored matrix so loads coalesce.
-  auto a_pos = [&](int e, int& r, int& p) {
-    int idx = tid + e * NT;
-    if (!g.ta) { r = idx / BK; p = idx % BK; } else { r = idx % BM; p = idx / BM; }
-  };
-  auto b_pos = [&](int e, int& p, int& col) {
-    int idx = tid + e * NT;
-    if (!g.tb) { p = idx / BN; col = idx % BN; } else { p = idx % BK; col = idx / BK; }
-  };
+  auto a_pos = [&](int e, int& r, int& p) { a_slot<BM, BK, NT>(g.ta, tid, e, r, p); };
+  auto b_pos = [&](int e, int& p, int& col) { b_slot<BN, BK, NT>(g.tb, tid, e, p, col); };
 
   float ra[LA], rb[LB];
   auto fetch = [&](int64_t k0) {
@@ -189,14 +195,8 @@ __global__ void __launch_bounds__(256) gemm_wmma(GemmArgs g, int64_t batch0) {
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
   const int warp_m = warp / 4, warp_n = warp % 4;  // 2 x 4 warps, each 64 x 32
 
-  auto a_pos = [&](int e, int& r, int& p) {
-    int idx = tid + e * NT;
-    if (!g.ta) { r = idx / BK; p = idx % BK; } else { r = idx % BM; p = idx / BM; }
-  };
-  auto b_pos = [&](int e, int& p, int& col) {
-    int idx = tid + e * NT;
-    if (!g.tb) { p = idx / BN; col = idx % BN; } else { p = idx % BK; col = idx / BK; }
-  };
+  auto a_pos = [&](int e, int& r, int& p) { a_slot<BM, BK, NT>(g.ta, tid, e, r, p); };
+  auto b_pos = [&](int e, int& p, int& col) { b_slot<BN, BK, NT>(g.tb, tid, e, p, col); };
   wmma::fragment<wmma::accumulator, 16, 16, P::KS, float> acc[4][2];
 #pragma unroll
   for (int i = 0; i < 4; ++i)
