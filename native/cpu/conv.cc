@@ -135,12 +135,12 @@ DirectConvPlane direct_plane(const Conv2dShape& s) {
 
 // One image's cg channels zero-padded by (ph, pw), with the zeros the direct kernels
 // may read past the end, in per-thread scratch.
-const float* padded_planes(const float* x, int64_t cg, const Conv2dShape& s) {
+const float* padded_planes(const float* x, const Conv2dShape& s) {
   const DirectConvPlane p = direct_plane(s);
-  const int64_t n = cg * p.hp * p.wp + direct_conv_slack(p);
+  const int64_t n = p.cg * p.hp * p.wp + direct_conv_slack(p);
   float* dst = scratch(tls_pad, n);
   std::fill(dst, dst + n, 0.0f);
-  for (int64_t ci = 0; ci < cg; ++ci)
+  for (int64_t ci = 0; ci < p.cg; ++ci)
     for (int64_t y = 0; y < s.h; ++y)
       std::copy(x + (ci * s.h + y) * s.w, x + (ci * s.h + y + 1) * s.w, dst + (ci * p.hp + y + s.ph) * p.wp + s.pw);
   return dst;
@@ -183,7 +183,7 @@ void conv2d_forward(float* out, const float* x, const float* w, const float* bia
     for_images(nt, s, [&](int64_t lo, int64_t hi, int, int) {
       for (int64_t i = lo; i < hi; ++i)
         for (int64_t g = 0; g < s.groups; ++g)
-          k.forward(out + (i * s.o + g * og) * ohw, padded_planes(x + (i * s.c + g * cg) * s.h * s.w, cg, s),
+          k.forward(out + (i * s.o + g * og) * ohw, padded_planes(x + (i * s.c + g * cg) * s.h * s.w, s),
                     w + g * og * ckk, bias ? bias + g * og : nullptr, plane);
     });
     return;
@@ -236,6 +236,7 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
     // rows of gw would fill a fraction of each register tile's width; its transpose,
     // accumulated here and added back at the end, fills them.
     const bool gw_direct = my_gw && use_direct(s);
+    const DirectConvPlane plane = direct_plane(s);
     const bool swap = my_gw && !gw_direct && ckk < og;
     float* gw_t = swap ? scratch(tls_gw_t, wsize) : nullptr;
     if (swap) std::fill(gw_t, gw_t + wsize, 0.0f);
@@ -248,7 +249,7 @@ void conv2d_backward(float* gx, float* gw, float* gb, const float* g, const floa
         const float* gg = g + (i * s.o + gr * og) * ohw;
         const float* wg = w + gr * og * ckk;
         if (gw_direct) {
-          direct_conv_kernels().backward_weight(my_gw + gr * og * ckk, gg, padded_planes(xg, cg, s), direct_plane(s));
+          direct_conv_kernels().backward_weight(my_gw + gr * og * ckk, gg, padded_planes(xg, s), plane);
         } else if (my_gw) {
           const float* src = xg;
           if (!pointwise) {

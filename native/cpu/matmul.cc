@@ -309,11 +309,10 @@ void gemm_region(const GemmArch& ar, const Problem& pr, int64_t m0, int64_t m1, 
   // C tile again for a handful of multiply-adds.
   const int64_t kblocks = pr.k <= ar.kc + ar.kc / 4 ? 1 : (pr.k + ar.kc - 1) / ar.kc;
   const int64_t kc = (pr.k + kblocks - 1) / kblocks;
-  int64_t kc_max = kc;
   int64_t nc_max = std::min<int64_t>(ar.nc, (n1 - n0 + nr - 1) / nr * nr);
   int64_t mc_max = std::min<int64_t>(ar.mc, (m1 - m0 + mr - 1) / mr * mr);
-  float* bufb = tls_pack_b.get(kc_max * nc_max);
-  float* bufa = tls_pack_a.get(kc_max * mc_max);
+  float* bufb = tls_pack_b.get(kc * nc_max);
+  float* bufa = tls_pack_a.get(kc * mc_max);
   alignas(64) float tile[32 * 32];  // edge tiles: room for any mr x nr up to 32 x 32
   for (int64_t jc = n0; jc < n1; jc += ar.nc) {
     int64_t nb = std::min(ar.nc, n1 - jc);
