@@ -82,21 +82,15 @@ if np is not None:
         row("numpy", "mlp", f"X@W     {B}x{I}x{O}", lambda: X @ W, fl)
         row("numpy", "mlp", f"X^T@dY  {B}x{I}x{O}", lambda: X.T @ dY, fl)
         row("numpy", "mlp", f"dY@W^T  {B}x{I}x{O}", lambda: dY @ W.T, fl)
-    # Memory-bound rows, written as a NumPy user would (outputs preallocated where NumPy
-    # allows it: trunkline reuses freed buffers, so neither pays for fresh pages).
+    # Memory-bound rows, written as a NumPy user would, with preallocated outputs
+    # (trunkline reuses freed buffers, so neither pays for fresh pages): the cases
+    # `npm run bench:numpy` times, from bench/numpy_worker.py.
+    from numpy_worker import build
+
     T = 4 * 4096 * 1000
-    a = rng.standard_normal((4096, 1000), dtype=np.float32)
-    b = rng.standard_normal((4096, 1000), dtype=np.float32)
-    c = np.empty_like(a)
-    row("numpy", "elementw", "add 4096x1000", lambda: np.add(a, b, out=c), None, 3 * T)
-    row("numpy", "elementw", "relu 4096x1000", lambda: np.maximum(a, 0, out=c), None, 2 * T)
-
-    def softmax_rows():
-        np.subtract(a, a.max(axis=1, keepdims=True), out=c)
-        np.exp(c, out=c)
-        np.divide(c, c.sum(axis=1, keepdims=True), out=c)
-
-    row("numpy", "softmax", "forward 4096x1000", softmax_rows, None, 2 * T)
+    row("numpy", "elementw", "add 4096x1000", build("add:4096x1000"), None, 3 * T)
+    row("numpy", "elementw", "relu 4096x1000", build("relu:4096x1000"), None, 2 * T)
+    row("numpy", "softmax", "forward 4096x1000", build("softmax:4096x1000"), None, 2 * T)
 
 if torch is not None:
     torch.manual_seed(0)

@@ -2,7 +2,8 @@
 """Times NumPy on request, for bench/side-by-side.ts. Reads lines "<case> <reps>" on stdin
 and answers each with the median seconds per call of <reps> calls. Cases are built on
 first use. Thread counts come from the environment (OPENBLAS_NUM_THREADS and friends),
-which the caller sets before starting this process."""
+which the caller sets before starting this process. bench/compare_python.py imports
+build() for the same memory-bound cases."""
 import statistics
 import sys
 import time
@@ -10,11 +11,9 @@ import time
 try:
     import numpy as np
 except ImportError:
-    print("no numpy", flush=True)
-    sys.exit(0)
+    np = None
 
-rng = np.random.default_rng(0)
-cache = {}
+rng = np.random.default_rng(0) if np is not None else None
 
 
 def build(case):
@@ -42,22 +41,33 @@ def build(case):
             np.divide(y, y.sum(axis=1, keepdims=True), out=y)
 
         return softmax_rows
-    if kind == "add":
+    if kind in ("add", "relu"):
         r, c = d
         a, b = rng.standard_normal((r, c), dtype=np.float32), rng.standard_normal((r, c), dtype=np.float32)
         out = np.empty_like(a)
+        if kind == "relu":
+            return lambda: np.maximum(a, 0, out=out)
         return lambda: np.add(a, b, out=out)
     raise ValueError(f"unknown case {case}")
 
 
-print("ready", np.__version__, flush=True)
-for line in sys.stdin:
-    case, reps = line.split()
-    fn = cache.get(case) or cache.setdefault(case, build(case))
-    fn()
-    times = []
-    for _ in range(int(reps)):
-        t0 = time.perf_counter()
+def serve():
+    if np is None:
+        print("no numpy", flush=True)
+        return
+    print("ready", np.__version__, flush=True)
+    cache = {}
+    for line in sys.stdin:
+        case, reps = line.split()
+        fn = cache.get(case) or cache.setdefault(case, build(case))
         fn()
-        times.append(time.perf_counter() - t0)
-    print(statistics.median(times), flush=True)
+        times = []
+        for _ in range(int(reps)):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        print(statistics.median(times), flush=True)
+
+
+if __name__ == "__main__":
+    serve()
