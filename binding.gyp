@@ -7,7 +7,7 @@
     "binding_sources": ["<!@(node -e \"for (const f of require('fs').readdirSync('native/binding')) if (f.endsWith('.cc')) console.log('native/binding/' + f)\")"]
   },
   "target_defaults": {
-    "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fexceptions"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fexceptions", "-Wno-psabi"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
     "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17" }
   },

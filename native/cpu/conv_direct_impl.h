@@ -12,12 +12,6 @@
 
 #include "conv_direct.h"
 
-// The 8-float vector type is wider than the portable copy's registers; it never crosses
-// a function boundary that is not inlined, so GCC's note about its calling ABI is moot.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
 namespace tl::cpu::TL_DIRECT_NS {
 namespace {
 
