@@ -3,6 +3,7 @@
 // Label encoders are fitted on the training split like the features.
 import { asNumbers, asStrings } from './columns.js';
 import type { Table } from './table.js';
+import { applyTransform, type TargetScaler, type TargetTransform } from '../shared/target.js';
 
 export type TaskType = 'binary' | 'multiclass' | 'multilabel' | 'regression';
 
@@ -20,6 +21,10 @@ export interface TaskConfig {
   classes?: string[];
   /** Multilabel: separator inside a cell (default '|'). */
   separator?: string;
+  /** Regression: 'log1p' for skewed non-negative targets (metrics are then on the log1p scale), or 'none' (default). */
+  transform?: TargetTransform;
+  /** Regression: 'standard' (default) trains on (target - mean) / std of the labelled training rows; 'none' on the raw target. */
+  scale?: 'standard' | 'none';
 }
 
 /** A fitted task encoder (JSON-safe). */
@@ -31,6 +36,8 @@ export interface FittedTask {
   negative?: string[];
   classes?: string[];
   separator?: string;
+  /** Regression: the fitted target scaler (absent in pipelines saved before it existed: raw targets). */
+  target?: TargetScaler;
 }
 
 /** What the trainer needs to size a head: K for multiclass / multilabel. */
@@ -40,6 +47,8 @@ export interface TaskSpec {
   /** Multiclass: number of classes; multilabel: K; binary and regression: 1. */
   outputs: number;
   classes?: string[];
+  /** Regression: how the target is scaled for training. */
+  target?: TargetScaler;
 }
 
 export type EncodedLabel =
@@ -100,10 +109,38 @@ export function fitTask(train: Table, config: TaskConfig): FittedTask {
       return config.type === 'multilabel' ? { ...base, classes, separator } : { ...base, classes };
     }
     case 'regression':
-      return base;
+      return { ...base, target: fitTargetScaler(train, column, config) };
     default:
       throw new Error(`task '${config.name}': unknown type ${JSON.stringify(config.type)} (expected binary, multiclass, multilabel or regression)`);
   }
+}
+
+/** Mean and std of the transformed target over the labelled training rows. */
+function fitTargetScaler(train: Table, column: string, config: TaskConfig): TargetScaler {
+  const transform = config.transform ?? 'none';
+  if (transform !== 'none' && transform !== 'log1p')
+    throw new Error(`task '${config.name}': transform must be 'log1p' or 'none', got ${JSON.stringify(transform)}`);
+  const scale = config.scale ?? 'standard';
+  if (scale !== 'standard' && scale !== 'none') throw new Error(`task '${config.name}': scale must be 'standard' or 'none', got ${JSON.stringify(scale)}`);
+  const { values, invalidRows } = asNumbers(train.column(column));
+  if (invalidRows.length)
+    throw new Error(`${train.where(invalidRows[0])}, column '${column}': label '${train.cell(invalidRows[0], column)}' is not a number for regression task '${config.name}'`);
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    if (transform === 'log1p' && !(v > -1))
+      throw new Error(`${train.where(i)}, column '${column}': label ${v} is outside the domain of transform 'log1p' (needs > -1) for regression task '${config.name}'`);
+    n++;
+    sum += applyTransform(transform, v);
+  }
+  if (scale === 'none' || n === 0) return { transform, mean: 0, std: 1 };
+  const mean = sum / n;
+  let ss = 0;
+  for (const v of values) if (!Number.isNaN(v)) ss += (applyTransform(transform, v) - mean) ** 2;
+  const std = Math.sqrt(ss / n);
+  return { transform, mean, std: std > 0 ? std : 1 };
 }
 
 function compareMaybeNumeric(a: string, b: string): number {
@@ -115,7 +152,8 @@ function compareMaybeNumeric(a: string, b: string): number {
 
 export function taskSpec(t: FittedTask): TaskSpec {
   const outputs = t.type === 'multiclass' || t.type === 'multilabel' ? t.classes!.length : 1;
-  return t.classes ? { name: t.name, type: t.type, outputs, classes: t.classes.slice() } : { name: t.name, type: t.type, outputs };
+  if (t.classes) return { name: t.name, type: t.type, outputs, classes: t.classes.slice() };
+  return t.target ? { name: t.name, type: t.type, outputs, target: { ...t.target } } : { name: t.name, type: t.type, outputs };
 }
 
 /** Encodes one task's labels; a value that does not fit the task is an error naming file, line and column. */
