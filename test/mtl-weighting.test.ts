@@ -7,7 +7,8 @@ import { scaleConflict, sharedSignal } from './helpers/mtl-synthetic.js';
 
 const conflictTrain = scaleConflict(2000, 1);
 const conflictVal = scaleConflict(800, 2);
-const conflictTasks: mtl.TaskSpec[] = [{ name: 'a', type: 'binary' }, { name: 'b', type: 'binary' }, { name: 'big', type: 'regression' }];
+// 'big' keeps its raw scale (target: null): the conflict is one of gradient magnitude.
+const conflictTasks: mtl.TaskSpec[] = [{ name: 'a', type: 'binary' }, { name: 'b', type: 'binary' }, { name: 'big', type: 'regression', target: null }];
 
 function bottleneck(): mtl.SharedBottom {
   manualSeed(0);

@@ -1,16 +1,35 @@
 #!/usr/bin/env node
-// The trunkline command line: train | eval | predict | bench.
+// The trunkline command line: train | eval | predict | rehash | bench.
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { ARCHITECTURES, defaultConfig, loadConfig, validateConfig, type Architecture } from './config.js';
 import { runTrain } from './train.js';
 import { runEval, runPredict } from './predict.js';
 import { runResume } from './resume.js';
+import { checkOutDir } from './run-dir.js';
+import { rehashModel } from '../io/index.js';
+import { modelDir } from './saved.js';
 
 const log = (line: string): void => console.log(line);
 
-function intList(value: string): number[] {
-  const out = value.split(',').map((s) => Number(s.trim()));
-  if (!out.length || out.some((n) => !Number.isInteger(n))) throw new InvalidArgumentError(`expected comma-separated integers, got '${value}'`);
+/** package.json's version: two levels up from both src/cli/ and dist/cli/. */
+function packageVersion(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+}
+
+function seedList(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim());
+  // Number('') is 0: an empty item must not quietly become seed 0.
+  if (items.some((s) => s === '' || !Number.isInteger(Number(s)))) throw new InvalidArgumentError(`expected comma-separated integers, got '${value}'`);
+  const out = items.map(Number);
+  const repeated = out.filter((n, i) => out.indexOf(n) !== i);
+  if (repeated.length) throw new InvalidArgumentError(`seed ${repeated[0]} is given twice in '${value}' (a repeated seed repeats the same run and understates the spread)`);
+  return out;
+}
+
+function columnList(value: string): string[] {
+  const out = value.split(',').map((s) => s.trim());
+  if (out.some((s) => s === '')) throw new InvalidArgumentError(`expected comma-separated column names, got '${value}'`);
   return out;
 }
 
@@ -27,7 +46,7 @@ function positiveInt(value: string): number {
 }
 
 const program = new Command();
-program.name('trunkline').description('Multi-task learning on a native tensor engine').showHelpAfterError();
+program.name('trunkline').description('Multi-task learning on a native tensor engine').version(packageVersion()).showHelpAfterError();
 
 program
   .command('train')
@@ -36,19 +55,31 @@ program
   .option('--config <json>', 'job config (tasks, features, model, training); see README')
   .option('--arch <names>', `multi-task architecture(s), comma-separated: ${ARCHITECTURES.join(', ')}`, archList)
   .option('--weighting <name>', 'loss weighting: fixed, equal, mean, max, uncertainty, gradnorm, dwa, pcgrad')
-  .option('--seeds <list>', 'seeds, comma-separated (results are reported as mean ± std)', intList)
+  .option('--seeds <list>', 'seeds, comma-separated (results are reported as mean ± std)', seedList)
   .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', positiveInt)
   .option('--no-baselines', 'skip the single-task baselines')
+  .option('--baselines-only', 'train only the single-task baselines (no multi-task model)')
   .option('--resume <run>', 'continue a saved run (runs/<id>) on --data with its vocabularies')
   .option('--out <dir>', 'where run directories go', 'runs')
   .option('--no-progress', 'plain log lines instead of a progress bar')
   .action(async (opts) => {
     const progress = opts.progress === false ? false : 'auto';
     if (opts.resume) {
+      // A resumed run keeps the saved architecture, weighting and config: refuse what it cannot honour.
+      const refused = [
+        ...(opts.arch ? ['--arch'] : []),
+        ...(opts.weighting ? ['--weighting'] : []),
+        ...(opts.config ? ['--config'] : []),
+        ...(opts.seeds && opts.seeds.length > 1 ? ['--seeds with more than one seed'] : []),
+      ];
+      if (refused.length)
+        throw new Error(`train --resume cannot honour ${refused.join(', ')}: a resumed run keeps the saved model's architecture, weighting and config (it takes --data, --epochs, one --seeds, --out, --no-progress)`);
       if (!opts.data) throw new Error('train --resume needs --data with the new rows');
       await runResume({ from: opts.resume, data: opts.data, outDir: opts.out, epochs: opts.epochs, seed: opts.seeds?.[0] ?? 1, progress, log });
       return;
     }
+    // Before any data is read: a run that cannot be saved must not train first.
+    checkOutDir(opts.out);
     const config = opts.config ? loadConfig(opts.config) : defaultConfig();
     if (opts.data) {
       config.data.path = opts.data;
@@ -56,11 +87,12 @@ program
     }
     if (opts.epochs) config.training.epochs = opts.epochs;
     if (opts.weighting) config.training.weighting = opts.weighting;
+    if (opts.baselines === false && opts.baselinesOnly) throw new Error('train: --no-baselines and --baselines-only contradict each other');
     if (opts.baselines === false) config.baselines = false;
     if (opts.data && !opts.config) throw new Error('train --data needs --config naming the tasks (see README: "Your own data")');
     validateConfig(config, opts.config ?? 'command line');
     const architectures: Architecture[] = opts.arch ?? [config.model.architecture ?? 'mmoe'];
-    await runTrain({ config, architectures, seeds: opts.seeds ?? [config.training.seed ?? 1], outDir: opts.out, progress, log });
+    await runTrain({ config, architectures, seeds: opts.seeds ?? [config.training.seed ?? 1], outDir: opts.out, baselinesOnly: Boolean(opts.baselinesOnly), progress, log });
   });
 
 program
@@ -77,9 +109,23 @@ program
   .description('predict every task for the rows of a CSV')
   .requiredOption('--model <run>', 'a run directory (runs/<id>) or its model/ directory')
   .requiredOption('--data <csv>', 'CSV with the feature columns (labels not needed)')
-  .requiredOption('--out <csv>', 'where to write the predictions')
+  .requiredOption('--out <csv>', 'where to write the predictions (an existing file only with --force)')
+  .option('--force', 'overwrite --out if it exists')
+  .option('--keep <columns>', 'input columns copied to the output as they are (ids), comma-separated', columnList)
+  .option('--top-k <k>', 'multiclass tasks: the k most likely classes and their probabilities', positiveInt)
   .action(async (opts) => {
-    await runPredict({ model: opts.model, data: opts.data, out: opts.out, log });
+    await runPredict({ model: opts.model, data: opts.data, out: opts.out, force: opts.force === true, keep: opts.keep, topK: opts.topK, log });
+  });
+
+program
+  .command('rehash')
+  .description("re-record the checksum of a model's weights after editing them on purpose (in Python, say)")
+  .requiredOption('--model <run>', 'a run directory (runs/<id>) or its model/ directory')
+  .action((opts) => {
+    const dir = modelDir(opts.model);
+    const r = rehashModel(dir);
+    const converted = Object.keys(r.conversions).length;
+    log(`recorded the checksum of ${dir}/weights.safetensors (${r.bytes} bytes, ${r.tensors} tensors${converted ? `, ${converted} stored in another dtype and converted on load: ${[...new Set(Object.values(r.conversions))].join('; ')}` : ''})`);
   });
 
 program

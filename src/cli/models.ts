@@ -12,11 +12,13 @@ export function buildModel(
   onlyTasks?: readonly string[],
 ): MultiTaskModel {
   const overrides: Record<string, Partial<TaskSpec>> = {};
+  // A single-task baseline's tower: baselines.towerHidden, else what the multi-task model has.
+  const baselineTower = onlyTasks && typeof config.baselines === 'object' ? config.baselines.towerHidden : undefined;
   for (const t of config.tasks) {
     overrides[t.name] = {
       ...(t.weight !== undefined ? { weight: t.weight } : {}),
       ...(t.posWeight !== undefined ? { posWeight: t.posWeight } : {}),
-      towerHidden: t.towerHidden ?? config.model.towerHidden,
+      towerHidden: baselineTower ?? t.towerHidden ?? config.model.towerHidden,
       // The job reports AUC, logloss and F1 for every binary task.
       ...(t.type === 'binary' ? { metrics: ['auc', 'logloss', 'f1', 'accuracy'] } : {}),
     };
@@ -28,15 +30,16 @@ export function buildModel(
   const m = config.model;
   const common = { features, embeddingDim: m.embeddingDim ?? 8, tasks };
   const hidden = m.hidden ?? [64, 32];
+  const expertHidden = m.expertHidden ?? hidden;
   switch (architecture) {
     case 'shared-bottom':
       return new SharedBottom({ ...common, trunkHidden: hidden });
     case 'mmoe':
-      return new MMoE({ ...common, numExperts: m.experts ?? 4, expertHidden: hidden });
+      return new MMoE({ ...common, numExperts: m.experts ?? 4, expertHidden });
     case 'ple':
-      return new PLE({ ...common, levels: m.levels ?? 2, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden: hidden });
+      return new PLE({ ...common, levels: m.levels ?? 2, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden });
     case 'cgc':
-      return new CGC({ ...common, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden: hidden });
+      return new CGC({ ...common, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden });
     case 'esmm':
       return new ESMM({ ...common, trunkHidden: hidden, ctrTask: m.ctrTask, ctcvrTask: m.ctcvrTask });
     case 'cross-stitch':

@@ -1,17 +1,40 @@
 // `trunkline train --resume runs/<id> --data new.csv`: continue a saved model on new
-// rows with the same vocabularies and scalers, and save it as a new run.
+// rows with the same vocabularies and scalers, and save it as a new run. The starting
+// weights are scored on the validation rows first and kept unless an epoch beats them,
+// so resuming never saves a model worse (on validation) than the one it started from.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, randomSplit, readCsv, splitTable } from '../data/index.js';
-import { evaluate, train } from '../mtl/index.js';
+import { evaluate, monitoredValue, train } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
-import { loadRun, requiredColumns, warnInvalidNumbers } from './saved.js';
+import { keep } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { loadRun, logConversions, requiredColumns, warnInvalidNumbers } from './saved.js';
 import { formatTable } from './summary.js';
-import { monitorMetric } from './train.js';
-import { writeJson, writeRunDir } from './run-dir.js';
+import type { ModelRun } from './train.js';
+import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
+import { renderReport } from './report.js';
+import { checkOutDir, writeJson, writeRunDir } from './run-dir.js';
 
-export async function runResume(args: { from: string; data: string; outDir: string; epochs?: number; seed: number; progress: boolean | 'auto'; log: (s: string) => void }): Promise<string> {
+export interface ResumeArgs {
+  from: string;
+  data: string;
+  outDir: string;
+  epochs?: number;
+  seed: number;
+  progress: boolean | 'auto';
+  log: (s: string) => void;
+}
+
+/** "1 epoch", "2 epochs". */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export async function runResume(args: ResumeArgs): Promise<string> {
+  checkOutDir(args.outDir);
+  const started = performance.now();
   const run = loadRun(args.from);
+  logConversions(run, args.log);
   const job = run.config.job;
   const table = await readCsv(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline) });
   const bad = table.report;
@@ -20,19 +43,38 @@ export async function runResume(args: { from: string; data: string; outDir: stri
   const parts = splitTable(table, randomSplit(table.numRows, { validation: 0.1, test: 0, seed: args.seed }));
   const trainData = run.pipeline.transform(parts.train);
   const validData = run.pipeline.transform(parts.validation);
+  if (!validData.numRows) throw new Error(`${args.data}: too few rows (${table.numRows}) to hold out validation rows for judging the resumed model`);
   const validation = new DataLoader(validData, { batchSize: 2048 });
   args.log(`resuming ${run.config.architecture} from ${run.dir} on ${args.data}: ${trainData.numRows} train / ${validData.numRows} validation rows`);
-  const before = evaluate(run.model, validation);
+
+  const tasks = run.model.tasks.map((t) => t.name);
+  const es = earlyStoppingFor(job, tasks);
+  const higherIsBetter = es.metric !== 'loss';
+  const before = evaluate(run.model, validation, { extraMetrics: ['score'] });
+  const startValue = monitoredValue(before, null, tasks, es.monitor, es.metric);
+  const start: Record<string, Tensor> = Object.fromEntries(Object.entries(run.model.stateDict()).map(([k, t]) => [k, keep(t.clone())]));
   manualSeed(args.seed);
-  const history = train(run.model, new DataLoader(trainData, { batchSize: job.training.batchSize ?? 256, shuffle: true, seed: args.seed }), {
-    epochs: args.epochs ?? job.training.epochs ?? 15,
-    lr: job.training.lr ?? 1e-3,
-    weighting: job.training.weighting ?? 'equal',
-    validation,
-    earlyStopping: { monitor: 'mean', metric: monitorMetric(job), patience: job.training.patience ?? 3 },
-    seed: args.seed,
-    progress: args.progress,
-  });
+  const t0 = performance.now();
+  const history = train(
+    run.model,
+    new DataLoader(trainData, { batchSize: job.training.batchSize ?? 256, shuffle: true, seed: args.seed }),
+    trainOptions(job, { tasks, seed: args.seed, validation, progress: args.progress, epochs: args.epochs }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const bestValue = history.best?.value ?? NaN;
+  const improved = Number.isFinite(bestValue) && (!Number.isFinite(startValue) || (higherIsBetter ? bestValue > startValue : bestValue < startValue));
+  const what = describeMonitor(es);
+  let kept: string;
+  if (improved) {
+    kept = `epoch ${history.best!.epoch + 1}`;
+    args.log(`kept epoch ${history.best!.epoch + 1} of ${plural(history.epochs.length, 'epoch')}: ${what} ${bestValue.toFixed(4)} beats the starting model's ${startValue.toFixed(4)}`);
+  } else {
+    run.model.loadStateDict(start);
+    kept = 'start';
+    args.log(`kept the starting weights: no epoch of ${plural(history.epochs.length, 'epoch')} beat their ${what} of ${startValue.toFixed(4)} (best ${Number.isFinite(bestValue) ? bestValue.toFixed(4) : 'none'})`);
+  }
+  for (const t of Object.values(start)) t.dispose();
+
   const after = evaluate(run.model, validation);
   const rows: string[][] = [];
   for (const task of Object.keys(after.metrics))
@@ -40,10 +82,48 @@ export async function runResume(args: { from: string; data: string; outDir: stri
   args.log('\nValidation metrics on the new rows, before and after continuing:\n');
   args.log(formatTable(['task', 'metric', 'before', 'after'], rows));
 
+  const record: ModelRun = {
+    kind: 'multi-task',
+    architecture: run.config.architecture,
+    tasks: run.model.tasks.map((t) => t.name),
+    seed: args.seed,
+    seconds,
+    parameters: run.model.numParameters(),
+    monitor: what,
+    test: after,
+    history,
+  };
+  const data = {
+    source: args.data,
+    rows: { train: trainData.numRows, validation: validData.numRows, test: 0 },
+    badRows: bad?.badRows ?? 0,
+    firstBadRow: bad?.badRowSamples[0] ? `${bad.file} line ${bad.badRowSamples[0].line}: ${bad.badRowSamples[0].message}` : null,
+    duplicateRows: 0,
+  };
+  const html = renderReport([record], job, data, {
+    title: 'trunkline resumed run report',
+    split: 'Validation (new rows)',
+    intro: [
+      { kind: 'text', text: `Resumed ${run.config.architecture} from ${run.dir} on ${args.data}. Kept: ${kept === 'start' ? 'the starting weights (no epoch beat them on validation)' : kept}.` },
+      { kind: 'table', caption: 'Validation metrics on the new rows, before and after continuing', header: ['task', 'metric', 'before', 'after'], rows },
+    ],
+  });
   const finalDir = writeRunDir(args.outDir, (tmpDir) => {
-    writeJson(join(tmpDir, 'metrics.json'), { format: 'trunkline.resume', version: 1, resumedFrom: run.dir, data: args.data, before, after, history });
+    writeJson(join(tmpDir, 'metrics.json'), {
+      format: 'trunkline.resume',
+      version: 1,
+      resumedFrom: run.dir,
+      data: args.data,
+      seconds: (performance.now() - started) / 1000,
+      kept,
+      monitor: { metric: what, start: startValue, best: bestValue },
+      before,
+      after,
+      history,
+    });
+    writeFileSync(join(tmpDir, 'report.html'), html);
     saveModel(join(tmpDir, 'model'), { weights: run.model.stateDict(), config: run.config, pipeline: run.pipeline });
   });
-  args.log(`\nwrote ${finalDir}/ (metrics.json, model/)`);
+  args.log(`\nwrote ${finalDir}/ (report.html, metrics.json, model/)`);
   return finalDir;
 }

@@ -6,7 +6,8 @@ import { DataLoader, type EncodedDataset } from '../data/index.js';
 import { evaluate, train, type EvaluationResult, type History, type MultiTaskModel } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
-import type { Architecture, JobConfig } from './config.js';
+import { baselinesEnabled, defaultConfig, type Architecture, type JobConfig } from './config.js';
+import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { buildModel } from './models.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { renderReport } from './report.js';
@@ -18,6 +19,8 @@ export interface TrainArgs {
   architectures: Architecture[];
   seeds: number[];
   outDir: string;
+  /** Train only the single-task baselines (no multi-task model). */
+  baselinesOnly?: boolean;
   progress: boolean | 'auto';
   log: (line: string) => void;
 }
@@ -29,6 +32,10 @@ export interface ModelRun {
   tasks: string[];
   seed: number;
   seconds: number;
+  /** Trainable parameters. */
+  parameters: number;
+  /** What early stopping and the kept checkpoint followed, in words. */
+  monitor: string;
   test: EvaluationResult;
   history: History;
 }
@@ -38,13 +45,12 @@ export interface RunResult {
   runs: ModelRun[];
 }
 
-/** The metric that decides early stopping and the headline: AUC for binary tasks, else loss. */
-export function monitorMetric(config: JobConfig): string {
-  return config.tasks.every((t) => t.type === 'binary') ? 'auc' : 'loss';
-}
-
+/**
+ * Each model gets loaders of its own, so its shuffles, and so its metrics, are the same
+ * whether it is trained alone or after other models with the same seed.
+ */
 function loaders(p: PreparedData, config: JobConfig, seed: number) {
-  const batchSize = config.training.batchSize ?? 256;
+  const batchSize = config.training.batchSize ?? defaultConfig().training.batchSize;
   return {
     train: new DataLoader(p.train, { batchSize, shuffle: true, seed }),
     validation: new DataLoader(p.validation, { batchSize: 2048 }),
@@ -52,16 +58,41 @@ function loaders(p: PreparedData, config: JobConfig, seed: number) {
   };
 }
 
-function fit(model: MultiTaskModel, data: ReturnType<typeof loaders>, config: JobConfig, seed: number, progress: boolean | 'auto', weighting?: string): History {
-  return train(model, data.train, {
-    epochs: config.training.epochs ?? 15,
-    lr: config.training.lr ?? 1e-3,
-    weighting: weighting ?? config.training.weighting ?? 'equal',
-    validation: data.validation,
-    earlyStopping: { monitor: 'mean', metric: monitorMetric(config), patience: config.training.patience ?? 3 },
+/** Builds, trains and tests one model on fresh loaders; the global generator is reseeded first. */
+function trainOne(
+  kind: ModelRun['kind'],
+  architecture: Architecture,
+  prepared: PreparedData,
+  config: JobConfig,
+  seed: number,
+  args: TrainArgs,
+  onlyTask?: string,
+): { run: ModelRun; model: MultiTaskModel } {
+  manualSeed(seed);
+  const model = buildModel(architecture, prepared.train.featureSpecs, prepared.train.taskSpecs, config, onlyTask ? [onlyTask] : undefined);
+  const tasks = model.tasks.map((t) => t.name);
+  const weighting = onlyTask ? 'equal' : config.training.weighting ?? defaultConfig().training.weighting!;
+  const parameters = model.numParameters();
+  args.log(
+    kind === 'single-task'
+      ? `seed ${seed}: single-task ${onlyTask} (${parameters} parameters)`
+      : `seed ${seed}: multi-task ${architecture} (${parameters} parameters, weighting ${weighting})`,
+  );
+  const data = loaders(prepared, config, seed);
+  const options = trainOptions(config, { tasks, seed, validation: data.validation, progress: args.progress, weighting });
+  const [history, seconds] = timed(() => train(model, data.train, options));
+  const run: ModelRun = {
+    kind,
+    architecture,
+    tasks,
     seed,
-    progress,
-  });
+    seconds,
+    parameters,
+    monitor: describeMonitor(earlyStoppingFor(config, tasks)),
+    test: evaluate(model, data.test),
+    history,
+  };
+  return { run, model };
 }
 
 function timed<T>(f: () => T): [T, number] {
@@ -84,22 +115,12 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
       for (const architecture of args.architectures)
         buildModel(architecture, prepared.train.featureSpecs, prepared.train.taskSpecs, config);
     }
-    const data = loaders(prepared, config, seed);
-    if (config.baselines !== false) {
-      for (const task of prepared.train.taskSpecs) {
-        manualSeed(seed);
-        const model = buildModel('shared-bottom', prepared.train.featureSpecs, prepared.train.taskSpecs, config, [task.name]);
-        log(`seed ${seed}: single-task ${task.name} (${model.numParameters()} parameters)`);
-        const [history, seconds] = timed(() => fit(model, data, config, seed, args.progress, 'equal'));
-        runs.push({ kind: 'single-task', architecture: 'shared-bottom', tasks: [task.name], seed, seconds, test: evaluate(model, data.test), history });
-      }
-    }
+    if (baselinesEnabled(config) || args.baselinesOnly)
+      for (const task of prepared.train.taskSpecs) runs.push(trainOne('single-task', 'shared-bottom', prepared, config, seed, args, task.name).run);
+    if (args.baselinesOnly) continue;
     for (const architecture of args.architectures) {
-      manualSeed(seed);
-      const model = buildModel(architecture, prepared.train.featureSpecs, prepared.train.taskSpecs, config);
-      log(`seed ${seed}: multi-task ${architecture} (${model.numParameters()} parameters, weighting ${config.training.weighting ?? 'equal'})`);
-      const [history, seconds] = timed(() => fit(model, data, config, seed, args.progress));
-      runs.push({ kind: 'multi-task', architecture, tasks: model.tasks.map((t) => t.name), seed, seconds, test: evaluate(model, data.test), history });
+      const { run, model } = trainOne('multi-task', architecture, prepared, config, seed, args);
+      runs.push(run);
       if (!saved) saved = { model, prepared, architecture };
     }
   }

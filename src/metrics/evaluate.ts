@@ -6,11 +6,14 @@ import { logLoss, mae, rmse } from './regression.js';
 
 export type TaskKind = 'binary' | 'multiclass' | 'multilabel' | 'regression';
 
+// 'score' puts every task on one higher-is-better scale, so tasks can be averaged (early
+// stopping's default): AUC (binary, macro for multilabel), accuracy (multiclass), and
+// 1 - RMSE / std(labels) for regression (0 is a constant predictor at the mean).
 export const METRIC_NAMES = {
-  binary: ['auc', 'logloss', 'accuracy', 'precision', 'recall', 'f1'],
-  multiclass: ['accuracy', 'f1Macro', 'f1Micro', 'precisionMacro', 'recallMacro', 'logloss'],
-  multilabel: ['auc', 'logloss', 'accuracy', 'f1Micro', 'f1Macro'],
-  regression: ['rmse', 'mae'],
+  binary: ['auc', 'logloss', 'accuracy', 'precision', 'recall', 'f1', 'score'],
+  multiclass: ['accuracy', 'f1Macro', 'f1Micro', 'precisionMacro', 'recallMacro', 'logloss', 'score'],
+  multilabel: ['auc', 'logloss', 'accuracy', 'f1Micro', 'f1Macro', 'score'],
+  regression: ['rmse', 'mae', 'score'],
 } as const;
 
 export const DEFAULT_METRICS: Record<TaskKind, string[]> = {
@@ -35,7 +38,28 @@ export function evaluateTask(kind: TaskKind, metrics: readonly string[], labels:
   return out;
 }
 
+/** Standard deviation of the present (non-NaN) labels. */
+function labelStd(y: Numbers): number {
+  let n = 0, s = 0, ss = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (Number.isNaN(y[i])) continue;
+    n++;
+    s += y[i];
+    ss += y[i] * y[i];
+  }
+  if (!n) return NaN;
+  const mean = s / n;
+  return Math.sqrt(Math.max(0, ss / n - mean * mean));
+}
+
 function one(kind: TaskKind, m: string, y: Numbers, p: Numbers, width: number): number {
+  if (m === 'score') {
+    if (kind === 'regression') {
+      const sd = labelStd(y);
+      return sd > 0 ? 1 - rmse(y, p) / sd : NaN;
+    }
+    m = kind === 'multiclass' ? 'accuracy' : 'auc';
+  }
   switch (kind) {
     case 'regression':
       return m === 'rmse' ? rmse(y, p) : mae(y, p);

@@ -1,6 +1,7 @@
-// Gradient-conflict diagnostics: the cosine similarity between each pair of task gradients
-// on the shared parameters, averaged over the sampled steps of an epoch, and how often it
-// was negative (the tasks pulled the shared parameters in opposing directions).
+// Gradient-conflict diagnostics: for each pair of task gradients on the shared parameters,
+// the cosine similarity (direction: do the tasks pull the same way?), how often it was
+// negative, and the ratio of their norms (magnitude: does one task own the shared layers?),
+// averaged over the sampled steps of an epoch.
 import { dot } from './weighting.js';
 
 export interface GradientCosine {
@@ -10,6 +11,8 @@ export interface GradientCosine {
   mean: number;
   /** Fraction of sampled steps where the cosine was below 0. */
   negativeFraction: number;
+  /** Geometric mean over the sampled steps of |grad a| / |grad b|. */
+  normRatio: number;
   samples: number;
 }
 
@@ -20,25 +23,34 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 export class ConflictMonitor {
-  private readonly acc = new Map<string, { a: string; b: string; sum: number; negative: number; samples: number }>();
+  private readonly acc = new Map<string, { a: string; b: string; sum: number; negative: number; logRatio: number; samples: number }>();
 
   record(tasks: readonly string[], grads: readonly Float32Array[]): void {
+    const norms = grads.map((g) => Math.sqrt(dot(g, g)));
     for (let i = 0; i < tasks.length; i++)
       for (let j = i + 1; j < tasks.length; j++) {
-        const c = cosine(grads[i], grads[j]);
-        if (Number.isNaN(c)) continue;
-        const [a, b] = tasks[i] < tasks[j] ? [tasks[i], tasks[j]] : [tasks[j], tasks[i]];
+        if (!(norms[i] > 0 && norms[j] > 0)) continue;
+        const c = dot(grads[i], grads[j]) / (norms[i] * norms[j]);
+        const [a, b, na, nb] = tasks[i] < tasks[j] ? [tasks[i], tasks[j], norms[i], norms[j]] : [tasks[j], tasks[i], norms[j], norms[i]];
         const key = `${a}\u0000${b}`;
         let e = this.acc.get(key);
-        if (!e) this.acc.set(key, (e = { a, b, sum: 0, negative: 0, samples: 0 }));
+        if (!e) this.acc.set(key, (e = { a, b, sum: 0, negative: 0, logRatio: 0, samples: 0 }));
         e.sum += c;
         if (c < 0) e.negative++;
+        e.logRatio += Math.log(na / nb);
         e.samples++;
       }
   }
 
   summary(): GradientCosine[] {
-    return [...this.acc.values()].map((e) => ({ a: e.a, b: e.b, mean: e.sum / e.samples, negativeFraction: e.negative / e.samples, samples: e.samples }));
+    return [...this.acc.values()].map((e) => ({
+      a: e.a,
+      b: e.b,
+      mean: e.sum / e.samples,
+      negativeFraction: e.negative / e.samples,
+      normRatio: Math.exp(e.logRatio / e.samples),
+      samples: e.samples,
+    }));
   }
 
   reset(): void {

@@ -25,7 +25,7 @@ function growable(): { push(a: ArrayLike<number>): void; get(): Float64Array } {
 }
 
 /** Losses and metrics of each task (or of `tasks`) over the data, in eval mode, without gradients. */
-export function evaluate(model: MultiTaskModel, data: DataSource, options: { batchSize?: number; tasks?: string[] } = {}): EvaluationResult {
+export function evaluate(model: MultiTaskModel, data: DataSource, options: { batchSize?: number; tasks?: string[]; extraMetrics?: string[] } = {}): EvaluationResult {
   const tasks = model.tasks.filter((t) => !options.tasks || options.tasks.includes(t.name));
   const loader = asLoader(data, options.batchSize ?? 1024, new Rng(0), { shuffle: false });
   const wasTraining = model.training;
@@ -49,7 +49,7 @@ export function evaluate(model: MultiTaskModel, data: DataSource, options: { bat
               lossSum.set(t.name, (lossSum.get(t.name) ?? 0) + t.computeLoss(o, prepared, prob).item() * prepared.count);
               rows.set(t.name, (rows.get(t.name) ?? 0) + prepared.count);
             }
-            labels.get(t.name)!.push(label.cpu().data());
+            labels.get(t.name)!.push(t.metricLabels(label.cpu().data() as Float32Array | Int32Array));
             preds.get(t.name)!.push(t.predictions(o.cpu().data() as Float32Array, prob));
           }
         });
@@ -63,12 +63,13 @@ export function evaluate(model: MultiTaskModel, data: DataSource, options: { bat
     result.rows[t.name] = n;
     if (!n) continue;
     result.loss[t.name] = lossSum.get(t.name)! / n;
-    result.metrics[t.name] = evaluateTask(t.type, t.metrics, labels.get(t.name)!.get(), preds.get(t.name)!.get(), t.outputWidth);
+    const names = [...new Set([...t.metrics, ...(options.extraMetrics ?? [])])];
+    result.metrics[t.name] = evaluateTask(t.type, names, labels.get(t.name)!.get(), preds.get(t.name)!.get(), t.outputWidth);
   }
   return result;
 }
 
-/** Host predictions per output: probabilities for classification tasks (and ESMM's products), values for regression. */
+/** Host predictions per output: probabilities for classification tasks (and ESMM's products), values in the target's units for regression. */
 export function predict(model: MultiTaskModel, inputs: Record<string, Tensor>): Record<string, Float32Array> {
   const wasTraining = model.training;
   model.eval();
@@ -80,7 +81,7 @@ export function predict(model: MultiTaskModel, inputs: Record<string, Tensor>): 
         for (const [name, o] of Object.entries(out)) {
           const t = model.tasks.find((x) => x.name === name);
           const data = Float32Array.from(o.cpu().data());
-          res[name] = t ? t.predictions(data, model.probabilityOutputs.has(name)) : data;
+          res[name] = t ? t.toUserUnits(t.predictions(data, model.probabilityOutputs.has(name))) : data;
         }
         return res;
       }),

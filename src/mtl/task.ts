@@ -8,6 +8,7 @@ import { reshape } from '../ops/shape.js';
 import { losses } from './deps.js';
 import { DEFAULT_METRICS, METRIC_NAMES, type TaskKind } from '../metrics/evaluate.js';
 import type { Batch } from './types.js';
+import { applyTransform, invertTransform, metricUnit, type TargetScaler } from '../shared/target.js';
 
 export type TaskType = TaskKind;
 
@@ -40,6 +41,11 @@ export interface TaskSpec {
   posWeight?: number;
   /** Hidden sizes of the default MLP tower (default [16]). */
   towerHidden?: number[];
+  /**
+   * Regression: the loss sees (transform(y) - mean) / std and predictions are mapped back.
+   * Left out, `train` fits it on the training labels (standardised, no transform); null trains on the raw target.
+   */
+  target?: TargetScaler | null;
 }
 
 const DEFAULT_LOSS: Record<TaskType, LossName> = { binary: 'bce', multilabel: 'bce', multiclass: 'crossEntropy', regression: 'mse' };
@@ -52,6 +58,8 @@ export class Task {
   readonly metrics: string[];
   readonly loss: LossName | LossFn;
   readonly spec: TaskSpec;
+  /** Regression: the target scaler in use (undefined until `train` fits one when the spec gave none). */
+  target: TargetScaler | null | undefined;
 
   constructor(spec: TaskSpec) {
     if (!spec || typeof spec.name !== 'string' || !spec.name) throw new Error('Task: a task needs a non-empty name');
@@ -71,6 +79,14 @@ export class Task {
     this.weight = weight;
     this.metrics = spec.metrics ?? DEFAULT_METRICS[spec.type];
     this.loss = spec.loss ?? DEFAULT_LOSS[spec.type];
+    if (spec.target && !(spec.type === 'regression' && Number.isFinite(spec.target.mean) && spec.target.std > 0 && ['none', 'log1p'].includes(spec.target.transform)))
+      throw new Error(`Task '${spec.name}': target scaler ${JSON.stringify(spec.target)} needs a regression task, transform 'none' or 'log1p', a finite mean and std > 0`);
+    this.target = spec.type === 'regression' ? spec.target : null;
+  }
+
+  /** The unit a regression task's metrics are in: the target's own, or log1p of it. */
+  get metricUnit(): string {
+    return metricUnit(this.name, this.target);
   }
 
   /** Width of the tower output: 1 for binary and regression, C or K otherwise. */
@@ -93,14 +109,21 @@ export class Task {
     const mask = new Float32Array(n);
     const multiclass = this.type === 'multiclass';
     const target = multiclass ? new Int32Array(n) : new Float32Array(n);
+    const scaler = this.target;
+    const binaryLike = this.type === 'binary' || this.type === 'multilabel';
     let count = 0;
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (Number.isNaN(v) || (multiclass && v < 0)) continue;
       if (multiclass && v >= this.numClasses)
         throw new Error(`Task '${this.name}': class id ${v} at row ${i} is outside 0..${this.numClasses - 1}`);
+      // Soft targets in [0, 1] are fine for BCE; outside it the loss goes negative.
+      if (binaryLike && !(v >= 0 && v <= 1)) throw new Error(`Task '${this.name}': ${this.type} label ${v} at row ${i} is outside [0, 1] (NaN marks a missing label)`);
       mask[i] = 1;
-      target[i] = v;
+      if (scaler) {
+        if (scaler.transform === 'log1p' && !(v > -1)) throw new Error(`Task '${this.name}': target ${v} at row ${i} is outside the domain of transform 'log1p' (needs > -1)`);
+        target[i] = (applyTransform(scaler.transform, v) - scaler.mean) / scaler.std;
+      } else target[i] = v;
       count++;
     }
     if (raw !== label) raw.dispose();
@@ -147,10 +170,18 @@ export class Task {
     }
   }
 
-  /** Host-side predictions for metrics: probabilities for classification, values for regression. */
+  /**
+   * Host-side predictions for metrics: probabilities for classification; for regression,
+   * values on the metric scale (the target's units, or log1p of them under that transform).
+   */
   predictions(output: Float32Array, probability = false): Float32Array {
     const out = new Float32Array(output.length);
-    if (this.type === 'regression' || probability) {
+    if (this.type === 'regression') {
+      const s = this.target;
+      for (let i = 0; i < output.length; i++) out[i] = s ? output[i] * s.std + s.mean : output[i];
+      return out;
+    }
+    if (probability) {
       out.set(output);
       return out;
     }
@@ -167,6 +198,18 @@ export class Task {
     }
     for (let i = 0; i < output.length; i++) out[i] = 1 / (1 + Math.exp(-output[i]));
     return out;
+  }
+
+  /** Labels on the metric scale (regression under 'log1p': log1p of the label). */
+  metricLabels(labels: Float32Array | Int32Array): Float32Array | Int32Array {
+    if (this.type !== 'regression' || this.target?.transform !== 'log1p') return labels;
+    return Float32Array.from(labels, (v) => applyTransform('log1p', v));
+  }
+
+  /** Predictions in the target's own units (undoes a log1p); classification outputs as they are. */
+  toUserUnits(predictions: Float32Array): Float32Array {
+    if (this.type !== 'regression' || this.target?.transform !== 'log1p') return predictions;
+    return predictions.map((v) => invertTransform('log1p', v));
   }
 }
 
@@ -191,12 +234,17 @@ export function defineTasks(specs: readonly (TaskSpec | Task)[]): Task[] {
 
 
 /** Task declarations from the data pipeline's fitted task specs ({ name, type, outputs }). */
-export function tasksFromData(specs: readonly { name: string; type: TaskType; outputs: number }[], overrides: Record<string, Partial<TaskSpec>> = {}): Task[] {
+export function tasksFromData(
+  specs: readonly { name: string; type: TaskType; outputs: number; target?: TargetScaler }[],
+  overrides: Record<string, Partial<TaskSpec>> = {},
+): Task[] {
   return defineTasks(
     specs.map((s) => ({
       name: s.name,
       type: s.type,
       ...(s.type === 'multiclass' || s.type === 'multilabel' ? { numClasses: s.outputs } : {}),
+      // A pipeline saved before targets were scaled has none: keep training on the raw target.
+      ...(s.type === 'regression' ? { target: s.target ?? null } : {}),
       ...overrides[s.name],
     })),
   );

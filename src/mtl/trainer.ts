@@ -15,6 +15,8 @@ import { Progress } from './progress.js';
 import type { Task } from './task.js';
 import type { DataLoader, DataSource } from './types.js';
 import { fixed, weightingByName, type LossWeighting, type WeightingContext } from './weighting.js';
+import { fitTargetScalers } from './targets.js';
+import { checkTrainingData } from './checks.js';
 
 /** Separate data sets per task, for tasks that do not share rows. */
 export interface PerTaskData {
@@ -26,7 +28,10 @@ export type Schedule = 'joint' | 'alternate-batch' | 'alternate-epoch';
 export interface EarlyStopping {
   /** A task name, or 'mean' over the trained tasks (default 'mean'). */
   monitor?: string;
-  /** 'loss' (default) or a metric name of the monitored task(s). */
+  /**
+   * 'loss' (default), 'score' (every task on one higher-is-better scale: AUC, accuracy,
+   * 1 - RMSE/std; what the CLI uses), or a metric name of the monitored task(s).
+   */
   metric?: string;
   /** Epochs without improvement before stopping (default 3). */
   patience?: number;
@@ -65,8 +70,10 @@ export interface TrainOptions {
   sharedLrScale?: number;
   validation?: DataSource;
   earlyStopping?: EarlyStopping;
-  /** Sample the task-gradient cosines every n-th step (default 10; 0 = never). */
+  /** Sample the task gradients' cosines and norm ratios every n-th step (default 10; 0 = never). */
   conflictEvery?: number;
+  /** Also sample every one of the first n steps, so small data sets get a stable estimate (default 50). */
+  conflictWarmup?: number;
   callbacks?: Callbacks;
   /** 'auto' (default): a bar on a TTY, one line per epoch otherwise; false: silent. */
   progress?: boolean | 'auto';
@@ -158,6 +165,9 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
 
   // Data: one loader, or one per task.
   const perTask = (data as PerTaskData).perTask;
+  checkTrainingData(model.tasks, tasks, data, Boolean(perTask));
+  // Regression tasks declared without a target scaler get one fitted on their training labels.
+  fitTargetScalers(tasks, (t) => (perTask ? perTask[t.name] : (data as DataSource)));
   const loaders: Map<string, DataLoader> = new Map();
   let mainLoader: DataLoader | null = null;
   if (perTask) {
@@ -188,6 +198,7 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
   for (const p of frozenShared) p.requiresGrad = false;
 
   const conflictEvery = options.conflictEvery ?? 10;
+  const conflictWarmup = conflictEvery > 0 ? options.conflictWarmup ?? 50 : 0;
   const logEvery = options.logStepsEvery ?? 1;
   const monitor = new ConflictMonitor();
   const history: History = { architecture: model.architecture, weighting: weighting.name, schedule, tasks: names, epochs: [], steps: [], best: null, stoppedEarly: false };
@@ -214,7 +225,10 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
       let samples = 0;
       const numSteps = perTask ? names.reduce((s, n) => s + loaders.get(n)!.numBatches, 0) : mainLoader!.numBatches;
       const epochTask = schedule === 'alternate-epoch' ? names[epoch % names.length] : null;
-      if (epoch > 0) mainLoader?.reshuffle?.(epoch);
+      // Every epoch, the first included, fixes its permutation: a loader shared with an earlier
+      // model (or iterated to fit target scalers) must not carry that model's shuffle state.
+      if (epoch > 0 || mainLoader === data) mainLoader?.reshuffle?.(epoch);
+      if (epoch === 0) for (const [n, l] of loaders) if (l === perTask[n]) l.reshuffle?.(0);
       const mainIt = mainLoader ? mainLoader[Symbol.iterator]() : null;
       progress.startEpoch(epoch, epochs, numSteps);
 
@@ -261,7 +275,8 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
             sharedParameters: shared,
             taskGradients: () => (cached ??= taskGradients(losses, shared, [...allParams, ...model.parameters()])),
           };
-          if (conflictEvery > 0 && step % conflictEvery === 0 && stepTasks.length > 1 && shared.length) monitor.record(stepTasks, ctx.taskGradients());
+          const sample = conflictEvery > 0 && (step < conflictWarmup || step % conflictEvery === 0);
+          if (sample && stepTasks.length > 1 && shared.length) monitor.record(stepTasks, ctx.taskGradients());
           const result = weighting.combine(ctx);
           if (result.weights.length !== stepTasks.length)
             throw new Error(`train: weighting '${weighting.name}' returned ${result.weights.length} weights for ${stepTasks.length} tasks`);
@@ -312,13 +327,14 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
         gateUsage: model.gateUsage(),
         gradientCosines: monitor.summary(),
       };
-      if (options.validation) rec.validation = evaluate(model, options.validation, { batchSize: Math.max(batchSize, 512), tasks: names });
+      if (options.validation)
+        rec.validation = evaluate(model, options.validation, { batchSize: Math.max(batchSize, 512), tasks: names, extraMetrics: esMetric === 'score' ? ['score'] : [] });
       history.epochs.push(rec);
       progress.endEpoch(rec);
       options.callbacks?.onEpochEnd?.(rec, history);
 
       if (es) {
-        const value = monitored(rec, names, esMonitor, esMetric);
+        const value = monitoredValue(rec.validation ?? null, rec.loss, names, esMonitor, esMetric);
         const better = best === null || (esMode === 'min' ? value < best.value - (es.minDelta ?? 0) : value > best.value + (es.minDelta ?? 0));
         if (Number.isFinite(value) && better) {
           best?.state && Object.values(best.state).forEach((t) => t.dispose());
@@ -347,19 +363,26 @@ function snapshot(model: MultiTaskModel): Record<string, Tensor> {
   return Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, keep(t.clone())]));
 }
 
-/** The early-stopping value of an epoch: validation if present, else the training losses. */
-function monitored(rec: EpochRecord, names: string[], monitor: string, metric: string): number {
-  const source: EvaluationResult | null = rec.validation ?? null;
+/**
+ * The early-stopping value: `metric` ('loss', 'score' or a metric name) of task `monitor`, or
+ * its mean over `tasks` when monitor is 'mean', from the validation result if there is one,
+ * else (losses only) from the training losses.
+ */
+export function monitoredValue(validation: EvaluationResult | null, trainingLoss: Record<string, number> | null, tasks: readonly string[], monitor: string, metric: string): number {
   const of = (task: string): number => {
-    if (metric === 'loss') return source ? source.loss[task] : rec.loss[task];
-    if (!source) throw new Error(`earlyStopping: metric '${metric}' needs validation data`);
-    const v = source.metrics[task]?.[metric];
+    if (metric === 'loss') {
+      const v = validation ? validation.loss[task] : trainingLoss?.[task];
+      return v ?? NaN;
+    }
+    if (!validation) throw new Error(`earlyStopping: metric '${metric}' needs validation data`);
+    const v = validation.metrics[task]?.[metric];
     if (v === undefined) throw new Error(`earlyStopping: task '${task}' has no metric '${metric}'`);
     return v;
   };
   if (monitor !== 'mean') {
-    if (!names.includes(monitor)) throw new Error(`earlyStopping: monitor '${monitor}' is not a trained task or 'mean'`);
+    if (!tasks.includes(monitor)) throw new Error(`earlyStopping: monitor '${monitor}' is not a trained task or 'mean'`);
     return of(monitor);
   }
-  return mean(names.filter((n) => metric === 'loss' || source?.metrics[n]?.[metric] !== undefined).map(of));
+  // Tasks without labelled validation rows have no metrics and are left out of the mean.
+  return mean(tasks.filter((n) => (metric === 'loss' ? true : validation?.metrics[n]?.[metric] !== undefined)).map(of).filter((v) => !Number.isNaN(v)));
 }
