@@ -119,10 +119,15 @@ test('schema overrides win over inference; unknown override columns are errors',
   t.deepEqual(table.schema(), { age: 'categorical', job: 'text', score: 'numeric', tags: 'categorical' });
   t.is(table.cell(0, 'age'), '31');
   await t.throwsAsync(readCsv(path, { types: { wrong: 'numeric' } }), { message: /^o\.csv: a type override names column 'wrong'/ });
-  // A forced numeric column counts the cells that do not parse.
-  const forced = await readCsv(path, { types: { job: 'numeric' } });
-  const job = forced.column('job');
-  t.true(job.type === 'numeric' && job.invalid === 3);
+  // A forced numeric column counts the cells that do not parse, with the first one...
+  const some = await readCsv(tempFile('some.csv', 'n\n1\n2\nmany\n4\n'), { types: { n: 'numeric' } });
+  const n = some.column('n');
+  t.true(n.type === 'numeric' && n.invalid === 1);
+  t.deepEqual(n.type === 'numeric' && n.invalidExample, { cell: 'many', line: 4 });
+  // ...and one holding mostly words is an error, not a column of missing values.
+  await t.throwsAsync(readCsv(path, { types: { job: 'numeric' } }), {
+    message: "o.csv line 2, column 'job': declared numeric but 3 of its 3 present cells are not numbers (e.g. 'admin'); declare it categorical or text, or fix the cells",
+  });
 });
 
 test('inference: text for long free-form cells, numeric tolerates a few bad cells', async (t) => {

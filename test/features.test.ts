@@ -60,7 +60,7 @@ test('numeric: min-max scaling, zero fill, and constant columns do not divide by
 
 test('multi-hot cells become bags with offsets; unseen tags map to the OOV id', (t) => {
   const train = Table.fromColumns({ tags: ['a|b', 'b|c', 'a', 'b|a'] }, { types: { tags: 'multihot' } });
-  const p = FeaturePipeline.fit(train, { features: [{ name: 'tags' }] });
+  const p = FeaturePipeline.fit(train, { features: [{ name: 'tags', minCount: 1 }] });
   t.deepEqual(p.featureSpecs, [{ name: 'tags', kind: 'multihot', cardinality: 4 }]);
   const enc = p.transform(Table.fromColumns({ tags: ['b|zzz', null, 'c| a '] }, { types: { tags: 'multihot' } })).features.tags;
   t.true(enc.kind === 'multihot');
@@ -83,9 +83,10 @@ test('text: lower-cased tokens and hashed word n-grams', (t) => {
 test('default features: every column but tasks and excluded ones, of its column type', async (t) => {
   const table = await readCsvString('id,age,job,y\n1,30,a,yes\n2,40,b,no\n3,50,a,yes\n');
   const p = FeaturePipeline.fit(table, { tasks: [{ name: 'y', type: 'binary' }], exclude: ['id'] });
+  // job 'b' is seen once: below the default minCount 2 it shares the OOV id 0 with unseen values.
   t.deepEqual(p.featureSpecs, [
     { name: 'age', kind: 'numeric', width: 1 },
-    { name: 'job', kind: 'categorical', cardinality: 3 },
+    { name: 'job', kind: 'categorical', cardinality: 2 },
   ]);
   t.deepEqual(p.taskSpecs, [{ name: 'y', type: 'binary', outputs: 1 }]);
   t.deepEqual(p.schema(), { age: 'numeric', job: 'categorical' });

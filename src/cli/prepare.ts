@@ -27,6 +27,13 @@ export interface PreparedData {
   badRows: number;
   /** The first bad row, as 'file line N: what was wrong' (for the log and the report). */
   firstBadRow: string | null;
+  /**
+   * What the data step noticed that may spoil the model without stopping it (text cells
+   * in numeric columns, id-like numeric columns, features that give a label away, ...),
+   * one sentence each: the fitted pipeline's warnings and those of the validation and
+   * test files.
+   */
+  warnings: string[];
 }
 
 function taskColumns(config: JobConfig): string[] {
@@ -50,7 +57,13 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
   const firstBadRow = firstBad ? `${firstBad.file} line ${firstBad.badRowSamples[0].line}: ${firstBad.badRowSamples[0].message}` : null;
   train.requireColumns([...taskColumns(config), ...(config.data.split?.column ? [config.data.split.column] : [])]);
 
-  const cleaned = cleanTable(train, { dedupe: config.data.dedupe ?? true });
+  // Dedupe only rows this step splits: a split the user gives (a split column, or both
+  // validation and test files) is kept exactly as given, duplicates and all.
+  const splitHere = (!validation || !test) && config.data.split?.kind !== 'column';
+  const warnings: string[] = [];
+  if (config.data.dedupe === true && !splitHere)
+    warnings.push(`data.dedupe: no rows removed, since the split is given (${config.data.split?.kind === 'column' ? `by column '${config.data.split.column}'` : 'by files'}) and is kept as it is`);
+  const cleaned = cleanTable(train, { dedupe: splitHere && (config.data.dedupe ?? true) });
   train = cleaned.table;
 
   if (!validation || !test) {
@@ -73,6 +86,9 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
 
   const exclude = [...(config.data.drop ?? []), ...(config.data.split?.kind === 'column' || config.data.split?.kind === 'time' ? [config.data.split.column!] : [])];
   const pipeline = FeaturePipeline.fit(train, { tasks: config.tasks, features: config.features, exclude });
+  warnings.push(...pipeline.warnings);
+  // Validation and test files were read on their own: their text cells in numeric columns are news too.
+  for (const part of [validation, test]) if (part && part.file !== train.file) warnings.push(...pipeline.numericCellWarnings(part));
   return {
     source,
     pipeline,
@@ -82,6 +98,7 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
     cleaning: cleaned.report,
     badRows,
     firstBadRow,
+    warnings,
   };
 }
 

@@ -1,7 +1,7 @@
 // Views of a column as strings or numbers whatever its stored type, so a pipeline fitted on
 // one file applies to another whose inference went differently (e.g. 'day' read as numeric
 // but used as a categorical feature).
-import type { Column } from './table.js';
+import { parseNumber, type Column } from './table.js';
 
 export interface DictionaryView {
   /** -1 for missing. */
@@ -34,11 +34,8 @@ export function asStrings(col: Column): DictionaryView {
 /** Numbers per row (NaN for missing or unparsable) and how many present cells did not parse. */
 export function asNumbers(col: Column): { values: Float64Array; invalidRows: number[] } {
   if (col.type === 'numeric') return { values: col.values, invalidRows: [] };
-  const parsed = col.dictionary.map((s) => {
-    const t = s.trim();
-    const v = t === '' ? NaN : Number(t);
-    return Number.isFinite(v) ? v : NaN;
-  });
+  // The same rule as reading a numeric column, so a value parses alike in every file.
+  const parsed = col.dictionary.map(parseNumber);
   const values = new Float64Array(col.codes.length);
   const invalidRows: number[] = [];
   for (let i = 0; i < values.length; i++) {

@@ -24,7 +24,7 @@ export interface CsvOptions {
   columns?: readonly string[];
   /** Ragged rows and broken quotes: 'skip' counts and reports them, 'error' throws (default 'skip'). */
   onBadRow?: 'skip' | 'error';
-  /** Cells read as missing (default '', NA, N/A, NaN, null, None, ?). */
+  /** Cells read as missing (default '', NA, NaN, nan, null, NULL; not None, N/A or ?, which are real levels in some data). */
   missingValues?: readonly string[];
   /** Separator inside multi-hot cells (default '|'). */
   multiHotSeparator?: string;
@@ -255,7 +255,8 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
   for (const col of Object.keys(options.types ?? {}))
     if (!header.includes(col)) throw new Error(`${name}: a type override names column '${col}', which is not in the file (columns are: ${header.join(', ')})`);
 
-  const columns: Column[] = keep.map((i) => builders[i].finish(header[i], options.types?.[header[i]], missing, sep));
+  const lineNumbers = lines.slice(0, rows);
+  const columns: Column[] = keep.map((i) => builders[i].finish(header[i], options.types?.[header[i]], missing, sep, { file: name, lines: lineNumbers }));
   const report: ReadReport = {
     file: name,
     delimiter,
@@ -266,7 +267,7 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
     badRowSamples,
     types: Object.fromEntries(columns.map((c) => [c.name, c.type])),
   };
-  return new Table(columns, lines.slice(0, rows), name, report);
+  return new Table(columns, lineNumbers, name, report);
 }
 
 function missing1(file: string, col: string, header: readonly string[]): Error {

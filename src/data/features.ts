@@ -3,7 +3,7 @@
 // (standardised or min-max, missing filled and flagged), and bags of ids for multi-hot and
 // text cells (EmbeddingBag inputs). A fitted pipeline round-trips through JSON.
 import { asNumbers, asStrings, fnv1a } from './columns.js';
-import { encodeTask, fitTask, taskSpec, type EncodedLabel, type FittedTask, type TaskConfig, type TaskSpec } from './labels.js';
+import { encodeTask, encodeTaskCounted, fitTask, taskSpec, type EncodedLabel, type FittedTask, type TaskConfig, type TaskSpec } from './labels.js';
 import type { ColumnType, Table } from './table.js';
 
 export type FeatureKind = ColumnType;
@@ -15,7 +15,11 @@ export interface FeatureConfig {
   column?: string;
   /** Defaults to the column's type in the training table. */
   kind?: FeatureKind;
-  /** Categorical / multi-hot: values seen fewer times go to the OOV bucket (default 1). */
+  /**
+   * Categorical / multi-hot: values seen fewer times share the out-of-vocabulary id 0 with
+   * values never seen (default 2: training singletons train that id, so a new user or item
+   * at prediction time gets an embedding learned from rare ones, not an untrained one).
+   */
   minCount?: number;
   /** Categorical / multi-hot: keep at most this many most frequent values. */
   maxVocab?: number;
@@ -23,8 +27,8 @@ export interface FeatureConfig {
   hashBuckets?: number;
   /** Numeric: 'standard' (default), 'minmax' or 'none'. */
   scale?: 'standard' | 'minmax' | 'none';
-  /** Numeric: missing values take the training mean (default) or 0 (both before scaling). */
-  fill?: 'mean' | 'zero';
+  /** Numeric: missing values take the training mean (default), median, or 0 (all before scaling). */
+  fill?: 'mean' | 'median' | 'zero';
   /** Numeric: add a 0/1 missing-flag column; 'auto' (default) adds it when the training split has missing values. */
   missingFlag?: boolean | 'auto';
   /** Multi-hot: separator inside a cell (default '|'). */
@@ -42,7 +46,19 @@ export type FeatureSpec =
 /** A fitted feature (JSON-safe). */
 export type FittedFeature =
   | { name: string; column: string; kind: 'categorical'; vocab: string[] | null; hashBuckets: number | null }
-  | { name: string; column: string; kind: 'numeric'; scale: 'standard' | 'minmax' | 'none'; center: number; divisor: number; fill: number; missingFlag: boolean }
+  | {
+      name: string;
+      column: string;
+      kind: 'numeric';
+      scale: 'standard' | 'minmax' | 'none';
+      center: number;
+      divisor: number;
+      /** The scaled value a missing cell takes. */
+      fill: number;
+      missingFlag: boolean;
+      /** What `fill` was computed from (absent in pipelines saved before it existed: the mean). */
+      fillFrom?: 'mean' | 'median' | 'zero';
+    }
   | { name: string; column: string; kind: 'multihot'; vocab: string[] | null; hashBuckets: number | null; separator: string }
   | { name: string; column: string; kind: 'text'; hashBuckets: number; ngrams: number };
 
@@ -62,6 +78,17 @@ export interface EncodedDataset {
   taskSpecs: TaskSpec[];
   /** Source line per row, for messages. */
   lineNumbers: Int32Array;
+  /**
+   * Per vocabulary feature with any: present values not in the fitted vocabulary (never
+   * seen in training, or seen fewer than minCount times there); they share id 0.
+   * Multi-hot features count tags.
+   */
+  unseen: Record<string, number>;
+  /**
+   * Per multiclass / multilabel task with any: labels naming a class the training split
+   * never had (multiclass: rows); they are masked out like missing labels.
+   */
+  unseenClasses: Record<string, number>;
 }
 
 export interface PipelineJSON {
@@ -88,27 +115,59 @@ export interface TransformOptions {
 }
 
 const TEXT_BUCKETS = 1 << 14;
+/** Default minCount of vocabulary features (see FeatureConfig.minCount). */
+export const DEFAULT_MIN_COUNT = 2;
 
 export class FeaturePipeline {
   private constructor(
     readonly features: readonly FittedFeature[],
     readonly tasks: readonly FittedTask[],
+    /**
+     * What fitting noticed that may spoil a model without stopping it: text cells in numeric
+     * columns, id-like numeric columns, features that give a label away. Empty for a
+     * pipeline read back from JSON.
+     */
+    readonly warnings: readonly string[] = [],
   ) {}
 
   /** Fits vocabularies, scalers and label encoders on the training table. */
   static fit(train: Table, options: FitOptions = {}): FeaturePipeline {
     const tasks = (options.tasks ?? []).map((t) => t);
-    train.requireColumns([...tasks.map((t) => t.column ?? t.name), ...(options.features ?? []).map((f) => f.column ?? f.name)]);
+    const taskByColumn = new Map(tasks.map((t) => [t.column ?? t.name, t.name]));
+    if (options.features) options.features.forEach((f) => checkFeatureConfig(f, true));
+    if (options.defaults) checkFeatureConfig({ ...options.defaults, name: '(defaults)' }, false);
+    for (const f of options.features ?? []) {
+      const column = f.column ?? f.name;
+      const task = taskByColumn.get(column);
+      if (task !== undefined)
+        throw new Error(`feature '${f.name}': reads column '${column}', the label of task '${task}'; a label cannot be an input (remove the feature)`);
+    }
+    train.requireColumns([...taskByColumn.keys(), ...(options.features ?? []).map((f) => f.column ?? f.name)]);
     checkUnique(tasks.map((t) => t.name), 'task');
     let configs = options.features;
     if (!configs) {
-      const skip = new Set([...tasks.map((t) => t.column ?? t.name), ...(options.exclude ?? [])]);
+      const skip = new Set([...taskByColumn.keys(), ...(options.exclude ?? [])]);
       configs = train.columns.filter((c) => !skip.has(c.name)).map((c) => ({ ...options.defaults, name: c.name }));
     }
     if (configs.length === 0) throw new Error(`${train.file}: no input features (every column is a task or excluded)`);
     checkUnique(configs.map((f) => f.name), 'feature');
-    const features = configs.map((f) => fitFeature(train, f));
-    return new FeaturePipeline(features, tasks.map((t) => fitTask(train, t)));
+    const fittedTasks = tasks.map((t) => fitTask(train, t));
+    for (const t of fittedTasks) requireLabelledRow(train, t);
+    const warnings: string[] = [];
+    const features = configs.map((f) => fitFeature(train, f, options.features !== undefined, warnings));
+    warnings.push(...leakWarnings(train, features, fittedTasks));
+    return new FeaturePipeline(features, fittedTasks, warnings);
+  }
+
+  /**
+   * Warnings for numeric features' cells in `table` that are not numbers (read as missing),
+   * and an Error when they are more than half of a column's present cells. `fit` runs it on
+   * the training table; run it on validation, test and new files read with this schema.
+   */
+  numericCellWarnings(table: Table): string[] {
+    const out: string[] = [];
+    for (const f of this.features) if (f.kind === 'numeric' && table.has(f.column)) out.push(...numericCellWarning(table, f.column, f.fillFrom ?? 'mean'));
+    return out;
   }
 
   get featureSpecs(): FeatureSpec[] {
@@ -138,9 +197,19 @@ export class FeaturePipeline {
     const tasks = mode === 'none' ? [] : mode === 'optional' ? this.tasks.filter((t) => table.has(t.column)) : this.tasks;
     table.requireColumns(tasks.map((t) => t.column));
     const features: Record<string, EncodedFeature> = {};
-    for (const f of this.features) features[f.name] = encodeFeature(table, f);
+    const unseen: Record<string, number> = {};
+    for (const f of this.features) {
+      const { encoded, outOfVocabulary } = encodeFeature(table, f);
+      features[f.name] = encoded;
+      if (outOfVocabulary) unseen[f.name] = outOfVocabulary;
+    }
     const labels: Record<string, EncodedLabel> = {};
-    for (const t of tasks) labels[t.name] = encodeTask(table, t);
+    const unseenClasses: Record<string, number> = {};
+    for (const t of tasks) {
+      const { label, unseenClasses: n } = encodeTaskCounted(table, t);
+      labels[t.name] = label;
+      if (n) unseenClasses[t.name] = n;
+    }
     return {
       numRows: table.numRows,
       features,
@@ -148,6 +217,8 @@ export class FeaturePipeline {
       featureSpecs: this.featureSpecs,
       taskSpecs: tasks.map(taskSpec),
       lineNumbers: table.lineNumbers,
+      unseen,
+      unseenClasses,
     };
   }
 
@@ -201,23 +272,193 @@ export function featureSpec(f: FittedFeature): FeatureSpec {
     case 'text':
       return { name: f.name, kind: 'text', cardinality: f.hashBuckets + 1 };
     default:
-      // id 0 is the OOV / missing bucket; vocabulary ids or hash buckets follow.
+      // id 0 is the OOV / missing bucket (hashed features: missing only); vocabulary ids or hash buckets follow.
       return { name: f.name, kind: f.kind, cardinality: 1 + (f.vocab ? f.vocab.length : f.hashBuckets!) };
   }
 }
 
-function fitFeature(train: Table, cfg: FeatureConfig): FittedFeature {
+const FEATURE_KINDS: readonly FeatureKind[] = ['categorical', 'numeric', 'multihot', 'text'];
+/** The config fields each kind reads; others given on an explicit feature are errors, not silently ignored. */
+const FIELDS_OF_KIND: Record<FeatureKind, readonly (keyof FeatureConfig)[]> = {
+  categorical: ['minCount', 'maxVocab', 'hashBuckets'],
+  multihot: ['minCount', 'maxVocab', 'hashBuckets', 'separator'],
+  text: ['hashBuckets', 'ngrams'],
+  numeric: ['scale', 'fill', 'missingFlag'],
+};
+const COMMON_FIELDS: readonly (keyof FeatureConfig)[] = ['name', 'column', 'kind'];
+const ALL_FIELDS = new Set<string>([...COMMON_FIELDS, ...Object.values(FIELDS_OF_KIND).flat()]);
+
+/** Every bad field of a feature config is an Error naming the feature and the field. */
+function checkFeatureConfig(cfg: FeatureConfig, explicit: boolean): void {
+  if (!cfg || typeof cfg !== 'object') throw new Error(`feature config must be an object, got ${JSON.stringify(cfg)}`);
+  const name = cfg.name;
+  if (typeof name !== 'string' || name === '') throw new Error(`feature config ${JSON.stringify(cfg)}: field 'name' must be a non-empty string`);
+  const bad = (field: string, what: string) =>
+    new Error(`feature '${name}': field '${field}' ${what}, got ${JSON.stringify((cfg as unknown as Record<string, unknown>)[field])}`);
+  for (const key of Object.keys(cfg)) {
+    if ((cfg as unknown as Record<string, unknown>)[key] === undefined) continue;
+    if (!ALL_FIELDS.has(key)) throw new Error(`feature '${name}': unknown field '${key}' (known: ${[...ALL_FIELDS].join(', ')})`);
+  }
+  if (cfg.column !== undefined && (typeof cfg.column !== 'string' || cfg.column === '')) throw bad('column', 'must be a non-empty string');
+  if (cfg.kind !== undefined && !FEATURE_KINDS.includes(cfg.kind)) throw bad('kind', `must be one of ${FEATURE_KINDS.join(', ')}`);
+  for (const field of ['minCount', 'maxVocab', 'hashBuckets', 'ngrams'] as const) {
+    const v = cfg[field];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw bad(field, 'must be a positive integer');
+  }
+  if (cfg.scale !== undefined && !['standard', 'minmax', 'none'].includes(cfg.scale)) throw bad('scale', "must be 'standard', 'minmax' or 'none'");
+  if (cfg.fill !== undefined && !['mean', 'median', 'zero'].includes(cfg.fill)) throw bad('fill', "must be 'mean', 'median' or 'zero'");
+  if (cfg.missingFlag !== undefined && typeof cfg.missingFlag !== 'boolean' && cfg.missingFlag !== 'auto') throw bad('missingFlag', "must be true, false or 'auto'");
+  if (cfg.separator !== undefined && (typeof cfg.separator !== 'string' || cfg.separator === '')) throw bad('separator', 'must be a non-empty string');
+  if (explicit && cfg.hashBuckets !== undefined && cfg.kind !== 'text')
+    for (const field of ['minCount', 'maxVocab'] as const)
+      if (cfg[field] !== undefined) throw bad(field, 'has no effect with hashBuckets (hashed values have no vocabulary)');
+}
+
+/** On an explicit feature, a field its kind does not read is an error (it would be ignored). */
+function checkFieldsOfKind(cfg: FeatureConfig, kind: FeatureKind): void {
+  const allowed = new Set<string>([...COMMON_FIELDS, ...FIELDS_OF_KIND[kind]]);
+  for (const [key, v] of Object.entries(cfg))
+    if (v !== undefined && !allowed.has(key))
+      throw new Error(`feature '${cfg.name}': field '${key}' does not apply to a ${kind} feature (it reads ${FIELDS_OF_KIND[kind].join(', ')})`);
+}
+
+/** A task with no labelled training row would leave its head untrained in the saved model. */
+function requireLabelledRow(train: Table, t: FittedTask): void {
+  const col = train.column(t.column);
+  const labelled = col.type === 'numeric' ? col.values.some((v) => !Number.isNaN(v)) : col.codes.some((c) => c >= 0);
+  if (!labelled)
+    throw new Error(
+      `${train.file}, column '${t.column}': task '${t.name}' has no labelled row in the training split (every cell is empty or a missing-value token)`,
+    );
+}
+
+const where = (table: Table, row: number) => (table.lineNumbers[row] > 0 ? `line ${table.lineNumbers[row]}` : `row ${row}`);
+
+/**
+ * Text cells in a numeric feature's column become missing values; say how many (with an
+ * example), and stop when they are more than half of the present cells: the column is not
+ * numeric, and reading it as numbers would leave it all-missing.
+ */
+function numericCellWarning(table: Table, column: string, fillFrom: 'mean' | 'median' | 'zero'): string[] {
+  const col = table.column(column);
+  let invalid: number;
+  let present: number;
+  let example: string;
+  if (col.type === 'numeric') {
+    // Read as numbers already: the reader counted the bad cells (and stops at more than half of them).
+    if (!col.invalid) return [];
+    invalid = col.invalid;
+    present = invalid + col.values.reduce((n, v) => n + (Number.isNaN(v) ? 0 : 1), 0);
+    const ex = col.invalidExample;
+    example = ex ? ` (e.g. '${ex.cell}'${ex.line > 0 ? ` on line ${ex.line}` : ''})` : '';
+  } else {
+    const { invalidRows } = asNumbers(col);
+    if (!invalidRows.length) return [];
+    invalid = invalidRows.length;
+    present = col.codes.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0);
+    const row = invalidRows[0];
+    example = ` (e.g. '${table.cell(row, column)}' on ${where(table, row)})`;
+    if (invalid * 2 > present)
+      throw new Error(
+        `${table.file}, column '${column}': declared numeric but ${invalid} of its ${present} present cells are not numbers${example}; declare it categorical or text, or fix the cells`,
+      );
+  }
+  const filled = fillFrom === 'zero' ? 'filled with 0' : `filled with the training ${fillFrom}`;
+  return [`${table.file}, column '${column}': ${invalid} cells are not numbers${example}; they are treated as missing (${filled})`];
+}
+
+/** A group's rows count as separated only from this size on, so rare values (ids seen once) never look like a leak. */
+const LEAK_MIN_GROUP = 5;
+
+/**
+ * A feature that separates a binary task's training labels almost perfectly is most often
+ * a leak (a column filled only after the outcome, like 'purchased' for clicks): warn when
+ * >= 99% of the labelled rows sit in values (categorical) or in missing / present
+ * (numeric) whose label is always 0 or always 1, both labels occur in such values, and
+ * the base rate is between 1% and 99%. One pass per feature and binary task.
+ */
+function leakWarnings(train: Table, features: readonly FittedFeature[], tasks: readonly FittedTask[]): string[] {
+  const binary = tasks.filter((t) => t.type === 'binary');
+  if (!binary.length) return [];
+  const out: string[] = [];
+  const labels = binary.map((t) => ({ task: t, values: encodeTask(train, t).values }));
+  for (const f of features) {
+    let groupOf: Int32Array;
+    let numGroups: number;
+    let what: string;
+    if (f.kind === 'categorical') {
+      const view = asStrings(train.column(f.column));
+      groupOf = view.codes.map((c) => c + 1);
+      numGroups = view.dictionary.length + 1;
+      what = 'values';
+    } else if (f.kind === 'numeric') {
+      const { values } = asNumbers(train.column(f.column));
+      groupOf = Int32Array.from(values, (v) => (Number.isNaN(v) ? 0 : 1));
+      numGroups = 2;
+      what = 'missing / present cells';
+    } else continue;
+    for (const { task, values } of labels) {
+      const rows = new Int32Array(numGroups);
+      const positives = new Int32Array(numGroups);
+      let labelled = 0;
+      let totalPositives = 0;
+      for (let i = 0; i < values.length; i++) {
+        const y = values[i];
+        if (Number.isNaN(y)) continue;
+        rows[groupOf[i]]++;
+        positives[groupOf[i]] += y;
+        labelled++;
+        totalPositives += y;
+      }
+      const base = labelled ? totalPositives / labelled : 0;
+      if (base < 0.01 || base > 0.99) continue;
+      let pureZero = 0;
+      let pureOne = 0;
+      for (let g = 0; g < numGroups; g++) {
+        if (rows[g] < LEAK_MIN_GROUP) continue;
+        if (positives[g] === 0) pureZero += rows[g];
+        else if (positives[g] === rows[g]) pureOne += rows[g];
+      }
+      if (pureZero > 0 && pureOne > 0 && pureZero + pureOne >= 0.99 * labelled)
+        out.push(
+          `feature '${f.name}' (column '${f.column}') separates the training labels of task '${task.name}' almost perfectly: ` +
+            `${(((pureZero + pureOne) / labelled) * 100).toFixed(1)}% of the labelled rows have ${what} whose label is always 0 or always 1 ` +
+            `(base rate ${(base * 100).toFixed(1)}%); if it is only known after the outcome it leaks the label: drop it (data.drop)`,
+        );
+    }
+  }
+  return out;
+}
+
+/**
+ * An integer numeric column with a distinct value on every training row is most likely an
+ * id or a timestamp, whose magnitude means nothing to the model. (Continuous measurements
+ * are often all distinct too, so non-integer columns are left alone.)
+ */
+function idLikeNumericWarning(train: Table, name: string, column: string, values: Float64Array): string | null {
+  if (train.numRows < 20) return null;
+  const seen = new Set<number>();
+  for (const v of values) {
+    if (!Number.isInteger(v)) return null;
+    seen.add(v);
+  }
+  if (seen.size !== train.numRows) return null;
+  return `feature '${name}' (column '${column}'): numeric with a distinct integer on each of its ${train.numRows} training rows, like an id or a timestamp; drop it (data.drop) or make it categorical`;
+}
+
+function median(values: Float64Array): number {
+  const present = values.filter((v) => !Number.isNaN(v)).sort();
+  const n = present.length;
+  if (!n) return 0;
+  return n % 2 ? present[(n - 1) / 2] : (present[n / 2 - 1] + present[n / 2]) / 2;
+}
+
+function fitFeature(train: Table, cfg: FeatureConfig, explicit: boolean, warnings: string[]): FittedFeature {
   const column = cfg.column ?? cfg.name;
   const col = train.column(column);
   const kind = cfg.kind ?? col.type;
   const name = cfg.name;
-  const positiveInt = (v: number | undefined, what: string) => {
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`feature '${name}': ${what} must be a positive integer, got ${v}`);
-    return v;
-  };
-  positiveInt(cfg.minCount, 'minCount');
-  positiveInt(cfg.maxVocab, 'maxVocab');
-  positiveInt(cfg.hashBuckets, 'hashBuckets');
+  if (explicit) checkFieldsOfKind(cfg, kind);
   switch (kind) {
     case 'categorical': {
       if (cfg.hashBuckets) return { name, column, kind, vocab: null, hashBuckets: cfg.hashBuckets };
@@ -247,8 +488,11 @@ function fitFeature(train: Table, cfg: FeatureConfig): FittedFeature {
     }
     case 'numeric': {
       const scale = cfg.scale ?? 'standard';
-      if (!['standard', 'minmax', 'none'].includes(scale)) throw new Error(`feature '${name}': scale must be 'standard', 'minmax' or 'none', got ${JSON.stringify(scale)}`);
+      const fillFrom = cfg.fill ?? 'mean';
+      warnings.push(...numericCellWarning(train, column, fillFrom));
       const { values } = asNumbers(col);
+      const idLike = idLikeNumericWarning(train, name, column, values);
+      if (idLike) warnings.push(idLike);
       let n = 0;
       let sum = 0;
       let min = Infinity;
@@ -273,10 +517,10 @@ function fitFeature(train: Table, cfg: FeatureConfig): FittedFeature {
         center = n ? min : 0;
         divisor = n && max > min ? max - min : 1;
       }
-      const rawFill = (cfg.fill ?? 'mean') === 'mean' ? mean : 0;
+      const rawFill = fillFrom === 'mean' ? mean : fillFrom === 'median' ? median(values) : 0;
       const flag = cfg.missingFlag ?? 'auto';
       const missingFlag = flag === 'auto' ? n < values.length : flag;
-      return { name, column, kind, scale, center, divisor, fill: (rawFill - center) / divisor, missingFlag };
+      return { name, column, kind, scale, center, divisor, fill: (rawFill - center) / divisor, missingFlag, fillFrom };
     }
     default:
       throw new Error(`feature '${name}': unknown kind ${JSON.stringify(kind)} (expected categorical, numeric, multihot or text)`);
@@ -285,7 +529,7 @@ function fitFeature(train: Table, cfg: FeatureConfig): FittedFeature {
 
 /** Most frequent first (ties by value, so the order is deterministic). */
 function pickVocab(counts: Map<string, number>, cfg: FeatureConfig): string[] {
-  const minCount = cfg.minCount ?? 1;
+  const minCount = cfg.minCount ?? DEFAULT_MIN_COUNT;
   const entries = [...counts].filter(([, n]) => n >= minCount);
   entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const kept = cfg.maxVocab ? entries.slice(0, cfg.maxVocab) : entries;
@@ -309,7 +553,8 @@ export function textGrams(text: string, n: number): string[] {
   return grams;
 }
 
-function encodeFeature(table: Table, f: FittedFeature): EncodedFeature {
+/** The encoded column, and how many present values (multi-hot: tags) fell out of the vocabulary. */
+function encodeFeature(table: Table, f: FittedFeature): { encoded: EncodedFeature; outOfVocabulary: number } {
   const col = table.column(f.column);
   const n = table.numRows;
   if (f.kind === 'numeric') {
@@ -322,15 +567,21 @@ function encodeFeature(table: Table, f: FittedFeature): EncodedFeature {
       out[i * width] = missing ? f.fill : (v - f.center) / f.divisor;
       if (width === 2) out[i * width + 1] = missing ? 1 : 0;
     }
-    return { kind: 'numeric', width, values: out };
+    return { encoded: { kind: 'numeric', width, values: out }, outOfVocabulary: 0 };
   }
   const view = asStrings(col);
   if (f.kind === 'categorical') {
     const lut = idLookup(f.vocab, f.hashBuckets);
     const perCode = view.dictionary.map(lut);
     const ids = new Int32Array(n);
-    for (let i = 0; i < n; i++) ids[i] = view.codes[i] < 0 ? 0 : perCode[view.codes[i]];
-    return { kind: 'categorical', ids };
+    let outOfVocabulary = 0;
+    for (let i = 0; i < n; i++) {
+      const c = view.codes[i];
+      ids[i] = c < 0 ? 0 : perCode[c];
+      // Hashed ids start at 1, so id 0 on a present value means out of vocabulary.
+      if (c >= 0 && ids[i] === 0) outOfVocabulary++;
+    }
+    return { encoded: { kind: 'categorical', ids }, outOfVocabulary };
   }
   // Bags: the ids of each distinct cell are computed once, then rows are concatenated.
   let bags: Int32Array[];
@@ -345,7 +596,10 @@ function encodeFeature(table: Table, f: FittedFeature): EncodedFeature {
   for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + (view.codes[i] < 0 ? 0 : bags[view.codes[i]].length);
   const ids = new Int32Array(offsets[n]);
   for (let i = 0; i < n; i++) if (view.codes[i] >= 0) ids.set(bags[view.codes[i]], offsets[i]);
-  return { kind: f.kind, ids, offsets };
+  let outOfVocabulary = 0;
+  // Text ids are hashed (never 0); multi-hot tags out of the vocabulary are 0.
+  if (f.kind === 'multihot') for (const id of ids) if (id === 0) outOfVocabulary++;
+  return { encoded: { kind: f.kind, ids, offsets }, outOfVocabulary };
 }
 
 /** value -> id: 1 + vocabulary index (0 when out of vocabulary), or 1 + hash bucket. */

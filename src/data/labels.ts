@@ -158,6 +158,20 @@ export function taskSpec(t: FittedTask): TaskSpec {
 
 /** Encodes one task's labels; a value that does not fit the task is an error naming file, line and column. */
 export function encodeTask(table: Table, t: FittedTask): EncodedLabel {
+  return encodeTaskCounted(table, t).label;
+}
+
+/**
+ * encodeTask, and how many labels name a class the training split never had (multiclass:
+ * rows, multilabel: labels); those are masked out like missing labels, so callers report them.
+ */
+export function encodeTaskCounted(table: Table, t: FittedTask): { label: EncodedLabel; unseenClasses: number } {
+  let unseenClasses = 0;
+  const label = encodeLabels(table, t, (n) => (unseenClasses += n));
+  return { label, unseenClasses };
+}
+
+function encodeLabels(table: Table, t: FittedTask, countUnseen: (n: number) => void): EncodedLabel {
   const col = table.column(t.column);
   const n = table.numRows;
   const bad = (row: number, what: string) =>
@@ -193,8 +207,9 @@ export function encodeTask(table: Table, t: FittedTask): EncodedLabel {
       const values = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const c = view.codes[i];
-        // A class never seen in training is masked out (-1) like a missing label.
+        // A class never seen in training is masked out (-1) like a missing label, and counted.
         values[i] = c < 0 ? -1 : lut[c];
+        if (c >= 0 && lut[c] < 0) countUnseen(1);
       }
       return { type: 'multiclass', values };
     }
@@ -202,12 +217,16 @@ export function encodeTask(table: Table, t: FittedTask): EncodedLabel {
       const view = asStrings(col);
       const k = t.classes!.length;
       const ids = new Map(t.classes!.map((c, i) => [c, i]));
-      const sets = view.dictionary.map((s) => s.split(t.separator ?? '|').map((x) => ids.get(x.trim()) ?? -1).filter((x) => x >= 0));
+      const tokens = view.dictionary.map((s) => s.split(t.separator ?? '|').filter((x) => x.trim()));
+      const sets = tokens.map((ts) => ts.map((x) => ids.get(x.trim()) ?? -1).filter((x) => x >= 0));
       const values = new Float32Array(n * k);
       for (let i = 0; i < n; i++) {
         const c = view.codes[i];
         if (c < 0) values.fill(NaN, i * k, i * k + k);
-        else for (const j of sets[c]) values[i * k + j] = 1;
+        else {
+          for (const j of sets[c]) values[i * k + j] = 1;
+          countUnseen(tokens[c].length - sets[c].length);
+        }
       }
       return { type: 'multilabel', width: k, values };
     }

@@ -9,8 +9,10 @@ export interface NumericColumn {
   readonly name: string;
   readonly type: 'numeric';
   readonly values: Float64Array;
-  /** Non-empty cells that did not parse as numbers (now NaN). */
+  /** Non-empty cells that did not parse as numbers (now NaN), counted in the source file. */
   readonly invalid: number;
+  /** The first such cell and its source line (0 when the table is not from a file). */
+  readonly invalidExample?: { cell: string; line: number };
 }
 
 export interface StringColumn {
@@ -115,7 +117,7 @@ export class Table {
       if (c.type === 'numeric') {
         const v = new Float64Array(n);
         for (let i = 0; i < n; i++) v[i] = c.values[rows[i]];
-        return { name: c.name, type: 'numeric', values: v, invalid: c.invalid };
+        return { name: c.name, type: 'numeric', values: v, invalid: c.invalid, ...(c.invalidExample ? { invalidExample: c.invalidExample } : {}) };
       }
       const codes = new Int32Array(n);
       for (let i = 0; i < n; i++) codes[i] = c.codes[rows[i]];
@@ -143,7 +145,7 @@ export class Table {
       if (raw.length !== n) throw new Error(`Table.fromColumns: column '${name}' has ${raw.length} values, expected ${n}`);
       const builder = new StringColumnBuilder();
       for (const v of raw) builder.push(v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? '' : String(v));
-      cols.push(builder.finish(name, options.types?.[name], DEFAULT_MISSING));
+      cols.push(builder.finish(name, options.types?.[name], DEFAULT_MISSING, '|', { file: options.file ?? '<table>' }));
     }
     return new Table(cols, new Int32Array(n), options.file ?? '<table>');
   }
@@ -153,7 +155,22 @@ function missingColumnError(t: Table, name: string): Error {
   return new Error(`${t.file}: missing column '${name}' (columns are: ${t.columnNames.join(', ')})`);
 }
 
-export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '?'];
+/**
+ * Cells read as missing by default. Words that are real levels in survey and census data
+ * ('None', 'N/A', '?', 'unknown') are not here: a census column whose most common level is
+ * None must keep it. 'nan' is what Python's str() writes for a missing float and 'NULL' what
+ * SQL exports write; neither is a word a category would use.
+ */
+export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'NaN', 'nan', 'null', 'NULL'];
+
+/**
+ * An id-like column name: id, ID, Id, or ending in _id / -id / .id / " id" (any case), or a
+ * camelCase Id / ID suffix (userId, movieID). Lower-case run-together names (userid) are
+ * not matched, since words such as 'paid' and 'valid' end in id too.
+ */
+export function looksLikeIdName(name: string): boolean {
+  return /(^|[_\-.\s])id$/i.test(name) || /[a-z0-9](Id|ID)$/.test(name);
+}
 
 /** Parses a number cell strictly (no trailing junk); NaN when it is not a number. */
 export function parseNumber(s: string): number {
@@ -193,18 +210,52 @@ export class StringColumnBuilder {
     this.codes[this.length++] = code;
   }
 
-  finish(name: string, override: ColumnType | undefined, missing: readonly string[], multiHotSeparator = '|'): Column {
+  /**
+   * `source` names the file and gives each row's line, for errors and examples. A column
+   * declared numeric (`override`) in which more than half of the present cells are not
+   * numbers is an error: it would otherwise become all-missing without a word.
+   */
+  finish(
+    name: string,
+    override: ColumnType | undefined,
+    missing: readonly string[],
+    multiHotSeparator = '|',
+    source: { file: string; lines?: Int32Array } = { file: '<table>' },
+  ): Column {
     const missingSet = new Set(missing);
     const isMissing = this.strings.map((s) => missingSet.has(s.trim()));
-    const type = override ?? inferType(this.strings, this.counts, isMissing, multiHotSeparator);
+    let type = override ?? inferType(this.strings, this.counts, isMissing, multiHotSeparator);
+    // userId, movieId: integer ids are labels, not quantities.
+    if (!override && type === 'numeric' && looksLikeIdName(name) && this.strings.every((s, i) => isMissing[i] || Number.isInteger(parseNumber(s))))
+      type = 'categorical';
     const codes = this.codes.subarray(0, this.length);
     if (type === 'numeric') {
       const numbers = this.strings.map((s, i) => (isMissing[i] ? NaN : parseNumber(s)));
       let invalid = 0;
-      for (let i = 0; i < numbers.length; i++) if (!isMissing[i] && Number.isNaN(numbers[i])) invalid += this.counts[i];
+      let present = 0;
+      let firstInvalidCode = -1;
+      for (let i = 0; i < numbers.length; i++) {
+        if (isMissing[i]) continue;
+        present += this.counts[i];
+        if (Number.isNaN(numbers[i])) invalid += this.counts[i];
+      }
       const values = new Float64Array(this.length);
-      for (let i = 0; i < this.length; i++) values[i] = numbers[codes[i]];
-      return { name, type, values, invalid };
+      let invalidExample: { cell: string; line: number } | undefined;
+      for (let i = 0; i < this.length; i++) {
+        const code = codes[i];
+        values[i] = numbers[code];
+        if (firstInvalidCode < 0 && !isMissing[code] && Number.isNaN(numbers[code])) {
+          firstInvalidCode = code;
+          invalidExample = { cell: this.strings[code], line: source.lines?.[i] ?? 0 };
+        }
+      }
+      if (invalidExample && invalid * 2 > present) {
+        const where = invalidExample.line > 0 ? `${source.file} line ${invalidExample.line}` : source.file;
+        throw new Error(
+          `${where}, column '${name}': declared numeric but ${invalid} of its ${present} present cells are not numbers (e.g. '${invalidExample.cell}'); declare it categorical or text, or fix the cells`,
+        );
+      }
+      return invalidExample ? { name, type, values, invalid, invalidExample } : { name, type, values, invalid };
     }
     // Re-encode so the dictionary holds only present, non-missing strings.
     const remap = new Int32Array(this.strings.length).fill(-1);

@@ -35,6 +35,11 @@ export class InputEncoder extends Module {
         throw new Error(`InputEncoder: ${s.kind} feature '${s.name}' has cardinality ${s.cardinality}`);
       const d = typeof options.embeddingDim === 'function' ? options.embeddingDim(s) : options.embeddingDim ?? defaultDim(s.cardinality);
       const table = s.kind === 'categorical' ? new Embedding(s.cardinality, d) : new EmbeddingBag(s.cardinality, d, { mode: options.bagMode ?? 'mean' });
+      // Row 0 is the out-of-vocabulary / missing id (src/data/features.ts). It starts at zero,
+      // so a value never trained on adds nothing rather than a random vector, and learns from
+      // the rare training values that share it. (Hashed and text ids start at 1: there row 0
+      // is missing only, or unused.) Tables are on the CPU at construction.
+      (table.weight.buf as Float32Array).fill(0, 0, d);
       // Feature names may contain dots; module names may not.
       this.tables.set(s.name, this.registerModule(`emb_${s.name.replace(/[^A-Za-z0-9_]/g, '_')}`, table));
       dim += d;
