@@ -9,6 +9,12 @@
 namespace tl::binding {
 namespace {
 
+// Every update returns the index of the first non-finite gradient element, in which case
+// it wrote nothing, or -1.
+Napi::Value first_bad(const Napi::CallbackInfo& info, int64_t bad) {
+  return Napi::Number::New(info.Env(), static_cast<double>(bad));
+}
+
 float f32_arg(const Args& a, size_t i) { return static_cast<float>(a.number(i)); }
 
 // (param, grad, momentumBuf|null, n, lr, momentum, dampening, weightDecay, nesterov, firstStep)
@@ -27,8 +33,9 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   h.nesterov = a.boolean(8);
   h.first_step = a.boolean(9);
   if (h.momentum != 0 && !buf.ptr) a.fail("momentum needs a momentum buffer");
-  TL_DISPATCH(a.same_device(p, g, buf), sgd_update(p.ptr, g.ptr, buf.ptr, n, h));
-  return info.Env().Undefined();
+  int64_t bad = -1;
+  TL_DISPATCH_TO(bad, a.same_device(p, g, buf), sgd_update(p.ptr, g.ptr, buf.ptr, n, h));
+  return first_bad(info, bad);
 }
 
 // (param, grad, m, v, vMax|null, n, lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, step)
@@ -51,8 +58,9 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   h.amsgrad = a.boolean(12);
   h.step = a.integer(13, 1);
   if (h.amsgrad && !vmax.ptr) a.fail("amsgrad needs a max-second-moment buffer");
-  TL_DISPATCH(a.same_device(p, g, m, v, vmax), adam_update(p.ptr, g.ptr, m.ptr, v.ptr, vmax.ptr, n, h));
-  return info.Env().Undefined();
+  int64_t bad = -1;
+  TL_DISPATCH_TO(bad, a.same_device(p, g, m, v, vmax), adam_update(p.ptr, g.ptr, m.ptr, v.ptr, vmax.ptr, n, h));
+  return first_bad(info, bad);
 }
 
 // (param, grad, squareAvg, gradAvg|null, momentumBuf|null, n, lr, alpha, eps, weightDecay, momentum, centered)
@@ -74,8 +82,9 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   h.centered = a.boolean(11);
   if (h.centered && !ga.ptr) a.fail("centered needs a gradient-average buffer");
   if (h.momentum > 0 && !buf.ptr) a.fail("momentum needs a momentum buffer");
-  TL_DISPATCH(a.same_device(p, g, sq, ga, buf), rmsprop_update(p.ptr, g.ptr, sq.ptr, ga.ptr, buf.ptr, n, h));
-  return info.Env().Undefined();
+  int64_t bad = -1;
+  TL_DISPATCH_TO(bad, a.same_device(p, g, sq, ga, buf), rmsprop_update(p.ptr, g.ptr, sq.ptr, ga.ptr, buf.ptr, n, h));
+  return first_bad(info, bad);
 }
 
 // (param, grad, sum, n, lr, lrDecay, weightDecay, eps, step)
@@ -92,8 +101,9 @@ Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
   h.weight_decay = f32_arg(a, 6);
   h.eps = f32_arg(a, 7);
   h.step = a.integer(8, 1);
-  TL_DISPATCH(a.same_device(p, g, sum), adagrad_update(p.ptr, g.ptr, sum.ptr, n, h));
-  return info.Env().Undefined();
+  int64_t bad = -1;
+  TL_DISPATCH_TO(bad, a.same_device(p, g, sum), adagrad_update(p.ptr, g.ptr, sum.ptr, n, h));
+  return first_bad(info, bad);
 }
 
 }  // namespace

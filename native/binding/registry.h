@@ -47,3 +47,17 @@ KernelList cuda_kernels();
     else                                  \
       a.guard([&] { tl::cpu::call; });    \
   } while (0)
+
+// TL_DISPATCH for a kernel that returns a value: out = the kernel's result.
+#ifdef TL_WITH_CUDA
+#define TL_ON_DEVICE_TO(out, args, call) (args).guard([&] { out = tl::cuda::call; })
+#else
+#define TL_ON_DEVICE_TO(out, args, call) (args).fail("this build of trunkline has no CUDA support")
+#endif
+#define TL_DISPATCH_TO(out, on_device, call)       \
+  do {                                             \
+    if (on_device)                                 \
+      TL_ON_DEVICE_TO(out, a, call);               \
+    else                                           \
+      a.guard([&] { out = tl::cpu::call; });       \
+  } while (0)

@@ -45,7 +45,8 @@ void unary_forward(UnaryOp op, float* out, const float* x, int64_t n, float p0, 
     case UnaryOp::Log: map_parallel(n, [=](int64_t i) { out[i] = std::log(x[i]); }); break;
     case UnaryOp::Sqrt: map_parallel(n, [=](int64_t i) { out[i] = std::sqrt(x[i]); }); break;
     case UnaryOp::Abs: map_parallel(n, [=](int64_t i) { out[i] = std::fabs(x[i]); }); break;
-    case UnaryOp::Relu: map_parallel(n, [=](int64_t i) { out[i] = x[i] > 0 ? x[i] : 0.0f; }); break;
+    // NaN fails `x <= 0` and passes through, as in PyTorch (`x > 0 ? x : 0` would make it 0).
+    case UnaryOp::Relu: map_parallel(n, [=](int64_t i) { out[i] = x[i] <= 0 ? 0.0f : x[i]; }); break;
     case UnaryOp::LeakyRelu:
       map_parallel(n, [=](int64_t i) { out[i] = x[i] > 0 ? x[i] : p0 * x[i]; });
       break;
@@ -53,6 +54,8 @@ void unary_forward(UnaryOp op, float* out, const float* x, int64_t n, float p0, 
     case UnaryOp::Sigmoid: map_parallel(n, [=](int64_t i) { out[i] = sigmoidf(x[i]); }); break;
     case UnaryOp::Tanh: map_parallel(n, [=](int64_t i) { out[i] = std::tanh(x[i]); }); break;
     case UnaryOp::Clamp:
+      // std::max(x, lo) is `x < lo ? lo : x` and std::min(y, hi) is `hi < y ? hi : y`: both
+      // keep a NaN x, as PyTorch does. The operand order matters.
       map_parallel(n, [=](int64_t i) { out[i] = std::min(std::max(x[i], p0), p1); });
       break;
     case UnaryOp::PowScalar:
@@ -77,10 +80,12 @@ void unary_backward(UnaryOp op, float* gx, const float* g, const float* x, const
       break;
     case UnaryOp::Relu:
       // Both loads happen unconditionally so the select compiles to a blend, not a
-      // branch that mispredicts on random signs.
+      // branch that mispredicts on random signs. A select, not g * 0: an inf or NaN
+      // gradient of an inactive unit gives 0. PyTorch selects on the output, so a NaN
+      // input (NaN output) passes its gradient.
       map_parallel(n, [=](int64_t i) {
         float gi = g[i];
-        gx[i] += x[i] > 0 ? gi : 0.0f;
+        gx[i] += x[i] <= 0 ? 0.0f : gi;
       });
       break;
     case UnaryOp::LeakyRelu:
@@ -119,8 +124,9 @@ inline float apply(float a, float b) {
   if constexpr (Op == BinaryOp::Mul) return a * b;
   if constexpr (Op == BinaryOp::Div) return a / b;
   if constexpr (Op == BinaryOp::Pow) return std::pow(a, b);
-  if constexpr (Op == BinaryOp::Maximum) return a >= b ? a : b;
-  if constexpr (Op == BinaryOp::Minimum) return a <= b ? a : b;
+  // Ties give a; a NaN on either side gives NaN, as in PyTorch.
+  if constexpr (Op == BinaryOp::Maximum) return a >= b || a != a ? a : b;
+  if constexpr (Op == BinaryOp::Minimum) return a <= b || a != a ? a : b;
   return 0.0f;
 }
 
@@ -135,9 +141,18 @@ inline void partials(float a, float b, float out, float& da, float& db) {
     da = b * std::pow(a, b - 1.0f);
     db = a > 0 ? out * std::log(a) : 0.0f;
   }
-  // Ties send the gradient to a, as in PyTorch's max with a tensor.
-  if constexpr (Op == BinaryOp::Maximum) { da = a >= b ? 1.0f : 0.0f; db = 1.0f - da; }
-  if constexpr (Op == BinaryOp::Minimum) { da = a <= b ? 1.0f : 0.0f; db = 1.0f - da; }
+  // Ties send the gradient to a; a NaN on either side sends it to both, as PyTorch's
+  // masks (`self < other`, `self > other`) do. backward_impl selects on these.
+  if constexpr (Op == BinaryOp::Maximum) { da = a < b ? 0.0f : 1.0f; db = a >= b ? 0.0f : 1.0f; }
+  if constexpr (Op == BinaryOp::Minimum) { da = a > b ? 0.0f : 1.0f; db = a <= b ? 0.0f : 1.0f; }
+}
+
+// g * d, except that maximum and minimum select (an inf or NaN g of the losing side
+// gives 0, not NaN).
+template <BinaryOp Op>
+inline float chain(float g, float d) {
+  if constexpr (Op == BinaryOp::Maximum || Op == BinaryOp::Minimum) return d != 0.0f ? g : 0.0f;
+  return g * d;
 }
 
 // Merges adjacent dims that are contiguous for the output and both inputs, so the
@@ -245,8 +260,8 @@ void backward_impl(float* ga, float* gb, const float* g, const float* a, const f
         float da, db;
         partials<Op>(av, bv, out ? out[o + i] : 0.0f, da, db);
         float gi = g[o + i];
-        if (ga) ga[ao + i * sa] += gi * da;
-        if (gb) gb[bo + i * sb] += gi * db;
+        if (ga) ga[ao + i * sa] += chain<Op>(gi, da);
+        if (gb) gb[bo + i * sb] += chain<Op>(gi, db);
       }
     });
   };

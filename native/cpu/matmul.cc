@@ -281,8 +281,8 @@ void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int64_t i0, i
       const float* bias = ep.bias + j0;
       for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
     }
-    if (ep.relu)
-      for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
+    if (ep.relu)  // NaN passes, as in the unary relu
+      for (int64_t j = 0; j < cols; ++j) row[j] = row[j] <= 0.0f ? 0.0f : row[j];
   }
 }
 

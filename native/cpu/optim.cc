@@ -1,6 +1,8 @@
 #include "optim.h"
 
+#include <atomic>
 #include <cmath>
+#include <cstring>
 
 #include "../core/parallel.h"
 
@@ -19,13 +21,46 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 14;  // parameters below this update on the calling thread
 
-// Each update runs as a chunk function taking its scalars by value and its arrays as
-// restrict pointers, so GCC sees no aliasing and every variant vectorises. The chunk
-// functions stay out of line: inlined into the parallel_for lambda, the restrict
-// guarantee is lost through the nested element call and GCC adds runtime alias checks.
+constexpr int64_t kCheckBlock = 1024;  // 4 KB of gradient per early-exit test
+
+// 0x80000000 when x is inf or NaN (all exponent bits set: adding one exponent step
+// carries into the sign bit), else 0. Integer ops, so the OR-reduction below vectorises.
+inline uint32_t nonfinite_bit(const float* x, int64_t i) {
+  uint32_t bits;
+  std::memcpy(&bits, x + i, sizeof bits);
+  return ((bits & 0x7f800000u) + 0x00800000u) & 0x80000000u;
+}
+
+[[gnu::noinline]] int64_t first_nonfinite_serial(const float* __restrict x, int64_t n) {
+  for (int64_t b = 0; b < n; b += kCheckBlock) {
+    const int64_t len = n - b < kCheckBlock ? n - b : kCheckBlock;
+    uint32_t any = 0;
+    for (int64_t i = 0; i < len; ++i) any |= nonfinite_bit(x + b, i);
+    if (any)
+      for (int64_t i = 0; i < len; ++i)
+        if (nonfinite_bit(x + b, i)) return b + i;
+  }
+  return -1;
+}
+
+// Runs f(offset, length) over [0, n) in parallel once the gradient g is known to be
+// finite; else returns the first non-finite index and writes nothing.
+//
+// The whole gradient is checked before the first write, so a bad gradient leaves the
+// parameter and its state as they were. The price is a second read of g. Both sweeps
+// split [0, n) the same way (parallel_for's static split), so each thread re-reads the
+// range it has just checked, from its own L2 while that range fits there (up to ~1 MB of
+// gradient per thread), from L3 or memory beyond. Checking each block just before
+// updating it would read g once but could leave a parameter half-updated.
 template <typename F>
-void chunks(int64_t n, F f) {
+int64_t chunks(const float* g, int64_t n, F f) {
+  if (int64_t bad = first_nonfinite(g, n); bad >= 0) return bad;
+  // Each update runs as a chunk function taking its scalars by value and its arrays as
+  // restrict pointers, so GCC sees no aliasing and every variant vectorises. The chunk
+  // functions stay out of line: inlined into the parallel_for lambda, the restrict
+  // guarantee is lost through the nested element call and GCC adds runtime alias checks.
   parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) { f(lo, hi - lo); });
+  return -1;
 }
 
 [[gnu::noinline]] void sgd_chunk(float* __restrict p, const float* __restrict g, float* __restrict buf, int64_t n,
@@ -50,39 +85,50 @@ void chunks(int64_t n, F f) {
 
 }  // namespace
 
-// Optional state arrays are passed as null where the variant does not use them, so the
-// element updates skip them (and GCC splits each loop on that test).
-void sgd_update(float* param, const float* grad, float* buf, int64_t n, const SgdParams& h) {
-  const elem::SgdScalars s = elem::sgd_scalars(h);
-  float* mbuf = h.momentum != 0.0f ? buf : nullptr;
-  chunks(n, [&](int64_t o, int64_t len) { sgd_chunk(param + o, grad + o, mbuf ? mbuf + o : nullptr, len, s); });
+int64_t first_nonfinite(const float* x, int64_t n) {
+  std::atomic<int64_t> first{n};
+  parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
+    int64_t bad = first_nonfinite_serial(x + lo, hi - lo);
+    int64_t at = lo + bad, cur = first.load();
+    while (bad >= 0 && at < cur && !first.compare_exchange_weak(cur, at)) {
+    }
+  });
+  return first.load() < n ? first.load() : -1;
 }
 
-void adam_update(float* param, const float* grad, float* m, float* v, float* v_max, int64_t n,
-                 const AdamParams& h) {
+// Optional state arrays are passed as null where the variant does not use them, so the
+// element updates skip them (and GCC splits each loop on that test).
+int64_t sgd_update(float* param, const float* grad, float* buf, int64_t n, const SgdParams& h) {
+  const elem::SgdScalars s = elem::sgd_scalars(h);
+  float* mbuf = h.momentum != 0.0f ? buf : nullptr;
+  return chunks(grad, n, [&](int64_t o, int64_t len) { sgd_chunk(param + o, grad + o, mbuf ? mbuf + o : nullptr, len, s); });
+}
+
+int64_t adam_update(float* param, const float* grad, float* m, float* v, float* v_max, int64_t n,
+                    const AdamParams& h) {
   const elem::AdamScalars s = elem::adam_scalars(h);
   float* vmax = h.amsgrad ? v_max : nullptr;
-  chunks(n, [&](int64_t o, int64_t len) {
+  return chunks(grad, n, [&](int64_t o, int64_t len) {
     adam_chunk(param + o, grad + o, m + o, v + o, vmax ? vmax + o : nullptr, len, s);
   });
 }
 
-void rmsprop_update(float* param, const float* grad, float* sq, float* ga, float* buf, int64_t n,
-                    const RmspropParams& h) {
+int64_t rmsprop_update(float* param, const float* grad, float* sq, float* ga, float* buf, int64_t n,
+                       const RmspropParams& h) {
   const elem::RmspropScalars s = elem::rmsprop_scalars(h);
   float* grad_avg = h.centered ? ga : nullptr;
   float* mbuf = h.momentum > 0 ? buf : nullptr;
-  chunks(n, [&](int64_t o, int64_t len) {
+  return chunks(grad, n, [&](int64_t o, int64_t len) {
     rmsprop_chunk(param + o, grad + o, sq + o, grad_avg ? grad_avg + o : nullptr,
                   mbuf ? mbuf + o : nullptr, len, s);
   });
 }
 
-void adagrad_update(float* param, const float* grad, float* sum, int64_t n,
-                    const AdagradParams& h) {
+int64_t adagrad_update(float* param, const float* grad, float* sum, int64_t n,
+                       const AdagradParams& h) {
   const float clr = elem::adagrad_lr(h);
   const AdagradParams c = h;
-  chunks(n, [&](int64_t o, int64_t len) {
+  return chunks(grad, n, [&](int64_t o, int64_t len) {
     adagrad_chunk(param + o, grad + o, sum + o, len, clr, c.weight_decay, c.eps);
   });
 }

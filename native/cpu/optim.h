@@ -2,10 +2,17 @@
 // state in one pass, in place. They follow PyTorch's update formulas (torch.optim,
 // single-tensor "foreach=False" path) operation by operation; scalars that depend only
 // on the step (bias corrections, decayed learning rate) are computed in float64.
+//
+// A non-finite gradient (NaN or +-inf) is never written into a parameter: each update
+// returns the index of the first non-finite gradient element, or -1 when all are finite,
+// and writes nothing (parameter and state unchanged) when it finds one.
 #pragma once
 #include <cstdint>
 
 namespace tl::cpu {
+
+// Index of the first non-finite element of x[0, n), or -1.
+int64_t first_nonfinite(const float* x, int64_t n);
 
 struct SgdParams {
   float lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
@@ -17,7 +24,7 @@ struct SgdParams {
 //                   g = nesterov ? g + momentum * buf : buf
 // p -= lr * g
 // momentum_buf may be null when momentum == 0.
-void sgd_update(float* param, const float* grad, float* momentum_buf, int64_t n,
+int64_t sgd_update(float* param, const float* grad, float* momentum_buf, int64_t n,
                 const SgdParams& h);
 
 struct AdamParams {
@@ -31,7 +38,7 @@ struct AdamParams {
 // bc1 = 1 - beta1^step, bc2 = 1 - beta2^step
 // amsgrad: v_max = max(v_max, v), and v_max replaces v below
 // p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
-void adam_update(float* param, const float* grad, float* m, float* v, float* v_max, int64_t n,
+int64_t adam_update(float* param, const float* grad, float* m, float* v, float* v_max, int64_t n,
                  const AdamParams& h);
 
 struct RmspropParams {
@@ -45,7 +52,7 @@ struct RmspropParams {
 // momentum > 0: buf = momentum * buf + g / avg; p -= lr * buf
 // else:         p -= lr * g / avg
 // grad_avg is needed when centered, momentum_buf when momentum > 0 (else they may be null).
-void rmsprop_update(float* param, const float* grad, float* square_avg, float* grad_avg,
+int64_t rmsprop_update(float* param, const float* grad, float* square_avg, float* grad_avg,
                     float* momentum_buf, int64_t n, const RmspropParams& h);
 
 struct AdagradParams {
@@ -54,7 +61,7 @@ struct AdagradParams {
 };
 // g = grad + wd * p;  clr = lr / (1 + (step - 1) * lr_decay)
 // sum += g * g;  p -= clr * g / (sqrt(sum) + eps)
-void adagrad_update(float* param, const float* grad, float* sum, int64_t n,
+int64_t adagrad_update(float* param, const float* grad, float* sum, int64_t n,
                     const AdagradParams& h);
 
 }  // namespace tl::cpu

@@ -1,5 +1,6 @@
 // Elementwise kernels on the device: one thread per element over grid-stride loops.
-// Math matches native/cpu/elementwise.cc (tanh-form GELU, ties to a in max/min).
+// Math matches native/cpu/elementwise.cc (tanh-form GELU, ties to a in max/min, NaN
+// propagating through relu, clamp, max and min as in PyTorch).
 #include "elementwise.h"
 #include "launch.cuh"
 
@@ -27,31 +28,33 @@ __device__ __forceinline__ float unary_f(float x, float p0, float p1) {
   if constexpr (Op == UnaryOp::Log) return logf(x);
   if constexpr (Op == UnaryOp::Sqrt) return sqrtf(x);
   if constexpr (Op == UnaryOp::Abs) return fabsf(x);
-  if constexpr (Op == UnaryOp::Relu) return x > 0 ? x : 0.0f;
+  if constexpr (Op == UnaryOp::Relu) return x <= 0 ? 0.0f : x;  // NaN passes
   if constexpr (Op == UnaryOp::LeakyRelu) return x > 0 ? x : p0 * x;
   if constexpr (Op == UnaryOp::Gelu) return gelu(x);
   if constexpr (Op == UnaryOp::Sigmoid) return 1.0f / (1.0f + expf(-x));
   if constexpr (Op == UnaryOp::Tanh) return tanhf(x);
-  if constexpr (Op == UnaryOp::Clamp) return fminf(fmaxf(x, p0), p1);
+  // fmaxf/fminf drop a NaN operand (clamp(NaN) would be the lower bound); PyTorch keeps it.
+  if constexpr (Op == UnaryOp::Clamp) return isnan(x) ? x : fminf(fmaxf(x, p0), p1);
   if constexpr (Op == UnaryOp::PowScalar) return powf(x, p0);
   return 0.0f;
 }
 
-// d out / d x at one element, times nothing (the caller multiplies by g).
+// g * d out / d x at one element. The piecewise ops select rather than multiply by 0,
+// so an inf or NaN g of an inactive unit gives 0, as on the CPU and in PyTorch.
 template <UnaryOp Op>
-__device__ __forceinline__ float unary_d(float x, float out, float p0, float p1) {
-  if constexpr (Op == UnaryOp::Neg) return -1.0f;
-  if constexpr (Op == UnaryOp::Exp) return out;
-  if constexpr (Op == UnaryOp::Log) return 1.0f / x;
-  if constexpr (Op == UnaryOp::Sqrt) return 0.5f / out;
-  if constexpr (Op == UnaryOp::Abs) return x > 0 ? 1.0f : (x < 0 ? -1.0f : 0.0f);
-  if constexpr (Op == UnaryOp::Relu) return x > 0 ? 1.0f : 0.0f;
-  if constexpr (Op == UnaryOp::LeakyRelu) return x > 0 ? 1.0f : p0;
-  if constexpr (Op == UnaryOp::Gelu) return gelu_grad(x);
-  if constexpr (Op == UnaryOp::Sigmoid) return out * (1.0f - out);
-  if constexpr (Op == UnaryOp::Tanh) return 1.0f - out * out;
-  if constexpr (Op == UnaryOp::Clamp) return (x >= p0 && x <= p1) ? 1.0f : 0.0f;
-  if constexpr (Op == UnaryOp::PowScalar) return p0 * powf(x, p0 - 1.0f);
+__device__ __forceinline__ float unary_grad(float g, float x, float out, float p0, float p1) {
+  if constexpr (Op == UnaryOp::Neg) return -g;
+  if constexpr (Op == UnaryOp::Exp) return g * out;
+  if constexpr (Op == UnaryOp::Log) return g / x;
+  if constexpr (Op == UnaryOp::Sqrt) return g * 0.5f / out;
+  if constexpr (Op == UnaryOp::Abs) return x > 0 ? g : (x < 0 ? -g : 0.0f);
+  if constexpr (Op == UnaryOp::Relu) return x <= 0 ? 0.0f : g;  // NaN input passes g, as in PyTorch
+  if constexpr (Op == UnaryOp::LeakyRelu) return x > 0 ? g : p0 * g;
+  if constexpr (Op == UnaryOp::Gelu) return g * gelu_grad(x);
+  if constexpr (Op == UnaryOp::Sigmoid) return g * out * (1.0f - out);
+  if constexpr (Op == UnaryOp::Tanh) return g * (1.0f - out * out);
+  if constexpr (Op == UnaryOp::Clamp) return (x >= p0 && x <= p1) ? g : 0.0f;
+  if constexpr (Op == UnaryOp::PowScalar) return g * p0 * powf(x, p0 - 1.0f);
   return 0.0f;
 }
 
@@ -64,7 +67,7 @@ template <UnaryOp Op>
 __global__ void unary_backward_kernel(float* gx, const float* g, const float* x, const float* out,
                                       int64_t n, float p0, float p1) {
   // `out` is only read by ops that need it (the binding guarantees it is there for them).
-  TL_GRID_STRIDE(i, n) gx[i] += g[i] * unary_d<Op>(x[i], out ? out[i] : 0.0f, p0, p1);
+  TL_GRID_STRIDE(i, n) gx[i] += unary_grad<Op>(g[i], x[i], out ? out[i] : 0.0f, p0, p1);
 }
 
 template <BinaryOp Op>
@@ -74,8 +77,9 @@ __device__ __forceinline__ float apply(float a, float b) {
   if constexpr (Op == BinaryOp::Mul) return a * b;
   if constexpr (Op == BinaryOp::Div) return a / b;
   if constexpr (Op == BinaryOp::Pow) return powf(a, b);
-  if constexpr (Op == BinaryOp::Maximum) return a >= b ? a : b;
-  if constexpr (Op == BinaryOp::Minimum) return a <= b ? a : b;
+  // Ties give a; a NaN on either side gives NaN, as in PyTorch.
+  if constexpr (Op == BinaryOp::Maximum) return a >= b || isnan(a) ? a : b;
+  if constexpr (Op == BinaryOp::Minimum) return a <= b || isnan(a) ? a : b;
   return 0.0f;
 }
 
@@ -89,8 +93,17 @@ __device__ __forceinline__ void partials(float a, float b, float out, float& da,
     da = b * powf(a, b - 1.0f);
     db = a > 0 ? out * logf(a) : 0.0f;
   }
-  if constexpr (Op == BinaryOp::Maximum) { da = a >= b ? 1.0f : 0.0f; db = 1.0f - da; }
-  if constexpr (Op == BinaryOp::Minimum) { da = a <= b ? 1.0f : 0.0f; db = 1.0f - da; }
+  // Ties send the gradient to a; a NaN on either side sends it to both (PyTorch's masks).
+  if constexpr (Op == BinaryOp::Maximum) { da = a < b ? 0.0f : 1.0f; db = a >= b ? 0.0f : 1.0f; }
+  if constexpr (Op == BinaryOp::Minimum) { da = a > b ? 0.0f : 1.0f; db = a <= b ? 0.0f : 1.0f; }
+}
+
+// g * d, except that maximum and minimum select (an inf or NaN g of the losing side
+// gives 0, not NaN).
+template <BinaryOp Op>
+__device__ __forceinline__ float chain(float g, float d) {
+  if constexpr (Op == BinaryOp::Maximum || Op == BinaryOp::Minimum) return d != 0.0f ? g : 0.0f;
+  return g * d;
 }
 
 // The broadcast with size-1 dims dropped and contiguous runs merged (fewer divisions
@@ -183,12 +196,12 @@ __global__ void binary_backward_kernel(float* ga, float* gb, const float* g, con
     partials<Op>(a[ao], b[bo], out ? out[i] : 0.0f, da, db);
     float gi = g[i];
     if (ga) {
-      if (a_dense) ga[ao] += gi * da;
-      else atomic_accumulate(ga, ao, gi * da);
+      if (a_dense) ga[ao] += chain<Op>(gi, da);
+      else atomic_accumulate(ga, ao, chain<Op>(gi, da));
     }
     if (gb) {
-      if (b_dense) gb[bo] += gi * db;
-      else atomic_accumulate(gb, bo, gi * db);
+      if (b_dense) gb[bo] += chain<Op>(gi, db);
+      else atomic_accumulate(gb, bo, chain<Op>(gi, db));
     }
   }
 }

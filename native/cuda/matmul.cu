@@ -47,7 +47,7 @@ __device__ __forceinline__ void store_c(const GemmArgs& g, float* c, int64_t i, 
   float v = g.alpha * acc;
   if (g.beta != 0.0f) v += g.beta * *p;
   if (g.bias) v += g.bias[j];
-  if (g.relu) v = fmaxf(v, 0.0f);
+  if (g.relu) v = v <= 0.0f ? 0.0f : v;  // NaN passes, as in PyTorch (fmaxf would drop it)
   *p = v;
 }
 
