@@ -99,7 +99,10 @@ test('corrupt files give clear errors naming the file and the tensor', (t) => {
   const notJson = Buffer.from(good);
   notJson[8] = 0x21;
   t.regex(err(notJson), /^m\.safetensors: bad header: not valid JSON/);
-  t.is(err(edit((h) => (h['trunk.0.bias'].dtype = 'F16'))), "m.safetensors: tensor 'trunk.0.bias' has dtype \"F16\"; trunkline reads F32 and I32");
+  t.is(
+    err(edit((h) => (h['trunk.0.bias'].dtype = 'F8_E4M3'))),
+    "m.safetensors: tensor 'trunk.0.bias' has dtype \"F8_E4M3\"; trunkline reads F32, I32, F64, F16, BF16, I64, U8 and BOOL",
+  );
   t.regex(err(edit((h) => (h['trunk.0.bias'].shape = [4]))), /^m\.safetensors: tensor 'trunk\.0\.bias': data_offsets \[\d+,\d+\] span 12 bytes but shape \[4\] of F32 needs 16$/);
   t.regex(err(edit((h) => (h['trunk.0.bias'].data_offsets = [1, 13]))), /^m\.safetensors: bad header: tensor '.+' starts at data byte/);
   t.regex(err(edit((h) => (h['scalar'].shape = 'x'))), /^m\.safetensors: bad header: tensor 'scalar' has shape "x"/);
@@ -173,4 +176,50 @@ test('writeCsv quotes what needs quoting and reads back', async (t) => {
   const back = await readCsv(path);
   t.is(back.cell(1, 'note'), 'say "hi"');
   t.is(back.cell(1, 'p'), '');
+});
+
+/** Safetensors bytes of one tensor stored as `dtype` (as Python would write it). */
+function oneTensor(dtype: string, shape: number[], data: Buffer): Buffer {
+  let json = JSON.stringify({ x: { dtype, shape, data_offsets: [0, data.length] } });
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([len, Buffer.from(json), data]);
+}
+
+test('F64, F16, BF16, I64, U8 and BOOL are read, converted, and the conversion is named', (t) => {
+  const read = (dtype: string, data: Buffer, n = data.length) => {
+    const r = parseSafetensors(oneTensor(dtype, [n], data), 'py.safetensors');
+    return { values: Array.from(r.tensors.x.data()), dtype: r.tensors.x.dtype, how: r.conversions.x };
+  };
+  const f64 = Buffer.alloc(24);
+  [1.5, -2.25, 1e-3].forEach((v, i) => f64.writeDoubleLE(v, i * 8));
+  const a = read('F64', f64, 3);
+  t.is(a.dtype, 'float32');
+  t.deepEqual(a.values, [1.5, -2.25, Math.fround(1e-3)]);
+  t.is(a.how, 'F64 -> float32 (rounded to single precision)');
+  // F16: 1.0 = 0x3c00, -2.0 = 0xc000, 0.5 = 0x3800, smallest subnormal 0x0001 = 2^-24, +inf 0x7c00.
+  const f16 = Buffer.alloc(10);
+  [0x3c00, 0xc000, 0x3800, 0x0001, 0x7c00].forEach((v, i) => f16.writeUInt16LE(v, i * 2));
+  t.deepEqual(read('F16', f16, 5).values, [1, -2, 0.5, 2 ** -24, Infinity]);
+  // BF16 is the upper half of a float32: 1.0 = 0x3f80, -3.5 = 0xc060.
+  const bf16 = Buffer.alloc(4);
+  [0x3f80, 0xc060].forEach((v, i) => bf16.writeUInt16LE(v, i * 2));
+  const b = read('BF16', bf16, 2);
+  t.deepEqual(b.values, [1, -3.5]);
+  t.is(b.how, 'BF16 -> float32 (exact)');
+  const i64 = Buffer.alloc(24);
+  [5n, -7n, 2147483647n].forEach((v, i) => i64.writeBigInt64LE(v, i * 8));
+  const c = read('I64', i64, 3);
+  t.is(c.dtype, 'int32');
+  t.deepEqual(c.values, [5, -7, 2147483647]);
+  i64.writeBigInt64LE(1n << 40n, 8);
+  t.throws(() => read('I64', i64, 3), { message: "py.safetensors: tensor 'x' (I64) holds 1099511627776, which does not fit in int32" });
+  t.deepEqual(read('U8', Buffer.from([0, 200, 255])).values, [0, 200, 255]);
+  const d = read('BOOL', Buffer.from([0, 1, 1]));
+  t.deepEqual(d.values, [0, 1, 1]);
+  t.is(d.how, 'BOOL -> int32 (0 or 1)');
+  t.regex(t.throws(() => parseSafetensors(oneTensor('F64', [2], Buffer.alloc(12)), 'py.safetensors'))!.message, /span 12 bytes but shape \[2\] of F64 needs 16/);
+  // F32 and I32 need no conversion.
+  t.deepEqual(parseSafetensors(serializeSafetensors(sample())).conversions, {});
 });

@@ -10,4 +10,4 @@ export {
   type SafetensorsContents,
   type TensorShapes,
 } from './safetensors.js';
-export { saveModel, loadModel, readModelConfig, WEIGHTS_FILE, CONFIG_FILE, type SaveModelOptions, type LoadedModel, type ModelConfigFile } from './model.js';
+export { saveModel, loadModel, readModelConfig, rehashModel, recoverModelDir, WEIGHTS_FILE, CONFIG_FILE, type SaveModelOptions, type LoadedModel, type ModelConfigFile } from './model.js';

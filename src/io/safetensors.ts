@@ -9,6 +9,45 @@ import { writeFileAtomic } from './atomic.js';
 
 const TO_ST: Record<DType, string> = { float32: 'F32', int32: 'I32' };
 const FROM_ST: Record<string, DType> = { F32: 'float32', I32: 'int32' };
+
+/**
+ * Dtypes that other writers (PyTorch, NumPy) use, read by converting to what trunkline
+ * computes in; `how` is the conversion as reported to the caller.
+ */
+const CONVERTED: Record<string, { bytes: number; to: DType; how: string; read: (b: Buffer, at: number, file: string, name: string) => number }> = {
+  F64: { bytes: 8, to: 'float32', how: 'F64 -> float32 (rounded to single precision)', read: (b, at) => b.readDoubleLE(at) },
+  F16: { bytes: 2, to: 'float32', how: 'F16 -> float32 (exact)', read: (b, at) => halfToFloat(b.readUInt16LE(at)) },
+  BF16: { bytes: 2, to: 'float32', how: 'BF16 -> float32 (exact)', read: (b, at) => bf16ToFloat(b.readUInt16LE(at)) },
+  I64: {
+    bytes: 8,
+    to: 'int32',
+    how: 'I64 -> int32 (values checked to fit)',
+    read: (b, at, file, name) => {
+      const v = b.readBigInt64LE(at);
+      if (v > 2147483647n || v < -2147483648n) throw new Error(`${file}: tensor '${name}' (I64) holds ${v}, which does not fit in int32`);
+      return Number(v);
+    },
+  },
+  U8: { bytes: 1, to: 'int32', how: 'U8 -> int32 (exact)', read: (b, at) => b[at] },
+  BOOL: { bytes: 1, to: 'int32', how: 'BOOL -> int32 (0 or 1)', read: (b, at) => (b[at] ? 1 : 0) },
+};
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+function bf16ToFloat(bits: number): number {
+  u32[0] = bits << 16;
+  return f32[0];
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
 /** A header beyond this is surely a corrupt length, not a real header. */
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -53,6 +92,8 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
 export interface SafetensorsContents {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
+  /** Tensors stored as F64, F16, BF16, I64, U8 or BOOL, and how each was converted (name -> 'F64 -> float32 ...'). */
+  conversions: Record<string, string>;
 }
 
 interface Entry {
@@ -81,6 +122,7 @@ export function parseSafetensors(bytes: Uint8Array, file = '<safetensors>'): Saf
   const dataLen = buf.length - dataStart;
   const metadata: Record<string, string> = {};
   const tensors: Record<string, Tensor> = {};
+  const conversions: Record<string, string> = {};
   const spans: [number, number, string][] = [];
   try {
     for (const [name, raw] of Object.entries(header)) {
@@ -95,8 +137,9 @@ export function parseSafetensors(bytes: Uint8Array, file = '<safetensors>'): Saf
       const e = raw as Entry;
       const where = `tensor '${name}'`;
       if (!e || typeof e !== 'object') throw fail(`bad header: ${where} is not an object`);
-      const dtype = FROM_ST[e.dtype as string];
-      if (!dtype) throw fail(`${where} has dtype ${JSON.stringify(e.dtype)}; trunkline reads F32 and I32`);
+      const native = FROM_ST[e.dtype as string];
+      const converted = CONVERTED[e.dtype as string];
+      if (!native && !converted) throw fail(`${where} has dtype ${JSON.stringify(e.dtype)}; trunkline reads F32, I32, F64, F16, BF16, I64, U8 and BOOL`);
       if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0))
         throw fail(`bad header: ${where} has shape ${JSON.stringify(e.shape)} (expected non-negative integers)`);
       const off = e.data_offsets;
@@ -104,15 +147,24 @@ export function parseSafetensors(bytes: Uint8Array, file = '<safetensors>'): Saf
         throw fail(`bad header: ${where} has data_offsets ${JSON.stringify(off)} (expected [begin, end])`);
       const shape = e.shape as number[];
       const count = shape.reduce((a, b) => a * b, 1);
-      if (off[1] - off[0] !== count * 4)
-        throw fail(`${where}: data_offsets ${JSON.stringify(off)} span ${off[1] - off[0]} bytes but shape [${shape.join(', ')}] of ${e.dtype} needs ${count * 4}`);
+      const itemBytes = native ? 4 : converted.bytes;
+      if (off[1] - off[0] !== count * itemBytes)
+        throw fail(`${where}: data_offsets ${JSON.stringify(off)} span ${off[1] - off[0]} bytes but shape [${shape.join(', ')}] of ${e.dtype} needs ${count * itemBytes}`);
       if (off[1] > dataLen)
         throw fail(`${where}: data_offsets ${JSON.stringify(off)} are out of range: the file holds only ${dataLen} data bytes (truncated file or bad header)`);
       spans.push([off[0], off[1], name]);
-      // Copy (the file's offsets need not be 4-byte aligned in memory).
-      const t = Tensor.empty(shape, dtype, 'cpu');
-      new Uint8Array(t.buf.buffer, t.buf.byteOffset, count * 4).set(buf.subarray(dataStart + off[0], dataStart + off[1]));
-      tensors[name] = t;
+      if (native) {
+        // Copy (the file's offsets need not be 4-byte aligned in memory).
+        const t = Tensor.empty(shape, native, 'cpu');
+        new Uint8Array(t.buf.buffer, t.buf.byteOffset, count * 4).set(buf.subarray(dataStart + off[0], dataStart + off[1]));
+        tensors[name] = t;
+      } else {
+        const t = Tensor.empty(shape, converted.to, 'cpu');
+        const out = t.buf as Float32Array | Int32Array;
+        for (let i = 0; i < count; i++) out[i] = converted.read(buf, dataStart + off[0] + i * converted.bytes, file, name);
+        tensors[name] = t;
+        conversions[name] = converted.how;
+      }
     }
     // Like Python's reader: the tensors tile the data exactly, in offset order.
     spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -127,7 +179,7 @@ export function parseSafetensors(bytes: Uint8Array, file = '<safetensors>'): Saf
     for (const t of Object.values(tensors)) t.dispose();
     throw e;
   }
-  return { tensors, metadata };
+  return { tensors, metadata, conversions };
 }
 
 /** Saves named tensors to a .safetensors file atomically. */
@@ -135,7 +187,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 
-/** Loads a .safetensors file (F32 / I32) onto the CPU. */
+/** Loads a .safetensors file onto the CPU (F32 and I32 as they are; other dtypes converted, see `conversions`). */
 export function loadSafetensors(path: string): SafetensorsContents {
   let bytes: Buffer;
   try {
