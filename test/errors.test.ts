@@ -21,16 +21,16 @@ const disposed = (shape: number[] = [2]) => {
 
 export const errorCases: ErrorCase[] = [
   // ---- tensor creation -------------------------------------------------------------
-  { name: 'zeros with a negative size', run: () => tl.zeros([2, -1]), message: 'full: shape [2,-1] has an invalid dimension -1 (dims must be non-negative integers)' },
-  { name: 'ones with a non-integer size', run: () => tl.ones([2.5]), message: /^full: shape \[2\.5\] has an invalid dimension 2\.5/ },
+  { name: 'zeros with a negative size', run: () => tl.zeros([2, -1]), message: 'zeros: shape [2,-1] has an invalid dimension -1 (dims must be non-negative integers)' },
+  { name: 'ones with a non-integer size', run: () => tl.ones([2.5]), message: /^ones: shape \[2\.5\] has an invalid dimension 2\.5/ },
   { name: 'randn with a negative size', run: () => tl.randn([-3]), message: /^randn: shape \[-3\] has an invalid dimension -3/ },
-  { name: 'too many dims', run: () => tl.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]), message: 'full: shape [1,1,1,1,1,1,1,1,1] has 9 dims, at most 8 are supported' },
+  { name: 'too many dims', run: () => tl.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]), message: 'zeros: shape [1,1,1,1,1,1,1,1,1] has 9 dims, at most 8 are supported' },
   { name: 'ragged nested array', run: () => tl.tensor([[1, 2], [3]]), message: 'tensor: ragged nested array: expected length 2 at depth 1, got 1' },
   { name: 'ragged nested array (number for a row)', run: () => tl.tensor([[1, 2], 3] as unknown as number[][]), message: /^tensor: ragged nested array/ },
   { name: 'data that does not fill the shape', run: () => tl.tensor([1, 2, 3], [2, 2]), message: 'tensor: 3 values do not fill shape [2,2] (4 elements)' },
   { name: 'non-integer int32 data', run: () => tl.tensor([1.5], null, { dtype: 'int32' }), message: 'tensor: int32 data must be whole numbers, found 1.5 at index 0' },
-  { name: 'unknown dtype', run: () => tl.zeros([2], { dtype: 'float64' as tl.DType }), message: `full: unknown dtype "float64" (expected 'float32' or 'int32')` },
-  { name: 'unknown device', run: () => tl.zeros([2], { device: 'tpu' as tl.Device }), message: `full: unknown device "tpu" (expected 'cpu' or 'cuda')` },
+  { name: 'unknown dtype', run: () => tl.zeros([2], { dtype: 'float64' as tl.DType }), message: `zeros: unknown dtype "float64" (expected 'float32' or 'int32')` },
+  { name: 'unknown device', run: () => tl.zeros([2], { device: 'tpu' as tl.Device }), message: `zeros: unknown device "tpu" (expected 'cpu' or 'cuda')` },
   { name: 'string data', run: () => tl.tensor('abc' as unknown as number), message: /^tensor: data must be a number, a \(nested\) array or a typed array, got string/ },
   { name: 'randint with low >= high', run: () => tl.randint(3, 1, [2]), message: 'randint: need integers low < high, got 3 and 1' },
   { name: 'arange with step 0', run: () => tl.arange(0, 5, 0), message: 'arange: step must not be 0' },

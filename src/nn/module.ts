@@ -208,7 +208,8 @@ export abstract class Module {
 
   /**
    * Copies values into the existing parameters and buffers (optimizers keep working).
-   * Every problem is reported at once: missing keys, unexpected keys, wrong shapes.
+   * Every problem is reported at once: missing keys, unexpected keys, wrong shapes and
+   * wrong dtypes.
    */
   loadStateDict(sd: Record<string, StateValue>, options: LoadStateDictOptions = {}): void {
     const strict = options.strict ?? true;
@@ -217,20 +218,25 @@ export abstract class Module {
     const missing = Object.keys(own).filter((k) => !(k in sd));
     const unexpected = Object.keys(sd).filter((k) => !(k in own));
     const wrong: string[] = [];
+    const wrongDtype: string[] = [];
     for (const [k, dst] of Object.entries(own)) {
       if (!(k in sd)) continue;
       const v = sd[k];
       if (v instanceof Tensor) {
         if (!shapesEqual(v.shape, dst.shape)) wrong.push(`'${k}': checkpoint ${fmt(v.shape)}, model ${fmt(dst.shape)}`);
-        else if (v.dtype !== dst.dtype) wrong.push(`'${k}': checkpoint ${v.dtype}, model ${dst.dtype}`);
+        if (v.dtype !== dst.dtype) wrongDtype.push(`'${k}': expected ${dst.dtype}, got ${v.dtype}`);
       } else if (v instanceof Float32Array || v instanceof Int32Array) {
         if (v.length !== dst.size) wrong.push(`'${k}': checkpoint has ${v.length} values, model ${fmt(dst.shape)} needs ${dst.size}`);
+        // A typed array of the other kind would be converted value by value, silently.
+        const dtype = v instanceof Float32Array ? 'float32' : 'int32';
+        if (dtype !== dst.dtype) wrongDtype.push(`'${k}': expected ${dst.dtype}, got ${dtype} (${v.constructor.name})`);
       } else wrong.push(`'${k}': expected a Tensor or typed array, got ${v === null ? 'null' : typeof v}`);
     }
     const problems: string[] = [];
     if (strict && missing.length) problems.push(`missing keys: ${missing.map((k) => `'${k}'`).join(', ')}`);
     if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.map((k) => `'${k}'`).join(', ')}`);
     if (wrong.length) problems.push(`wrong shape: ${wrong.join('; ')}`);
+    if (wrongDtype.length) problems.push(`wrong dtype: ${wrongDtype.join('; ')}`);
     if (problems.length) throw new Error(`loadStateDict(${this.typeName}): ${problems.join('; ')}`);
     for (const [k, dst] of Object.entries(own)) if (k in sd) copyInto(dst, sd[k], `loadStateDict '${k}'`);
   }

@@ -41,9 +41,12 @@ export function sameDevice(op: string, ...ts: (Tensor | null | undefined)[]): De
   return device ?? 'cpu';
 }
 
-/** A new float32 (or given dtype) output on `device`; zero-filled when `zero`. */
-export function empty(shape: Shape, device: Device = 'cpu', dtype: DType = 'float32', zero = false): Tensor {
-  return Tensor.empty(shape, dtype, device, zero);
+/**
+ * A new float32 (or given dtype) output on `device`; zero-filled when `zero`. `op` names
+ * the operation when the memory cannot be had.
+ */
+export function empty(shape: Shape, device: Device = 'cpu', dtype: DType = 'float32', zero = false, op?: string): Tensor {
+  return Tensor.empty(shape, dtype, device, zero, op);
 }
 
 /** A number becomes a scalar tensor on `device`; a tensor passes through. */

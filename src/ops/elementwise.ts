@@ -13,7 +13,7 @@ const usesOutput = new Set<number>([Unary.exp, Unary.sqrt, Unary.sigmoid, Unary.
 function unary(name: keyof typeof Unary, x: Tensor, p0 = 0, p1 = 0): Tensor {
   checkFloat(x, name);
   const code = Unary[name];
-  const out = empty(x.shape, x.device);
+  const out = empty(x.shape, x.device, 'float32', false, name);
   native.unary_forward(code, out.kbuf, x.kbuf, x.size, p0, p1);
   return record(
     out,
@@ -39,7 +39,7 @@ function binary(name: keyof typeof Binary, a: Tensor | number, b: Tensor | numbe
   const sa = broadcastStrides(ta.shape, shape);
   const sb = broadcastStrides(tb.shape, shape);
   const code = Binary[name];
-  const out = empty(shape, device);
+  const out = empty(shape, device, 'float32', false, name);
   native.binary_forward(code, out.kbuf, ta.kbuf, tb.kbuf, shape, sa, sb);
   return record(
     out,

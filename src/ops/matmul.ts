@@ -24,7 +24,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes(batchA, batchB, 'matmul');
   const nb = numel(batch);
   const outShape = [...batch, ...(a.ndim === 1 ? [] : [m]), ...(b.ndim === 1 ? [] : [n])];
-  const out = empty(outShape, device);
+  const out = empty(outShape, device, 'float32', false, 'matmul');
 
   const strideOf = (own: readonly number[], size: number): number | null =>
     numel(own) === 1 ? 0 : numel(own) === nb ? size : null;
@@ -86,7 +86,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new Error(`linear: bias must have shape [${n}] to match weight ${fmt(weight.shape)}, got ${fmt(bias.shape)}`);
   const m = x.size / Math.max(k, 1);
   const rows = k === 0 ? numel(x.shape.slice(0, -1)) : m;
-  const out = empty([...x.shape.slice(0, -1), n], device);
+  const out = empty([...x.shape.slice(0, -1), n], device, 'float32', false, 'linear');
   native.linear_forward(out.kbuf, x.kbuf, weight.kbuf, bias ? bias.kbuf : null, rows, n, k, 0);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(

@@ -1,6 +1,10 @@
 // Fused optimizer updates: one pass over each parameter, in place, never recorded.
 // The formulas (PyTorch's torch.optim, operation by operation) are spelled out in
 // native/cpu/optim.h; src/optim builds the optimizer classes on these.
+//
+// A non-finite gradient (NaN or +-inf) is found inside the fused update, before anything
+// is written: the update throws a NonFiniteGradientError and leaves the parameter and its
+// state as they were.
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { native } from '../native.js';
@@ -16,6 +20,32 @@ function checkState(op: string, param: Tensor, grad: Tensor, state: Record<strin
     if (t.size !== param.size) throw new Error(`${op}: ${name} ${fmt(t.shape)} does not match param ${fmt(param.shape)}`);
   }
   sameDevice(op, param, grad, ...Object.values(state));
+}
+
+/** A NaN or infinite gradient element stopped an update; nothing was written. */
+export class NonFiniteGradientError extends Error {
+  constructor(
+    message: string,
+    /** Flat index of the first non-finite gradient element. */
+    readonly index: number,
+    /** Its value: NaN, Infinity or -Infinity. */
+    readonly value: number,
+  ) {
+    super(message);
+    this.name = 'NonFiniteGradientError';
+  }
+}
+
+/** Throws when a fused update reported a non-finite gradient element (index >= 0). */
+function checkResult(op: string, param: Tensor, grad: Tensor, index: number): void {
+  if (index < 0) return;
+  // The error path only: one copy of the gradient to name the value.
+  const value = grad.data()[index];
+  throw new NonFiniteGradientError(
+    `${op}: the gradient of ${param.describe()} has a non-finite value (${value} at element ${index}); the parameter and its state are unchanged`,
+    index,
+    value,
+  );
 }
 
 function checkNumbers(op: string, h: object, names: readonly string[]): void {
@@ -43,7 +73,7 @@ export function sgdUpdate(param: Tensor, grad: Tensor, momentumBuf: Tensor | nul
   if (h.momentum !== 0 && !momentumBuf) throw new Error(`${op}: momentum ${h.momentum} needs a momentumBuf`);
   if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0))
     throw new Error(`${op}: nesterov needs momentum > 0 and dampening 0 (got momentum ${h.momentum}, dampening ${h.dampening})`);
-  native.sgd_update(param.kbuf, grad.kbuf, momentumBuf?.kbuf ?? null, param.size, h.lr, h.momentum, h.dampening, h.weightDecay, !!h.nesterov, !!firstStep);
+  checkResult(op, param, grad, native.sgd_update(param.kbuf, grad.kbuf, momentumBuf?.kbuf ?? null, param.size, h.lr, h.momentum, h.dampening, h.weightDecay, !!h.nesterov, !!firstStep));
 }
 
 export interface AdamStep { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; step: number; amsgrad?: boolean; }
@@ -58,7 +88,7 @@ export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h:
   const step = checkStep(op, h.step);
   if (!m || !v) throw new Error(`${op}: m and v state tensors are required`);
   if (h.amsgrad && !vMax) throw new Error(`${op}: amsgrad needs a vMax state tensor`);
-  native.adam_update(param.kbuf, grad.kbuf, m.kbuf, v.kbuf, vMax?.kbuf ?? null, param.size, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, !!h.decoupled, !!h.amsgrad, step);
+  checkResult(op, param, grad, native.adam_update(param.kbuf, grad.kbuf, m.kbuf, v.kbuf, vMax?.kbuf ?? null, param.size, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, !!h.decoupled, !!h.amsgrad, step));
 }
 
 export interface RmspropStep { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; }
@@ -70,7 +100,7 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, h:
   if (!squareAvg) throw new Error(`${op}: the squareAvg state tensor is required`);
   if (h.centered && !gradAvg) throw new Error(`${op}: centered needs a gradAvg state tensor`);
   if (h.momentum > 0 && !momentumBuf) throw new Error(`${op}: momentum ${h.momentum} needs a momentumBuf`);
-  native.rmsprop_update(param.kbuf, grad.kbuf, squareAvg.kbuf, gradAvg?.kbuf ?? null, momentumBuf?.kbuf ?? null, param.size, h.lr, h.alpha, h.eps, h.weightDecay, h.momentum, !!h.centered);
+  checkResult(op, param, grad, native.rmsprop_update(param.kbuf, grad.kbuf, squareAvg.kbuf, gradAvg?.kbuf ?? null, momentumBuf?.kbuf ?? null, param.size, h.lr, h.alpha, h.eps, h.weightDecay, h.momentum, !!h.centered));
 }
 
 export interface AdagradStep { lr: number; lrDecay: number; weightDecay: number; eps: number; step: number; }
@@ -81,5 +111,5 @@ export function adagradUpdate(param: Tensor, grad: Tensor, sum: Tensor, h: Adagr
   checkNumbers(op, h, ['lr', 'lrDecay', 'weightDecay', 'eps']);
   const step = checkStep(op, h.step);
   if (!sum) throw new Error(`${op}: the sum state tensor is required`);
-  native.adagrad_update(param.kbuf, grad.kbuf, sum.kbuf, param.size, h.lr, h.lrDecay, h.weightDecay, h.eps, step);
+  checkResult(op, param, grad, native.adagrad_update(param.kbuf, grad.kbuf, sum.kbuf, param.size, h.lr, h.lrDecay, h.weightDecay, h.eps, step));
 }

@@ -5,6 +5,8 @@ import { zeros } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/engine.js';
 import { copyInto } from '../nn/tensor-util.js';
+import { NonFiniteGradientError } from '../ops/optim.js';
+import { fmt } from '../tensor/shape.js';
 
 /** A group of parameters sharing hyper-parameters; unset ones come from the defaults. */
 export interface ParamGroup {
@@ -73,20 +75,45 @@ export abstract class Optimizer<H extends { lr: number; weightDecay: number } = 
     return this.paramGroups.flatMap((g) => g.params);
   }
 
-  /** One update of every parameter that has a gradient (the others are skipped). */
+  /**
+   * One update of every parameter that has a gradient (the others are skipped), in group
+   * order. A NaN or infinite gradient element throws a NonFiniteGradientError naming the
+   * parameter and its step; that parameter and its state are left unchanged, as are the
+   * parameters after it, while those before it have been updated (finding it before any
+   * update would take a separate pass over every gradient).
+   */
   step(): void {
     noGrad(() => {
-      for (const group of this.paramGroups)
-        for (const p of group.params) {
+      this.paramGroups.forEach((group, gi) =>
+        group.params.forEach((p, pi) => {
           const g = p.grad;
-          if (!g) continue;
+          if (!g) return;
           if (g.device !== p.device) throw new Error(`${this.constructor.name}.step: gradient of ${p.describe()} is on ${g.device}, the parameter on ${p.device}`);
           let st = this.state.get(p);
           if (!st) this.state.set(p, (st = { step: 0, tensors: {} }));
           st.step++;
-          // Temporaries of composed updates are freed at once; state tensors are kept.
-          tidy(() => this.update(p, g, group, st));
-        }
+          try {
+            // Temporaries of composed updates are freed at once; state tensors are kept.
+            tidy(() => this.update(p, g, group, st!));
+          } catch (e) {
+            if (!(e instanceof NonFiniteGradientError)) throw e;
+            const step = st.step--;
+            if (st.step === 0) {
+              // State made for this first step goes again, as if the step never ran.
+              for (const t of Object.values(st.tensors)) t.dispose();
+              this.state.delete(p);
+            }
+            const where = `parameter ${pi} of group ${gi} ${fmt(p.shape)}`;
+            const label = p.name ? `parameter '${p.name}' ${fmt(p.shape)} (${where.slice('parameter '.length)})` : where;
+            throw new NonFiniteGradientError(
+              `${this.constructor.name}.step: the gradient of ${label} at step ${step} has a non-finite value (${e.value} at element ${e.index}); ` +
+                'this parameter and its state are unchanged (parameters before it in the groups were updated)',
+              e.index,
+              e.value,
+            );
+          }
+        }),
+      );
     });
   }
 

@@ -48,8 +48,8 @@ function finish(t: Tensor, opts: TensorOptions, where: string): Tensor {
   return out;
 }
 
-function hostTensor(shape: readonly number[], dtype: DType): Tensor {
-  return Tensor.empty(shape, dtype, 'cpu');
+function hostTensor(shape: readonly number[], dtype: DType, op: string): Tensor {
+  return Tensor.empty(shape, dtype, 'cpu', false, op);
 }
 
 /**
@@ -82,7 +82,7 @@ export function tensor(
   const finalShape = shape ? checkShape(shape, where) : inferred;
   if (numel(finalShape) !== flat.length)
     throw new Error(`${where}: ${flat.length} values do not fill shape ${fmt(finalShape)} (${numel(finalShape)} elements)`);
-  const t = hostTensor(finalShape, dtype);
+  const t = hostTensor(finalShape, dtype, where);
   const buf = t.buf;
   if (dtype === 'int32') {
     for (let i = 0; i < flat.length; i++) {
@@ -95,19 +95,24 @@ export function tensor(
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  const s = checkShape(shape, 'full');
-  if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
-  const t = hostTensor(s, checkDtype(options.dtype ?? 'float32', 'full'));
-  t.buf.fill(value);
-  return finish(t, options, 'full');
+  return filled('full', shape, value, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
+}
+
+// full() under the name the caller used, for errors.
+function filled(op: string, shape: readonly number[], value: number, options: TensorOptions): Tensor {
+  const s = checkShape(shape, op);
+  if (typeof value !== 'number') throw new Error(`${op}: value must be a number, got ${typeof value}`);
+  const t = hostTensor(s, checkDtype(options.dtype ?? 'float32', op), op);
+  t.buf.fill(value);
+  return finish(t, options, op);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
@@ -128,7 +133,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   if (step === 0) throw new Error('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = [start, end, step].every(Number.isInteger);
-  const t = hostTensor([n], checkDtype(options.dtype ?? (allInt ? 'int32' : 'float32'), 'arange'));
+  const t = hostTensor([n], checkDtype(options.dtype ?? (allInt ? 'int32' : 'float32'), 'arange'), 'arange');
   for (let i = 0; i < n; i++) t.buf[i] = start + i * step;
   return finish(t, options, 'arange');
 }
@@ -138,7 +143,7 @@ export function rand(shape: readonly number[], options: TensorOptions & { low?: 
   const s = checkShape(shape, 'rand');
   const lo = options.low ?? 0;
   const hi = options.high ?? 1;
-  const t = hostTensor(s, 'float32');
+  const t = hostTensor(s, 'float32', 'rand');
   const b = t.buf;
   for (let i = 0; i < b.length; i++) b[i] = lo + (hi - lo) * globalGenerator.uniform();
   return finish(t, options, 'rand');
@@ -149,7 +154,7 @@ export function randn(shape: readonly number[], options: TensorOptions & { mean?
   const s = checkShape(shape, 'randn');
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
-  const t = hostTensor(s, 'float32');
+  const t = hostTensor(s, 'float32', 'randn');
   const b = t.buf;
   for (let i = 0; i < b.length; i++) b[i] = mean + std * globalGenerator.normal();
   return finish(t, options, 'randn');
@@ -160,7 +165,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   const s = checkShape(shape, 'randint');
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new Error(`randint: need integers low < high, got ${low} and ${high}`);
-  const t = hostTensor(s, checkDtype(options.dtype ?? 'int32', 'randint'));
+  const t = hostTensor(s, checkDtype(options.dtype ?? 'int32', 'randint'), 'randint');
   const b = t.buf;
   for (let i = 0; i < b.length; i++) b[i] = globalGenerator.int(low, high);
   return finish(t, options, 'randint');

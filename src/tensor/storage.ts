@@ -2,6 +2,7 @@
 // read and write in place. Freed buffers go back to a size-class cache, because
 // touching fresh pages costs far more than reusing warm ones; a buffer whose tensor is
 // garbage-collected without dispose() is simply reclaimed by V8.
+import { freemem, totalmem } from 'node:os';
 import type { Device, DType } from './dtype.js';
 
 export type HostArray = Float32Array | Int32Array;
@@ -81,6 +82,11 @@ class HostPool {
     return { buf: new ArrayBuffer(cls), fresh: true };
   }
 
+  /** True when a cached buffer would serve `bytes` (no new memory needed). */
+  has(bytes: number): boolean {
+    return (this.free.get(sizeClass(bytes))?.length ?? 0) > 0;
+  }
+
   give(buf: ArrayBuffer): void {
     const cls = buf.byteLength;
     if (this.cachedBytes + cls > this.limitBytes) return;
@@ -98,11 +104,53 @@ class HostPool {
 
 export const hostPool = new HostPool();
 
-/** Allocates `n` elements on `device`. With `zero`, the memory reads as zeros. */
-export function allocStorage(dtype: DType, n: number, device: Device, zero: boolean): Storage {
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+// Above this a host allocation also checks the memory free right now (a system call).
+const CHECK_FREE_ABOVE = 1024 ** 3;
+
+/**
+ * Refuses at once a host allocation that cannot fit: more than this machine's memory, or
+ * (above 1 GiB) more than is free now, which would otherwise page for minutes or end in
+ * a bare RangeError.
+ */
+function checkHostBytes(bytes: number, what: () => string): void {
+  const total = totalmem();
+  if (bytes > total) throw new Error(`${what()} needs ${formatBytes(bytes)}, more than this machine's ${formatBytes(total)} of memory`);
+  if (bytes > CHECK_FREE_ABOVE) {
+    const free = freemem();
+    if (bytes > free && !hostPool.has(bytes))
+      throw new Error(`${what()} needs ${formatBytes(bytes)}, more than the ${formatBytes(free)} free of this machine's ${formatBytes(total)} of memory`);
+  }
+}
+
+/**
+ * Allocates `n` elements on `device`. With `zero`, the memory reads as zeros. `what`
+ * names the allocation in errors ("zeros: [2,3] float32").
+ */
+export function allocStorage(dtype: DType, n: number, device: Device, zero: boolean, what: () => string = () => `${n} ${dtype} elements`): Storage {
   if (device !== 'cpu') return new Storage(deviceMemory(device).alloc(dtype, n, zero), dtype, n, device);
   const bytes = n * 4;
-  const { buf, fresh } = hostPool.take(bytes);
+  checkHostBytes(bytes, what);
+  let taken: { buf: ArrayBuffer; fresh: boolean };
+  try {
+    taken = hostPool.take(bytes);
+  } catch (e) {
+    // V8 refuses some sizes below the machine's memory (its own limits, a full heap).
+    if (e instanceof RangeError) throw new Error(`${what()} needs ${formatBytes(bytes)}, which could not be allocated (${e.message})`);
+    throw e;
+  }
+  const { buf, fresh } = taken;
   const data = dtype === 'int32' ? new Int32Array(buf, 0, n) : new Float32Array(buf, 0, n);
   if (zero && !fresh) data.fill(0);
   return new Storage(data, dtype, n, device, true);

@@ -36,9 +36,12 @@ export class Tensor {
     track(this);
   }
 
-  /** An uninitialised (or, with zero, zero-filled) tensor from the allocator cache. */
-  static empty(shape: Shape, dtype: DType = 'float32', device: Device = 'cpu', zero = false): Tensor {
-    return new Tensor(allocStorage(dtype, numel(shape), device, zero), shape);
+  /**
+   * An uninitialised (or, with zero, zero-filled) tensor from the allocator cache; `op`
+   * names the operation in the error when the memory cannot be had.
+   */
+  static empty(shape: Shape, dtype: DType = 'float32', device: Device = 'cpu', zero = false, op = 'allocating a tensor'): Tensor {
+    return new Tensor(allocStorage(dtype, numel(shape), device, zero, () => `${op}: ${fmt(shape)} ${dtype}`), shape);
   }
 
   get dtype(): DType {
