@@ -9,6 +9,7 @@ import { runResume } from './resume.js';
 import { checkOutDir } from './run-dir.js';
 import { rehashModel } from '../io/index.js';
 import { modelDir } from './saved.js';
+import { registerServeCommands } from '../serve/cli.js';
 
 const log = (line: string): void => console.log(line);
 
@@ -136,6 +137,8 @@ program
     const { runBenchCli } = await import('./bench.js');
     await runBenchCli(process.argv.slice(3));
   });
+
+registerServeCommands(program, log);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`trunkline: ${e instanceof Error ? e.message : String(e)}`);
