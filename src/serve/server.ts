@@ -1,6 +1,7 @@
 // `trunkline serve` as a library: buildServer() assembles the fastify app (routes, error
-// answers, metrics hooks) without listening; serve() also listens and returns it.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+// answers, metrics hooks) without listening; serve() also listens and returns it. fastify
+// is imported on first use, so `import 'trunkline'` does not pay for it.
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { parseModelSpecs, type ArmSpec } from './ab.js';
 import { ServeError } from './errors.js';
 import { resolveOptions, type ServeOptions } from './options.js';
@@ -23,9 +24,10 @@ function armSpecs(models: ModelSource): ArmSpec[] {
   return parseModelSpecs(models as readonly string[]);
 }
 
-export function buildServer(models: ModelSource, options: ServeOptions = {}): FastifyInstance {
+export async function buildServer(models: ModelSource, options: ServeOptions = {}): Promise<FastifyInstance> {
   const opts = resolveOptions(options);
   const state = new ServerState(armSpecs(models), opts);
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: opts.logger, bodyLimit: opts.bodyLimit, forceCloseConnections: true });
   app.decorate('trunkline', state);
   const { metrics } = state;
@@ -91,7 +93,7 @@ function clientMessage(kind: string, message: string, bodyLimit: number): string
 /** Loads the model(s), listens (127.0.0.1:8080 unless told otherwise) and returns the fastify instance. */
 export async function serve(models: ModelSource, options: ServeOptions = {}): Promise<FastifyInstance> {
   const opts = resolveOptions(options);
-  const app = buildServer(models, options);
+  const app = await buildServer(models, options);
   await app.listen({ port: opts.port, host: opts.host });
   return app;
 }
