@@ -16,5 +16,7 @@ export * as mtl from './mtl/index.js';
 export * as metrics from './metrics/index.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
+// A model trained by the CLI (`trunkline train`), loaded from its run directory.
+export { loadRun, LoadedRun, type TaskPrediction, type SavedRunConfig } from './cli/saved.js';
 export { serve, buildServer, ServedModel, readFeedback, abReport, type ServeOptions, type RowAnswer, type FeedbackEntry } from './serve/index.js';
 export { cuda, type CudaMemoryStats, type MatmulPrecision } from './backend/cuda.js';

@@ -129,13 +129,13 @@ test.serial('predict writes one row per input row with every task, and ranks cli
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /wrote 400 predictions/);
   const preds = readPreds(out);
-  t.deepEqual(preds.header, ['line', 'clicked_probability', 'segment', 'segment_probability', 'spend']);
+  t.deepEqual(preds.header, ['line', 'clicked_probability', 'clicked_label', 'segment', 'segment_probability', 'spend']);
   t.is(preds.rows.length, 400);
   t.deepEqual(preds.rows.slice(0, 3).map((r) => r[0]), ['2', '3', '4'], 'source line numbers');
   const p = preds.rows.map((r) => Number(r[1]));
   t.true(p.every((v) => v >= 0 && v <= 1), 'probabilities in [0, 1]');
-  t.true(preds.rows.every((r) => ['A', 'B', 'C'].includes(r[2])), 'segment is a class name');
-  t.true(preds.rows.every((r) => Number.isFinite(Number(r[4]))), 'spend is a number');
+  t.true(preds.rows.every((r) => ['A', 'B', 'C'].includes(r[3])), 'segment is a class name');
+  t.true(preds.rows.every((r) => Number.isFinite(Number(r[5]))), 'spend is a number');
   const a = auc(rows.map((x) => (x.clicked === 'yes' ? 1 : 0)), p);
   t.true(a >= 0.75, `AUC of predicted probabilities ${a}`);
 });

@@ -3,13 +3,21 @@
 import { renderPage, type Block } from '../report/html.js';
 import { lineChart, type Series } from '../report/svg.js';
 import type { JobConfig } from './config.js';
-import { conflictSummary, conflictVerdict, deltaM, reportedMetrics, summaryRows } from './summary.js';
+import { collapsedWeights, conflictSummary, conflictVerdict, deltaM, dominations, reportedMetrics, summaryRows } from './summary.js';
 import type { ModelRun } from './train.js';
 
 type DataSummary = { source: string; rows: { train: number; validation: number; test: number }; badRows: number; firstBadRow?: string | null; duplicateRows: number } | null;
 
-export function renderReport(runs: readonly ModelRun[], config: JobConfig, data: DataSummary): string {
-  const blocks: Block[] = [];
+export interface ReportOptions {
+  /** The split the table's metrics come from (default 'Test'). */
+  split?: string;
+  /** Blocks placed before the table (a resumed run's before/after comparison, say). */
+  intro?: Block[];
+  title?: string;
+}
+
+export function renderReport(runs: readonly ModelRun[], config: JobConfig, data: DataSummary, options: ReportOptions = {}): string {
+  const blocks: Block[] = [...(options.intro ?? [])];
   const seeds = [...new Set(runs.map((r) => r.seed))];
   if (data)
     blocks.push({
@@ -19,7 +27,7 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
         `Seeds: ${seeds.join(', ')}. Weighting: ${config.training.weighting ?? 'equal'}.`,
     });
   const { header, rows } = summaryRows(runs);
-  blocks.push({ kind: 'heading', text: 'Test metrics per task' });
+  blocks.push({ kind: 'heading', text: `${options.split ?? 'Test'} metrics per task` });
   blocks.push({ kind: 'table', header, rows, caption: `Δ is against the single-task model${seeds.length > 1 ? `; mean ± std over ${seeds.length} seeds` : ''}` });
   const dm = deltaM(runs);
   if (Object.keys(dm).length)
@@ -70,10 +78,11 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
       if (cos.length)
         blocks.push({
           kind: 'table',
-          caption: 'Gradient conflict (whole training)',
-          header: ['task pair', 'mean cosine', 'negative steps', 'reading'],
-          rows: cos.map((c) => [c.pair, c.mean.toFixed(3), `${(c.negative * 100).toFixed(0)}%`, conflictVerdict(c.mean)]),
+          caption: `Gradients on the shared parameters (whole training, ${Math.max(...cos.map((c) => c.samples))} sampled steps)`,
+          header: ['task pair', 'mean cosine', 'negative steps', 'norm ratio', 'reading'],
+          rows: cos.map((c) => [c.pair, c.mean.toFixed(3), `${(c.negative * 100).toFixed(0)}%`, c.normRatio.toFixed(2), conflictVerdict(c.mean)]),
         });
+      for (const warning of [...dominations(cos), ...collapsedWeights(r)]) blocks.push({ kind: 'text', text: warning });
       const gates = epochs[epochs.length - 1]?.gateUsage;
       if (gates && Object.keys(gates).length)
         blocks.push({
@@ -84,7 +93,7 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
         });
     }
   }
-  return renderPage('trunkline run report', blocks);
+  return renderPage(options.title ?? 'trunkline run report', blocks);
 }
 
 function headline(runs: readonly ModelRun[], task: string): string | undefined {
