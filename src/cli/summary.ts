@@ -110,11 +110,33 @@ export function deltaM(runs: readonly ModelRun[]): Record<string, number> {
   return out;
 }
 
+/** The unit of each regression task's RMSE and MAE, in words. */
+export function regressionUnits(config: JobConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of config.tasks)
+    if (t.type === 'regression') out[t.name] = t.transform === 'log1p' ? `log1p of column '${t.column ?? t.name}'` : `the units of column '${t.column ?? t.name}'`;
+  return out;
+}
+
 export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: (s: string) => void): void {
   const seeds = new Set(runs.map((r) => r.seed)).size;
   const { header, rows } = summaryRows(runs);
-  log(`\nTest metrics per task${seeds > 1 ? ` (mean ± std over ${seeds} seeds)` : ''}; Δ is against the single-task model:\n`);
+  const hasBaselines = runs.some((r) => r.kind === 'single-task');
+  const hasMulti = runs.some((r) => r.kind === 'multi-task');
+  log(`\nTest metrics per task${seeds > 1 ? ` (mean ± std over ${seeds} seeds)` : ''}${hasBaselines && hasMulti ? '; Δ is against the single-task model' : ''}:\n`);
   log(formatTable(header, rows));
+  const units = Object.entries(regressionUnits(config));
+  if (units.length) log(`\nRMSE and MAE: ${units.map(([t, u]) => `${t} in ${u}`).join('; ')}.`);
+  const monitors = [...new Set(runs.map((r) => r.monitor))];
+  if (monitors.length) log(`Early stopping and the kept checkpoint followed the ${monitors.join('; ')}.`);
+  const sizes = modelLabels(runs).map((l) => {
+    const r = runs.find((x) => (l === 'single-task' ? x.kind === 'single-task' : x.kind === 'multi-task' && x.architecture === l));
+    if (!r) return '';
+    if (l !== 'single-task') return `${l} ${r.parameters}`;
+    const per = [...new Set(runs.filter((x) => x.kind === 'single-task').map((x) => x.parameters))];
+    return `single-task ${per.join('/')} each`;
+  });
+  log(`Parameters: ${sizes.filter(Boolean).join(', ')}.`);
   const dm = deltaM(runs);
   if (Object.keys(dm).length)
     log(`\nΔm (mean relative gain in each task's headline metric over single-task): ${Object.entries(dm).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v.toFixed(2)}%`).join(', ')}`);
@@ -123,10 +145,14 @@ export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: 
     if (!last) continue;
     log(`\n${r.architecture}: ${r.history.epochs.length} epochs, ${r.seconds.toFixed(1)} s${r.history.best ? `, best epoch ${r.history.best.epoch + 1}` : ''}`);
     log(`  task weights (${r.history.weighting}, last epoch): ${Object.entries(last.weights).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+    for (const w of collapsedWeights(r)) log(`  ! ${w}`);
     const cos = conflictSummary(r);
     if (cos.length) {
-      log('  gradient conflict on the shared parameters (cosine, mean over training; share of sampled steps < 0):');
-      for (const c of cos) log(`    ${c.pair.padEnd(20)} ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(3)}   negative ${(c.negative * 100).toFixed(0)}%   ${conflictVerdict(c.mean)}`);
+      const samples = Math.max(...cos.map((c) => c.samples));
+      log(`  gradients on the shared parameters (${samples} sampled steps; cosine mean and share < 0; norm ratio, geometric mean):`);
+      for (const c of cos)
+        log(`    ${c.pair.padEnd(20)} ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(3)}   negative ${(c.negative * 100).toFixed(0)}%   norms ${fmtRatio(c.normRatio)}   ${conflictVerdict(c.mean)}`);
+      for (const d of dominations(cos)) log(`  ! ${d}`);
     }
     const gates = last.gateUsage;
     if (gates && Object.keys(gates).length)
@@ -142,17 +168,68 @@ export function conflictVerdict(cosine: number): string {
   return 'the tasks help each other';
 }
 
-/** Gradient cosine per task pair, averaged over every sampled step of training. */
-export function conflictSummary(r: ModelRun): { pair: string; mean: number; negative: number }[] {
-  const acc = new Map<string, { sum: number; neg: number; n: number }>();
+export interface PairSummary {
+  pair: string;
+  a: string;
+  b: string;
+  /** Mean cosine. */
+  mean: number;
+  /** Share of sampled steps with a negative cosine. */
+  negative: number;
+  /** Geometric mean of |grad a| / |grad b|. */
+  normRatio: number;
+  samples: number;
+}
+
+/** Gradient cosine and norm ratio per task pair, over every sampled step of training. */
+export function conflictSummary(r: ModelRun): PairSummary[] {
+  const acc = new Map<string, { a: string; b: string; sum: number; neg: number; logRatio: number; n: number }>();
   for (const e of r.history.epochs)
     for (const c of e.gradientCosines ?? []) {
       const key = `${c.a} vs ${c.b}`;
-      const a = acc.get(key) ?? { sum: 0, neg: 0, n: 0 };
+      const a = acc.get(key) ?? { a: c.a, b: c.b, sum: 0, neg: 0, logRatio: 0, n: 0 };
       a.sum += c.mean * c.samples;
       a.neg += c.negativeFraction * c.samples;
+      // Runs recorded before norms were sampled have no ratio: count it as 1.
+      a.logRatio += Math.log(c.normRatio ?? 1) * c.samples;
       a.n += c.samples;
       acc.set(key, a);
     }
-  return [...acc.entries()].filter(([, a]) => a.n > 0).map(([pair, a]) => ({ pair, mean: a.sum / a.n, negative: a.neg / a.n }));
+  return [...acc.entries()]
+    .filter(([, a]) => a.n > 0)
+    .map(([pair, a]) => ({ pair, a: a.a, b: a.b, mean: a.sum / a.n, negative: a.neg / a.n, normRatio: Math.exp(a.logRatio / a.n), samples: a.n }));
+}
+
+function fmtRatio(r: number): string {
+  return r >= 1 ? `${r.toFixed(1)}:1` : `1:${(1 / r).toFixed(1)}`;
+}
+
+/** A task whose gradient on the shared layers is this many times another's owns them. */
+export const DOMINATION_RATIO = 5;
+
+/** Warnings for task pairs where one gradient is more than DOMINATION_RATIO times the other's. */
+export function dominations(pairs: readonly PairSummary[]): string[] {
+  const out: string[] = [];
+  for (const p of pairs) {
+    const [big, small, r] = p.normRatio >= 1 ? [p.a, p.b, p.normRatio] : [p.b, p.a, 1 / p.normRatio];
+    if (r <= DOMINATION_RATIO) continue;
+    out.push(
+      `${big} dominates the shared layers: ${r.toFixed(1)}x ${small}'s gradient. Try a weighting that balances gradients ` +
+        `(--weighting uncertainty or gradnorm), a lower tasks[].weight for ${big}, and for a regression task keep its target ` +
+        `standardised (tasks[].scale "standard", the default) or add "transform": "log1p" for a skewed one.`,
+    );
+  }
+  return out;
+}
+
+/** Tasks whose weight fell to near zero (under 1% of the largest) in the last epoch. */
+export function collapsedWeights(r: ModelRun): string[] {
+  const last = r.history.epochs.at(-1);
+  if (!last) return [];
+  const w = Object.entries(last.weights);
+  const max = Math.max(...w.map(([, v]) => v));
+  if (!(max > 0)) return [];
+  return w
+    .filter(([, v]) => v < 0.01 * max)
+    .map(([t, v]) => `${t}'s weight fell to ${v.toFixed(3)} under ${r.history.weighting} weighting (largest ${max.toFixed(3)}): ${t} was barely trained; try equal or uncertainty weighting`);
 }

@@ -11,7 +11,7 @@ import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options
 import { buildModel } from './models.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { renderReport } from './report.js';
-import { printSummary } from './summary.js';
+import { printSummary, regressionUnits } from './summary.js';
 import { writeJson, writeRunDir } from './run-dir.js';
 
 export interface TrainArgs {
@@ -137,6 +137,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
       seconds: totalSeconds,
       data,
       config,
+      units: regressionUnits(config),
       runs,
     });
     writeFileSync(join(tmpDir, 'report.html'), renderReport(runs, config, data));
@@ -161,6 +162,7 @@ export function dataSummary(p: PreparedData) {
     duplicateRows: p.cleaning.duplicateRows,
     features: p.train.featureSpecs,
     tasks: p.train.taskSpecs,
+    warnings: [...(p.pipeline.warnings ?? [])],
   };
 }
 
@@ -171,6 +173,7 @@ function logData(p: PreparedData, log: (s: string) => void): void {
     `${p.badRows ? `, ${p.badRows} bad rows skipped (first: ${p.firstBadRow})` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
   log(`  features (${feats.length}): ${feats.join(' ')}`);
   log(`  tasks: ${p.train.taskSpecs.map((t) => `${t.name} (${t.type})`).join(', ')}`);
+  for (const w of p.pipeline.warnings ?? []) log(`  ! ${w}`);
 }
 
 export type { EncodedDataset };
