@@ -64,6 +64,11 @@ export async function readCsvString(text: string, options: CsvOptions = {}): Pro
   return readStream(Readable.from([text]), text.slice(0, SNIFF_BYTES), name, false, options);
 }
 
+/**
+ * Opens the file once before reading: a directory, or a binary file (NUL bytes, or bytes
+ * that are not UTF-8, in its first KB), is an error naming it, rather than a bare EISDIR or
+ * raw bytes dumped into messages; gzip is recognised by its magic bytes.
+ */
 async function hasGzipMagic(path: string, name: string): Promise<boolean> {
   let fh;
   try {
@@ -72,12 +77,34 @@ async function hasGzipMagic(path: string, name: string): Promise<boolean> {
     throw new Error(`${name}: cannot open ${path}: ${(e as Error).message}`);
   }
   try {
-    const b = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(b, 0, 2, 0);
-    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    if ((await fh.stat()).isDirectory()) throw new Error(`${path}: is a directory, not a CSV file`);
+    const b = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(b, 0, b.length, 0);
+    const head = b.subarray(0, bytesRead);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
+    const nul = head.indexOf(0);
+    if (nul >= 0) throw new Error(`${name}: looks like a binary file, not CSV text (a NUL byte at offset ${nul})`);
+    const bad = firstInvalidUtf8(head);
+    if (bad >= 0) {
+      const line = head.subarray(0, bad).toString('latin1').split('\n').length;
+      throw new Error(`${name}: not UTF-8 text (an invalid byte on line ${line}): a binary file, or text in another encoding (convert it to UTF-8)`);
+    }
+    return false;
   } finally {
     await fh.close();
   }
+}
+
+/** Offset of the first byte that breaks UTF-8, or -1; a sequence cut off by the end of `b` is fine. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k < b.length && (b[i + k] & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return -1;
 }
 
 /** The first SNIFF_BYTES of decompressed text, then the stream is dropped. */
