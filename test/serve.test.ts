@@ -190,7 +190,7 @@ test('bad input is a 4xx naming the problem, and the server keeps serving', asyn
   const after = await post(`${url}/predict`, { row: good });
   t.is(after.status, 200, 'still serving after the bad requests');
   const metrics = (await get(`${url}/metrics`)).text;
-  t.regex(metrics, /trunkline_errors_total\{kind="wrong_type"\} 1/);
+  t.regex(metrics, /trunkline_errors_total\{kind="wrong_type"\} 2/);
   t.regex(metrics, /trunkline_errors_total\{kind="too_many_rows"\} 1/);
   t.regex(metrics, /trunkline_errors_total\{kind="not_found"\} 2/);
 });
