@@ -3,7 +3,7 @@
 // result independent of what else was trained in the same call, and diagnostics that see a
 // task dominating the shared layers.
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mtl, manualSeed, fromBuffer } from '../src/index.js';
 import { Linear } from '../src/nn/index.js';
@@ -204,4 +204,35 @@ test('config: no tasks, bad weights, posWeight 0, empty hidden, dedupe "no", spl
   t.throws(bad({ tasks: [{ name: 'y', type: 'binary', transform: 'log1p' }] }), { message: /tasks\[0\]\.transform \('y'\) applies to regression tasks/ });
   t.throws(bad({ tasks: [{ name: 'v', type: 'regression', transform: 'log' }] }), { message: /tasks\[0\]\.transform \('v'\) must be none or log1p/ });
   t.throws(bad({ tasks, baselines: { tower: [4] } }), { message: /unknown field 'baselines\.tower'/ });
+});
+
+test('nothing silent: several architectures and seeds save one model per architecture, its best seed, and say so', async (t) => {
+  const csv = shopCsv(500, 7);
+  const out = tempDir();
+  const lines: string[] = [];
+  const res = await runTrain({
+    config: jobFor(csv, { epochs: 2 }, { baselines: false }),
+    architectures: ['shared-bottom', 'mmoe'],
+    seeds: [1, 2],
+    outDir: out,
+    progress: false,
+    log: (l) => lines.push(l),
+  });
+  const metrics = JSON.parse(readFileSync(join(res.dir, 'metrics.json'), 'utf8'));
+  t.deepEqual(metrics.savedModels.map((m: { dir: string; architecture: string }) => [m.dir, m.architecture]), [['model', 'shared-bottom'], ['models/mmoe', 'mmoe']]);
+  for (const m of metrics.savedModels) {
+    t.true(existsSync(join(res.dir, m.dir, 'weights.safetensors')), `${m.dir} saved`);
+    const seeds = res.runs.filter((r) => r.architecture === m.architecture);
+    const best = Math.max(...seeds.map((r) => r.history.best!.value));
+    t.is(m.validation, best, `${m.dir} holds the seed with the best validation score`);
+  }
+  t.true(lines.some((l) => /^models\/mmoe\/: mmoe, seed [12] \(the best of 2 seeds on the mean validation score/.test(l)), lines.join('\n'));
+});
+
+test('nothing silent: a long feature list is folded in the log', async (t) => {
+  const { foldList } = await import('../src/cli/train.js');
+  const items = Array.from({ length: 60 }, (_, i) => `feature_${i}:num`);
+  const folded = foldList(items, '    ');
+  t.true(folded.split('\n').every((l) => l.length <= 100));
+  t.regex(folded, /\.\.\. and 20 more \(all in metrics\.json\)$/);
 });

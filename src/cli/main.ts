@@ -7,6 +7,7 @@ import { runTrain } from './train.js';
 import { runEval, runPredict } from './predict.js';
 import { runResume } from './resume.js';
 import { checkOutDir } from './run-dir.js';
+import { superviseChild } from './interrupt.js';
 import { rehashModel } from '../io/index.js';
 import { modelDir } from './saved.js';
 import { registerServeCommands } from '../serve/cli.js';
@@ -64,13 +65,20 @@ program
   .option('--out <dir>', 'where run directories go', 'runs')
   .option('--no-progress', 'plain log lines instead of a progress bar')
   .action(async (opts) => {
-    const progress = opts.progress === false ? false : 'auto';
+    // Ctrl-C: the work runs in a supervised child, so the terminal and the run directory are cleaned up.
+    const supervised = await superviseChild(opts.out, log);
+    if (supervised !== null) {
+      process.exitCode = supervised;
+      return;
+    }
+    const progress = opts.progress === false ? 'lines' : true; // a bar on a terminal, else a line per epoch
     if (opts.resume) {
       // A resumed run keeps the saved architecture, weighting and config: refuse what it cannot honour.
       const refused = [
         ...(opts.arch ? ['--arch'] : []),
         ...(opts.weighting ? ['--weighting'] : []),
         ...(opts.config ? ['--config'] : []),
+        ...(opts.baselinesOnly ? ['--baselines-only'] : []),
         ...(opts.seeds && opts.seeds.length > 1 ? ['--seeds with more than one seed'] : []),
       ];
       if (refused.length)

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, randomSplit, readCsv, splitTable } from '../data/index.js';
-import { evaluate, monitoredValue, train } from '../mtl/index.js';
+import { evaluate, monitoredValue, train, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { keep } from '../tensor/scope.js';
@@ -23,7 +23,7 @@ export interface ResumeArgs {
   outDir: string;
   epochs?: number;
   seed: number;
-  progress: boolean | 'auto';
+  progress: ProgressOption;
   log: (s: string) => void;
 }
 

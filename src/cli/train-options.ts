@@ -1,5 +1,5 @@
 // How a job's config becomes the trainer's options: one definition for train and resume.
-import type { EarlyStopping, TrainOptions } from '../mtl/index.js';
+import type { EarlyStopping, ProgressOption, TrainOptions } from '../mtl/index.js';
 import type { DataSource } from '../mtl/types.js';
 import { defaultConfig, parseMonitor, type JobConfig } from './config.js';
 
@@ -27,7 +27,7 @@ export interface FitSettings {
   tasks: readonly string[];
   seed: number;
   validation: DataSource;
-  progress: boolean | 'auto';
+  progress: ProgressOption;
   weighting?: string;
   epochs?: number;
 }

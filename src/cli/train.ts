@@ -3,9 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, type EncodedDataset } from '../data/index.js';
-import { evaluate, train, type EvaluationResult, type History, type MultiTaskModel } from '../mtl/index.js';
+import { evaluate, train, type EvaluationResult, type History, type MultiTaskModel, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
+import { metricDirection } from '../metrics/index.js';
 import { baselinesEnabled, defaultConfig, type Architecture, type JobConfig } from './config.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { buildModel } from './models.js';
@@ -21,7 +22,7 @@ export interface TrainArgs {
   outDir: string;
   /** Train only the single-task baselines (no multi-task model). */
   baselinesOnly?: boolean;
-  progress: boolean | 'auto';
+  progress: ProgressOption;
   log: (line: string) => void;
 }
 
@@ -104,7 +105,8 @@ function timed<T>(f: () => T): [T, number] {
 export async function runTrain(args: TrainArgs): Promise<RunResult> {
   const { config, log } = args;
   const runs: ModelRun[] = [];
-  let saved: { model: MultiTaskModel; prepared: PreparedData; architecture: Architecture } | null = null;
+  // Per architecture, the seed whose kept checkpoint scored best on validation.
+  const saved = new Map<Architecture, SavedModel>();
   const started = performance.now();
   for (const seed of args.seeds) {
     const prepared = await prepareData(config, seed);
@@ -121,13 +123,20 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
     for (const architecture of args.architectures) {
       const { run, model } = trainOne('multi-task', architecture, prepared, config, seed, args);
       runs.push(run);
-      if (!saved) saved = { model, prepared, architecture };
+      const value = run.history.best?.value ?? NaN;
+      const lowerIsBetter = run.history.best?.metric === 'loss' || (run.history.best ? metricDirection(run.history.best.metric) === 'lower' : false);
+      const current = saved.get(architecture);
+      const better = !current || !Number.isFinite(current.value) || (Number.isFinite(value) && (lowerIsBetter ? value < current.value : value > current.value));
+      if (better) saved.set(architecture, { model, prepared, architecture, seed, value, monitor: run.monitor, dir: '' });
     }
   }
   const totalSeconds = (performance.now() - started) / 1000;
-  const first = saved ?? null;
   printSummary(runs, config, log);
 
+  // The first architecture's model is model/, as a single-model run has it; others go to models/<architecture>/.
+  const kept = [...saved.values()];
+  kept.forEach((k, i) => (k.dir = i === 0 ? 'model' : join('models', k.architecture)));
+  const first = kept[0] ?? null;
   const data = first ? dataSummary(first.prepared) : null;
   const finalDir = writeRunDir(args.outDir, (tmpDir) => {
     writeJson(join(tmpDir, 'metrics.json'), {
@@ -138,19 +147,49 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
       data,
       config,
       units: regressionUnits(config),
+      savedModels: kept.map((k) => ({ dir: k.dir, architecture: k.architecture, seed: k.seed, validation: k.value, monitor: k.monitor })),
       runs,
     });
     writeFileSync(join(tmpDir, 'report.html'), renderReport(runs, config, data));
-    if (first) {
-      saveModel(join(tmpDir, 'model'), {
-        weights: first.model.stateDict(),
-        config: { job: config, architecture: first.architecture },
-        pipeline: first.prepared.pipeline,
+    for (const k of kept)
+      saveModel(join(tmpDir, k.dir), {
+        weights: k.model.stateDict(),
+        config: { job: config, architecture: k.architecture },
+        pipeline: k.prepared.pipeline,
       });
-    }
   });
-  log(`\nwrote ${finalDir}/ (report.html, metrics.json${first ? ', model/' : ''}) in ${totalSeconds.toFixed(0)} s`);
+  if (args.seeds.length > 1 || kept.length > 1)
+    for (const k of kept)
+      log(`${k.dir}/: ${k.architecture}, seed ${k.seed}${args.seeds.length > 1 ? ` (the best of ${args.seeds.length} seeds on the ${k.monitor}: ${k.value.toFixed(4)})` : ''}`);
+  log(`\nwrote ${finalDir}/ (report.html, metrics.json${kept.map((k) => `, ${k.dir}/`).join('')}) in ${totalSeconds.toFixed(0)} s`);
   return { dir: finalDir, runs };
+}
+
+interface SavedModel {
+  model: MultiTaskModel;
+  prepared: PreparedData;
+  architecture: Architecture;
+  seed: number;
+  /** The kept checkpoint's validation value on the early-stopping monitor. */
+  value: number;
+  monitor: string;
+  /** Where in the run directory it is written. */
+  dir: string;
+}
+
+/** Items joined by spaces and wrapped at `width`, with at most `max` shown and the rest counted. */
+export function foldList(items: readonly string[], indent: string, width = 100, max = 40): string {
+  const shown = items.length > max ? [...items.slice(0, max), `... and ${items.length - max} more (all in metrics.json)`] : items;
+  const lines: string[] = [];
+  let line = '';
+  for (const it of shown) {
+    if (line && indent.length + line.length + 1 + it.length > width) {
+      lines.push(line);
+      line = it;
+    } else line = line ? `${line} ${it}` : it;
+  }
+  lines.push(line);
+  return lines.join(`\n${indent}`);
 }
 
 export function dataSummary(p: PreparedData) {
@@ -171,7 +210,7 @@ function logData(p: PreparedData, log: (s: string) => void): void {
   log(`data: ${p.source}`);
   log(`  rows: ${p.train.numRows} train / ${p.validation.numRows} validation / ${p.test.numRows} test` +
     `${p.badRows ? `, ${p.badRows} bad rows skipped (first: ${p.firstBadRow})` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
-  log(`  features (${feats.length}): ${feats.join(' ')}`);
+  log(`  features (${feats.length}): ${foldList(feats, '    ')}`);
   log(`  tasks: ${p.train.taskSpecs.map((t) => `${t.name} (${t.type})`).join(', ')}`);
   for (const w of p.pipeline.warnings ?? []) log(`  ! ${w}`);
 }

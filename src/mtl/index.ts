@@ -13,5 +13,5 @@ export { ConflictMonitor, cosine, type GradientCosine } from './diagnostics.js';
 export { TensorBatches, Rng, type Resampling } from './data.js';
 export { train, taskGradients, monitoredValue, type TrainOptions, type Schedule, type EarlyStopping, type Callbacks, type PerTaskData } from './trainer.js';
 export { evaluate, predict } from './evaluate.js';
-export { Progress } from './progress.js';
+export { Progress, type ProgressOption } from './progress.js';
 export type { History, EpochRecord, StepRecord, EvaluationResult } from './history.js';

@@ -5,13 +5,20 @@ import type { EpochRecord } from './history.js';
 
 const fmt = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4)) : String(v));
 
+export type ProgressOption = boolean | 'auto' | 'lines';
+
 export class Progress {
   private bar: cliProgress.SingleBar | null = null;
   private readonly mode: 'bar' | 'lines' | 'off';
   private readonly running = new Map<string, number>();
 
-  constructor(option: boolean | 'auto', private readonly tasks: string[], private readonly out: NodeJS.WriteStream = process.stdout) {
-    this.mode = option === false ? 'off' : out.isTTY ? 'bar' : 'lines';
+  /**
+   * 'auto' (the library's default): a bar on a terminal, nothing otherwise, so a script or
+   * a server log is not filled with epochs; true: a bar on a terminal, a line per epoch
+   * otherwise (the CLI); 'lines': a line per epoch; false: nothing.
+   */
+  constructor(option: ProgressOption, private readonly tasks: string[], private readonly out: NodeJS.WriteStream = process.stdout) {
+    this.mode = option === false ? 'off' : option === 'lines' ? 'lines' : out.isTTY ? 'bar' : option === 'auto' ? 'off' : 'lines';
   }
 
   startEpoch(epoch: number, epochs: number, steps: number): void {

@@ -11,7 +11,7 @@ import { ConflictMonitor } from './diagnostics.js';
 import { evaluate } from './evaluate.js';
 import type { EpochRecord, EvaluationResult, History, StepRecord } from './history.js';
 import type { MultiTaskModel } from './model.js';
-import { Progress } from './progress.js';
+import { Progress, type ProgressOption } from './progress.js';
 import type { Task } from './task.js';
 import type { DataLoader, DataSource } from './types.js';
 import { fixed, weightingByName, type LossWeighting, type WeightingContext } from './weighting.js';
@@ -75,8 +75,10 @@ export interface TrainOptions {
   /** Also sample every one of the first n steps, so small data sets get a stable estimate (default 50). */
   conflictWarmup?: number;
   callbacks?: Callbacks;
-  /** 'auto' (default): a bar on a TTY, one line per epoch otherwise; false: silent. */
-  progress?: boolean | 'auto';
+  /** 'auto' (default): a bar on a terminal, silent otherwise; true: a bar on a terminal, one line per epoch otherwise; 'lines'; false: silent. */
+  progress?: ProgressOption;
+  /** As in tfjs's fit: 0 silent, 1 progress as with `progress: true`, 2 one line per epoch. Overrides `progress`. */
+  verbose?: 0 | 1 | 2;
   shuffle?: boolean;
   /** Seed of the batch order and sampling (default 0). */
   seed?: number;
@@ -202,7 +204,7 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
   const logEvery = options.logStepsEvery ?? 1;
   const monitor = new ConflictMonitor();
   const history: History = { architecture: model.architecture, weighting: weighting.name, schedule, tasks: names, epochs: [], steps: [], best: null, stoppedEarly: false };
-  const progress = new Progress(options.progress ?? 'auto', names);
+  const progress = new Progress(options.verbose === undefined ? options.progress ?? 'auto' : ([false, true, 'lines'] as const)[options.verbose], names);
   const es = options.earlyStopping;
   const esMetric = es?.metric ?? 'loss';
   const esMonitor = es?.monitor ?? 'mean';
