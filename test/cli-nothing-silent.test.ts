@@ -263,3 +263,39 @@ test('loadRun from the package entry: predict from raw rows in user terms, save 
   t.deepEqual(p2.type === 'binary' ? p2.probability : [], c.probability);
   t.throws(() => model.predictRows([{ age: 30, region: 'north' }]), { message: /rows\[0\]: missing column '(tags|title)'/ });
 });
+
+test('nothing silent: Ctrl-C during training exits 130, restores the terminal and says what was kept', async (t) => {
+  const dir = tempDir();
+  const data = join(dir, 'data.csv');
+  writeFileSync(data, toCsv(shopRows(3000, 17)));
+  const cfg = join(dir, 'cfg.json');
+  const long = shopConfig({ epochs: 500 });
+  long.training.patience = 500;
+  writeFileSync(cfg, JSON.stringify(long));
+  const out = join(dir, 'runs');
+  const r = await cli(['train', '--data', data, '--config', cfg, '--out', out, '--no-progress'], dir, (child, output) => {
+    const poll = setInterval(() => {
+      // Interrupt once an epoch has run: training is under way.
+      if (/epoch 1 /.test(output.stdout)) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+      }
+    }, 50);
+    child.on('exit', () => clearInterval(poll));
+  });
+  t.is(r.code, 130, `exit code (stdout: ${r.stdout.slice(-500)} stderr: ${r.stderr})`);
+  t.regex(r.stdout, /interrupted \(SIGINT\): nothing was written/);
+  t.deepEqual(existsSync(out) ? readdirSync(out) : [], [], 'no run directory, no partial one');
+});
+
+test('a run directory half-written by a killed run is removed by the next run', async (t) => {
+  const run = await trainOnce();
+  const dir = tempDir();
+  const out = join(dir, 'runs');
+  // pid 99999999 cannot exist: the run that wrote this was killed.
+  mkdirSync(join(out, '.2026-01-01T00-00-00.99999999.partial', 'model'), { recursive: true });
+  const r = await cli(['train', '--resume', run, '--data', newCsv, '--epochs', '1', '--out', out, '--no-progress'], dir);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(readdirSync(out).filter((n) => n.startsWith('.')), []);
+  t.is(readdirSync(out).length, 1);
+});

@@ -12,17 +12,16 @@ export function timestamp(d = new Date()): string {
 
 const PARTIAL = /^\.(.+)\.(\d+)\.partial$/;
 
-/** The temporary twins in `outDir` that belong to this process (at most one at a time in practice). */
-export function ownPartialDirs(outDir: string): string[] {
-  if (!existsSync(outDir)) return [];
-  return readdirSync(outDir).filter((n) => Number(PARTIAL.exec(n)?.[2]) === process.pid).map((n) => join(outDir, n));
-}
-
 /** Removes temporary twins left by runs that were killed (their process is gone). */
 export function removeStalePartials(outDir: string): string[] {
-  if (!existsSync(outDir)) return [];
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return []; // not there, or not a directory
+  }
   const removed: string[] = [];
-  for (const name of readdirSync(outDir)) {
+  for (const name of names) {
     const m = PARTIAL.exec(name);
     if (!m || processAlive(Number(m[2]))) continue;
     rmSync(join(outDir, name), { recursive: true, force: true });
