@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DataLoader, randomSplit, readCsv, splitTable } from '../data/index.js';
 import { evaluate, monitoredValue, train, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
+import { metricDirection } from '../metrics/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -49,7 +50,8 @@ export async function runResume(args: ResumeArgs): Promise<string> {
 
   const tasks = run.model.tasks.map((t) => t.name);
   const es = earlyStoppingFor(job, tasks);
-  const higherIsBetter = es.metric !== 'loss';
+  // The trainer's own rule for which way is better.
+  const higherIsBetter = es.metric !== 'loss' && metricDirection(es.metric) !== 'lower';
   const before = evaluate(run.model, validation, { extraMetrics: ['score'] });
   const startValue = monitoredValue(before, null, tasks, es.monitor, es.metric);
   const start: Record<string, Tensor> = Object.fromEntries(Object.entries(run.model.stateDict()).map(([k, t]) => [k, keep(t.clone())]));
@@ -75,7 +77,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   }
   for (const t of Object.values(start)) t.dispose();
 
-  const after = evaluate(run.model, validation);
+  const after = evaluate(run.model, validation, { extraMetrics: ['score'] });
   const rows: string[][] = [];
   for (const task of Object.keys(after.metrics))
     for (const m of Object.keys(after.metrics[task])) rows.push([task, m, (before.metrics[task]?.[m] ?? NaN).toFixed(4), after.metrics[task][m].toFixed(4)]);
@@ -116,7 +118,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
       data: args.data,
       seconds: (performance.now() - started) / 1000,
       kept,
-      monitor: { metric: what, start: startValue, best: bestValue },
+      monitor: { metric: what, higherIsBetter, start: startValue, best: bestValue, kept: monitoredValue(after, null, tasks, es.monitor, es.metric) },
       before,
       after,
       history,
