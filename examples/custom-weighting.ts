@@ -1,8 +1,8 @@
 // A research script: write a loss-weighting strategy in a few lines against the public
 // interface, then compare it with the built-in ones on a synthetic problem where the tasks
 // compete for a narrow shared layer. Run: npx tsx examples/custom-weighting.ts
-import { mtl, metrics, manualSeed, fromBuffer, type Tensor } from '../src/index.js';
-import { Linear } from '../src/nn/index.js';
+import { mtl, metrics, manualSeed, fromBuffer, nn, type Tensor } from 'trunkline';
+const { Linear } = nn;
 
 // ---- 1. The strategy: Random Loss Weighting (Lin et al. 2021) -----------------------
 // Each step draws weights softmax(z), z ~ N(0, 1), scaled to sum to the number of tasks.
@@ -36,7 +36,9 @@ const train = makeData(2000, 1), val = makeData(1000, 2);
 const tasks: mtl.TaskSpec[] = [
   { name: 'click', type: 'binary', metrics: ['auc'] },
   { name: 'like', type: 'binary', metrics: ['auc'] },
-  { name: 'price', type: 'regression', metrics: ['rmse'] },
+  // trunkline standardises regression targets by default, which alone removes most of the
+  // scale conflict; `target: null` keeps price raw so the strategies have one to resolve.
+  { name: 'price', type: 'regression', metrics: ['rmse'], target: null },
 ];
 
 function run(weighting: mtl.LossWeighting | string, taskSubset = tasks): mtl.History {

@@ -9,10 +9,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tl from '../src/index.js';
-import { nn, optim } from '../src/index.js';
-import { imageBatch, loadImageSplit, splitAccuracy } from '../src/data/idx.js';
-import { globalGenerator } from '../src/tensor/random.js';
+import * as tl from 'trunkline';
+import { nn, optim, data, globalGenerator } from 'trunkline';
+const { imageBatch, loadImageSplit, splitAccuracy } = data;
 
 const { values: args } = parseArgs({
   options: {

@@ -10,9 +10,9 @@
 // Fashion-MNIST is (c) Zalando SE, MIT licence.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tl from '../src/index.js';
-import { mtl, nn } from '../src/index.js';
-import { loadImageSplit } from '../src/data/idx.js';
+import * as tl from 'trunkline';
+import { mtl, nn, data } from 'trunkline';
+const { loadImageSplit } = data;
 
 const { values: args } = parseArgs({
   options: {

@@ -2,7 +2,7 @@
 export { Tensor } from './tensor/tensor.js';
 export type { DType, Device } from './tensor/dtype.js';
 export * from './tensor/creation.js';
-export { manualSeed, getRngState, setRngState, Generator } from './tensor/random.js';
+export { manualSeed, getRngState, setRngState, Generator, globalGenerator } from './tensor/random.js';
 export { tidy, keep } from './tensor/scope.js';
 export { hostMemoryStats, emptyCache } from './tensor/storage.js';
 export * from './ops/index.js';

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Generator } from '../../src/index.js';
+import { Generator } from 'trunkline';
 
 const rows = Number(process.argv[2] ?? 6000);
 const g = new Generator(2026);
