@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <cmath>
-#include <cstring>
 
 #include "../core/parallel.h"
+#include "finite_check.h"
 
 // Float selects stay branches under GCC's default -ftrapping-math, which blocks
 // vectorisation; these kernels never read FP exception flags. (Code under this pragma
@@ -21,37 +21,17 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 14;  // parameters below this update on the calling thread
 
-constexpr int64_t kCheckBlock = 1024;  // 4 KB of gradient per early-exit test
-
-// 0x80000000 when x is inf or NaN (all exponent bits set: adding one exponent step
-// carries into the sign bit), else 0. Integer ops, so the OR-reduction below vectorises.
-inline uint32_t nonfinite_bit(const float* x, int64_t i) {
-  uint32_t bits;
-  std::memcpy(&bits, x + i, sizeof bits);
-  return ((bits & 0x7f800000u) + 0x00800000u) & 0x80000000u;
-}
-
-[[gnu::noinline]] int64_t first_nonfinite_serial(const float* __restrict x, int64_t n) {
-  for (int64_t b = 0; b < n; b += kCheckBlock) {
-    const int64_t len = n - b < kCheckBlock ? n - b : kCheckBlock;
-    uint32_t any = 0;
-    for (int64_t i = 0; i < len; ++i) any |= nonfinite_bit(x + b, i);
-    if (any)
-      for (int64_t i = 0; i < len; ++i)
-        if (nonfinite_bit(x + b, i)) return b + i;
-  }
-  return -1;
-}
-
 // Runs f(offset, length) over [0, n) in parallel once the gradient g is known to be
 // finite; else returns the first non-finite index and writes nothing.
 //
 // The whole gradient is checked before the first write, so a bad gradient leaves the
-// parameter and its state as they were. The price is a second read of g. Both sweeps
-// split [0, n) the same way (parallel_for's static split), so each thread re-reads the
-// range it has just checked, from its own L2 while that range fits there (up to ~1 MB of
-// gradient per thread), from L3 or memory beyond. Checking each block just before
-// updating it would read g once but could leave a parameter half-updated.
+// parameter and its state as they were. The price is a second read of g (the check runs
+// at cache bandwidth, AVX-512/AVX2 where available: finite_check.h). Both sweeps split
+// [0, n) the same way (parallel_for's static split), so each thread re-reads the range
+// it has just checked from its own L2 while that range fits there (~1 MB of gradient per
+// thread), from L3 or memory beyond. Checking each block just before updating it would
+// read g once but could leave a parameter half-updated, which is worse than the extra
+// read for the sizes this library trains.
 template <typename F>
 int64_t chunks(const float* g, int64_t n, F f) {
   if (int64_t bad = first_nonfinite(g, n); bad >= 0) return bad;
