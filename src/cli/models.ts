@@ -21,6 +21,8 @@ export function buildModel(
       towerHidden: baselineTower ?? t.towerHidden ?? config.model.towerHidden,
       // The job reports AUC, logloss and F1 for every binary task.
       ...(t.type === 'binary' ? { metrics: ['auc', 'logloss', 'f1', 'accuracy'] } : {}),
+      // score = 1 - RMSE/std(target): 0 is predicting the mean, so a model worse than a constant shows.
+      ...(t.type === 'regression' ? { metrics: ['rmse', 'mae', 'score'] } : {}),
     };
   }
   const tasks = tasksFromData(

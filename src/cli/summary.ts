@@ -47,7 +47,7 @@ export function reportedMetrics(runs: readonly ModelRun[], task: string): string
     ? ['auc', 'logloss', 'f1'] // binary
     : names.includes('accuracy')
       ? ['accuracy', 'f1Macro', 'logloss'] // multiclass
-      : ['rmse', 'mae']; // regression
+      : ['rmse', 'mae', 'score']; // regression; score = 1 - RMSE/std, 0 for a constant predictor
   const shown = preferred.filter((m) => names.includes(m));
   return shown.length ? shown : names.slice(0, 3);
 }
@@ -126,7 +126,7 @@ export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: 
   log(`\nTest metrics per task${seeds > 1 ? ` (mean ± std over ${seeds} seeds)` : ''}${hasBaselines && hasMulti ? '; Δ is against the single-task model' : ''}:\n`);
   log(formatTable(header, rows));
   const units = Object.entries(regressionUnits(config));
-  if (units.length) log(`\nRMSE and MAE: ${units.map(([t, u]) => `${t} in ${u}`).join('; ')}.`);
+  if (units.length) log(`\nRMSE and MAE: ${units.map(([t, u]) => `${t} in ${u}`).join('; ')}; score = 1 - RMSE/std of the target (0: predicting the mean).`);
   const monitors = [...new Set(runs.map((r) => r.monitor))];
   if (monitors.length) log(`Early stopping and the kept checkpoint followed the ${monitors.join('; ')}.`);
   const sizes = modelLabels(runs).map((l) => {
