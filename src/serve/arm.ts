@@ -13,13 +13,15 @@ export class Arm {
     public model: ServedModel,
     batching: BatcherOptions,
     private readonly metrics: ServeMetrics,
+    /** Requests the server holds now that may bring rows to a batch. */
+    inFlight: () => number = () => Infinity,
   ) {
     this.batcher = new MicroBatcher(() => this.model, batching, (m, rows, seconds) => {
       const labels = { arm: this.name, model: m.id };
       metrics.batchRows.observe(labels, rows);
       metrics.forward.observe(labels, seconds);
       metrics.rows.inc(labels, rows);
-    });
+    }, inFlight);
     this.publishInfo();
   }
 

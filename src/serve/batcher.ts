@@ -6,7 +6,7 @@ import type { RowBlock } from './rows.js';
 import type { ServedModel } from './model.js';
 
 export interface BatcherOptions {
-  /** How long the first request of a batch waits for others, in milliseconds (0: until the current I/O is handled). */
+  /** How long the first request of a batch may wait for others, in milliseconds (0: until the current I/O is handled). */
   windowMs: number;
   /** A batch runs as soon as it holds this many rows. */
   maxBatchRows: number;
@@ -26,7 +26,8 @@ interface Pending {
 export class MicroBatcher {
   private queue: Pending[] = [];
   private queuedRows = 0;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
 
   constructor(
     /** The model serving now; read at the start of each batch. */
@@ -34,6 +35,12 @@ export class MicroBatcher {
     private readonly options: BatcherOptions,
     /** Called after each batch (metrics). */
     private readonly onBatch: (model: ServedModel, rows: number, seconds: number) => void = () => {},
+    /**
+     * Requests the server holds that may still join a batch. When every one of them is
+     * already queued, waiting longer gains nothing: the batch runs as soon as the current
+     * I/O is handled, so a lone request pays no window.
+     */
+    private readonly inFlight: () => number = () => Infinity,
   ) {}
 
   submit(block: RowBlock): Promise<BatchResult> {
@@ -41,17 +48,17 @@ export class MicroBatcher {
       this.queue.push({ block, resolve, reject });
       this.queuedRows += block.size;
       if (this.queuedRows >= this.options.maxBatchRows) this.flush();
-      else if (!this.timer) this.timer = this.options.windowMs > 0 ? setTimeout(() => this.flush(), this.options.windowMs) : setImmediate(() => this.flush());
+      else if (this.options.windowMs === 0 || this.queue.length >= this.inFlight()) this.immediate ??= setImmediate(() => this.flush());
+      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
     });
   }
 
   /** Runs everything queued now, in batches of at most maxBatchRows (a larger request runs alone). */
   flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-      this.timer = null;
-    }
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
     while (this.queue.length) {
       const batch: Pending[] = [];
       let rows = 0;

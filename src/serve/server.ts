@@ -32,7 +32,21 @@ export async function buildServer(models: ModelSource, options: ServeOptions = {
   app.decorate('trunkline', state);
   const { metrics } = state;
 
+  // Requests that bring rows to a batch, counted from their headers to their reply.
+  const batched = new Set(['/predict', '/feedback']);
+  const counted = new WeakSet<object>();
+  const release = (req: object) => {
+    if (counted.delete(req)) state.inFlight--;
+  };
+  app.addHook('onRequest', async (req) => {
+    if (batched.has(req.routeOptions.url ?? '')) {
+      counted.add(req);
+      state.inFlight++;
+    }
+  });
+  app.addHook('onRequestAbort', async (req) => release(req));
   app.addHook('onResponse', async (req, reply) => {
+    release(req);
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);

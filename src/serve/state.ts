@@ -21,6 +21,8 @@ export class ServerState {
   readonly router: ArmRouter;
   readonly weights: Map<string, number>;
   readonly feedback: FeedbackLog | null;
+  /** /predict and /feedback requests received and not yet answered (the batcher's hint). */
+  inFlight = 0;
 
   constructor(
     specs: readonly ArmSpec[],
@@ -34,7 +36,7 @@ export class ServerState {
       } catch (e) {
         throw new Error(`arm '${s.name}': ${(e as Error).message}`);
       }
-      this.arms.set(s.name, new Arm(s.name, model, batching, this.metrics));
+      this.arms.set(s.name, new Arm(s.name, model, batching, this.metrics, () => this.inFlight));
     }
     this.weights = parseSplit(options.split, [...this.arms.keys()]);
     if (options.splitKey === undefined && this.arms.size > 1 && options.split)
