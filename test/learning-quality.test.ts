@@ -236,3 +236,17 @@ test('nothing silent: a long feature list is folded in the log', async (t) => {
   t.true(folded.split('\n').every((l) => l.length <= 100));
   t.regex(folded, /\.\.\. and 20 more \(all in metrics\.json\)$/);
 });
+
+test('nothing silent (report): charts have y-axis titles, mark the kept epoch, and keep coinciding lines apart', async (t) => {
+  const { lineChart } = await import('../src/report/svg.js');
+  const svg = lineChart(
+    [{ name: 'a', values: [1, 1, 1] }, { name: 'b', values: [1, 1, 1] }],
+    { title: 'Task weights', xLabel: 'epoch', yLabel: 'mean weight', markX: { x: 2, label: 'kept: epoch 2' } },
+  );
+  t.regex(svg, /rotate\(-90\)" text-anchor="middle">mean weight</);
+  t.regex(svg, />kept: epoch 2</);
+  const paths = [...svg.matchAll(/<path d="[^"]+" fill="none" stroke="[^"]+" stroke-width="([\d.]+)"[^>]*?(?:stroke-dasharray="([^"]+)")?\/>/g)];
+  t.is(paths.length, 2);
+  t.true(Number(paths[0][1]) > Number(paths[1][1]), 'the first of two coinciding lines is drawn wider, under the second');
+  t.not(paths[0][2], paths[1][2], 'and with another dash pattern');
+});

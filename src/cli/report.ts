@@ -28,7 +28,9 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
     });
   const { header, rows } = summaryRows(runs);
   blocks.push({ kind: 'heading', text: `${options.split ?? 'Test'} metrics per task` });
-  blocks.push({ kind: 'table', header, rows, caption: `Δ is against the single-task model${seeds.length > 1 ? `; mean ± std over ${seeds.length} seeds` : ''}` });
+  const compared = runs.some((r) => r.kind === 'single-task') && runs.some((r) => r.kind === 'multi-task');
+  const notes = [...(compared ? ['Δ is against the single-task model'] : []), ...(seeds.length > 1 ? [`mean ± std over ${seeds.length} seeds`] : [])];
+  blocks.push({ kind: 'table', header, rows, caption: notes.join('; ') });
   const dm = deltaM(runs);
   if (Object.keys(dm).length)
     blocks.push({ kind: 'table', header: ['model', "Δm (mean relative gain in each task's headline metric, %)"], rows: Object.entries(dm).map(([k, v]) => [k, `${v >= 0 ? '+' : ''}${v.toFixed(2)}`]) });
@@ -39,12 +41,14 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
     const epochs = r.history.epochs;
     const x = epochs.map((e) => e.epoch + 1);
     const svgs: string[] = [];
+    // Every chart marks the epoch whose weights were kept.
+    const markX = r.history.best ? { x: r.history.best.epoch + 1, label: `kept: epoch ${r.history.best.epoch + 1}` } : undefined;
     const loss: Series[] = [];
     r.tasks.forEach((t, k) => {
       loss.push({ name: `${t} train`, x, color: k, values: epochs.map((e) => e.loss[t] ?? NaN) });
       loss.push({ name: `${t} validation`, x, color: k, dashed: true, values: epochs.map((e) => e.validation?.loss[t] ?? NaN) });
     });
-    svgs.push(lineChart(loss, { title: 'Loss per task (dashed: validation)', xLabel: 'epoch' }));
+    svgs.push(lineChart(loss, { title: 'Loss per task (dashed: validation)', xLabel: 'epoch', yLabel: 'training loss (standardised targets)', markX }));
     // One chart per headline metric, so tasks on different scales never share an axis.
     const byMetric = new Map<string, { task: string; k: number }[]>();
     r.tasks.forEach((t, k) => {
@@ -55,11 +59,18 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
       svgs.push(
         lineChart(
           ts.map(({ task, k }) => ({ name: task, x, color: k, values: epochs.map((e) => e.validation?.metrics[task]?.[m] ?? NaN) })),
-          { title: `Validation ${m}`, xLabel: 'epoch' },
+          { title: `Validation ${m}`, xLabel: 'epoch', yLabel: m, markX },
         ),
       );
     if (r.kind === 'multi-task') {
-      svgs.push(lineChart(r.tasks.map((t) => ({ name: t, x, values: epochs.map((e) => e.weights[t] ?? NaN) })), { title: `Task weights (${r.history.weighting})`, xLabel: 'epoch' }));
+      svgs.push(
+        lineChart(r.tasks.map((t) => ({ name: t, x, values: epochs.map((e) => e.weights[t] ?? NaN) })), {
+          title: `Task weights (${r.history.weighting})`,
+          xLabel: 'epoch',
+          yLabel: 'mean weight in the epoch',
+          markX,
+        }),
+      );
       const pairs = [...new Set(epochs.flatMap((e) => (e.gradientCosines ?? []).map((c) => `${c.a}|${c.b}`)))];
       if (pairs.length)
         svgs.push(
@@ -68,7 +79,17 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
               const [a, b] = p.split('|');
               return { name: `${a} vs ${b}`, x, values: epochs.map((e) => e.gradientCosines?.find((c) => c.a === a && c.b === b)?.mean ?? NaN) };
             }),
-            { title: 'Gradient cosine on shared parameters', xLabel: 'epoch', zeroLine: true },
+            { title: 'Gradient cosine on shared parameters', xLabel: 'epoch', yLabel: 'mean cosine', zeroLine: true, markX },
+          ),
+        );
+      if (pairs.length)
+        svgs.push(
+          lineChart(
+            pairs.map((p) => {
+              const [a, b] = p.split('|');
+              return { name: `|${a}| / |${b}|`, x, values: epochs.map((e) => e.gradientCosines?.find((c) => c.a === a && c.b === b)?.normRatio ?? NaN) };
+            }),
+            { title: 'Gradient norm ratio on shared parameters', xLabel: 'epoch', yLabel: 'ratio (log scale)', logY: true, markX },
           ),
         );
     }

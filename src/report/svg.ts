@@ -18,7 +18,15 @@ export interface ChartOptions {
   height?: number;
   /** Draw a horizontal reference line (e.g. cosine 0). */
   zeroLine?: boolean;
+  /** A vertical marker, e.g. the best epoch. */
+  markX?: { x: number; label: string };
+  /** Log-scale y axis (ratios); non-positive values are dropped. */
+  logY?: boolean;
 }
+
+// Series that coincide (equal task weights, say) stay distinguishable: each later series is
+// drawn thinner on top of the earlier, wider ones, with its own dash pattern.
+const DASHES = ['', '7 3', '2 3', '9 3 2 3', '4 4'];
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
@@ -50,7 +58,8 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
   const m = { left: 56, right: 16, top: 32, bottom: 64 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
-  const pts = series.map((s) => s.values.map((v, i) => [s.x?.[i] ?? i + 1, v] as const));
+  const ty = (v: number): number => (options.logY ? (v > 0 ? Math.log10(v) : NaN) : v);
+  const pts = series.map((s) => s.values.map((v, i) => [s.x?.[i] ?? i + 1, ty(v)] as const));
   const finite = pts.flat().filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
@@ -76,15 +85,23 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#ccc"/>`);
   for (const t of niceTicks(y0, y1)) {
     parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#eee"/>`);
-    parts.push(`<text x="${m.left - 4}" y="${sy(t) + 4}" text-anchor="end">${fmtTick(t)}</text>`);
+    parts.push(`<text x="${m.left - 4}" y="${sy(t) + 4}" text-anchor="end">${options.logY ? Number((10 ** t).toPrecision(2)) : fmtTick(t)}</text>`);
   }
   for (const t of niceTicks(x0, x1, 6)) parts.push(`<text x="${sx(t)}" y="${m.top + ph + 14}" text-anchor="middle">${fmtTick(t)}</text>`);
   if (options.zeroLine && y0 < 0 && y1 > 0)
     parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(0)}" y2="${sy(0)}" stroke="#999" stroke-dasharray="4 3"/>`);
+  if (options.markX && options.markX.x >= x0 && options.markX.x <= x1) {
+    const xm = sx(options.markX.x).toFixed(1);
+    parts.push(`<line x1="${xm}" x2="${xm}" y1="${m.top}" y2="${m.top + ph}" stroke="#555" stroke-dasharray="2 2"/>`);
+    parts.push(`<text x="${xm}" y="${m.top - 3}" text-anchor="middle" fill="#555">${escapeXml(options.markX.label)}</text>`);
+  }
   if (options.xLabel) parts.push(`<text x="${m.left + pw / 2}" y="${m.top + ph + 30}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
   if (options.yLabel)
     parts.push(`<text transform="translate(14 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`);
   const colorOf = (k: number) => PALETTE[(series[k].color ?? k) % PALETTE.length];
+  // Explicitly dashed series keep their one dash; the others get one each, widest first.
+  const dashOf = (k: number) => (series[k].dashed ? '5 3' : DASHES[k % DASHES.length]);
+  const widthOf = (k: number) => 1.4 + 1.2 * (series.length - 1 - k);
   pts.forEach((p, k) => {
     const color = colorOf(k);
     let d = '';
@@ -97,7 +114,8 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
       d += `${pen ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`;
       pen = true;
     }
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"${series[k].dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    const dash = dashOf(k);
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${widthOf(k).toFixed(1)}" stroke-opacity="0.85"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     if (p.length <= 40) for (const [x, y] of p) if (Number.isFinite(y)) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.2" fill="${color}"/>`);
   });
   // Legend below the plot, wrapping.
@@ -109,7 +127,8 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
       lx = m.left;
       ly += 14;
     }
-    parts.push(`<line x1="${lx}" x2="${lx + 12}" y1="${ly - 7}" y2="${ly - 7}" stroke="${colorOf(k)}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="4 2"' : ''}/>`);
+    const dash = dashOf(k);
+    parts.push(`<line x1="${lx}" x2="${lx + 12}" y1="${ly - 7}" y2="${ly - 7}" stroke="${colorOf(k)}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     parts.push(`<text x="${lx + 16}" y="${ly - 3}">${escapeXml(s.name)}</text>`);
     lx += w;
   });
