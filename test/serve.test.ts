@@ -14,6 +14,8 @@ import type { ServeOptions } from '../src/serve/options.js';
 import { abReport } from '../src/serve/ab-report.js';
 import { FeedbackLog } from '../src/serve/feedback-log.js';
 import { readFeedback } from '../src/serve/feedback-read.js';
+import { MicroBatcher } from '../src/serve/batcher.js';
+import { checkRows } from '../src/serve/rows.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -134,7 +136,7 @@ test('POST /predict answers every task per row, names the model, and matches pre
   t.true(Number.isFinite(odd.body.predictions[0].tasks.clicked.probability));
 });
 
-test('concurrent single-row requests share forward passes and get the answers one request would', async (t) => {
+test('concurrent single-row requests get the answers one request with all the rows gets', async (t) => {
   const { a } = await models();
   const { app, url } = await start(a, { batchWindowMs: 5 });
   t.teardown(() => app.close());
@@ -144,9 +146,30 @@ test('concurrent single-row requests share forward passes and get the answers on
     t.is(s.status, 200, s.text);
     t.true(Math.abs(s.body.predictions[0].tasks.clicked.probability - batch.body.predictions[i].tasks.clicked.probability) < 1e-5);
   });
-  const metrics = (await get(`${url}/metrics`)).text;
-  const forwardPasses = Number(/trunkline_batch_rows_count\{arm="default",model="model-a"\} (\d+)/.exec(metrics)?.[1]);
-  t.true(forwardPasses < 25, `24 single-row requests and one 24-row request ran in ${forwardPasses} forward passes`);
+});
+
+test('the micro-batcher runs requests queued within its window as one forward pass, the model read per batch', async (t) => {
+  const { a, b } = await models();
+  const first = ServedModel.load(a);
+  const second = ServedModel.load(b);
+  let current = first;
+  const batches: [string, number][] = [];
+  const batcher = new MicroBatcher(() => current, { windowMs: 5, maxBatchRows: 64 }, (m, n) => batches.push([m.id, n]));
+  const block = (r: ShopRow) => checkRows([features(r)], first.columns);
+  const answers = await Promise.all(rows.slice(0, 24).map((r) => batcher.submit(block(r))));
+  t.deepEqual(batches, [['model-a', 24]], 'one forward pass for 24 requests');
+  t.true(answers.every((x) => x.model === first && x.answers.length === 1));
+  // More rows than maxBatchRows: passes of at most 64 rows; a swap applies from the next batch.
+  batches.length = 0;
+  const pending = rows.concat(rows).slice(0, 100).map((r) => batcher.submit(block(r)));
+  current = second;
+  const later = await Promise.all(pending);
+  t.deepEqual(batches, [
+    ['model-a', 64],
+    ['model-b', 36],
+  ]);
+  t.is(later[0].model, first);
+  t.is(later[99].model, second);
 });
 
 test('bad input is a 4xx naming the problem, and the server keeps serving', async (t) => {
