@@ -16,6 +16,7 @@ import { FeedbackLog } from '../src/serve/feedback-log.js';
 import { readFeedback } from '../src/serve/feedback-read.js';
 import { MicroBatcher } from '../src/serve/batcher.js';
 import { checkRows } from '../src/serve/rows.js';
+import { feedbackToCsv, readFeedbackTable } from '../src/serve/feedback-table.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -304,6 +305,22 @@ test('POST /feedback writes labelled rows, with the serving model, to a log that
   t.is(e.labels.spend, Number(rows[0].spend));
   t.is(read.entries[5].labels.spend, null);
   t.truthy((e.prediction as any).clicked.probability);
+});
+
+test.serial('the feedback log, as CSV, continues training with train --resume', async (t) => {
+  const { a } = await models();
+  const fb = tempDir();
+  const { app, url } = await start(a, { feedbackDir: fb, allowUnauthenticatedWrites: true });
+  t.teardown(() => app.close());
+  const sent = shopRows(300, 21).map((r, i) => labelled(r, { user_id: `u${i}` }));
+  for (let s = 0; s < sent.length; s += 100) t.is((await post(`${url}/feedback`, { rows: sent.slice(s, s + 100) })).status, 200);
+  const csv = join(fb, 'feedback.csv');
+  t.deepEqual(feedbackToCsv([fb], csv), { rows: 300, skipped: 0 });
+  const { table } = readFeedbackTable([fb], { types: ServedModel.load(a).pipeline.schema() });
+  t.is(table.numRows, 300);
+  const r = await runCli(['train', '--resume', a, '--data', csv, '--epochs', '1', '--out', join(fb, 'runs'), '--no-progress'], work);
+  t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  t.is(readdirSync(join(fb, 'runs')).length, 1);
 });
 
 test('the feedback reader skips a torn last line and the writer cuts it before appending', async (t) => {

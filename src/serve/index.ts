@@ -7,3 +7,4 @@ export type { RowAnswer, TaskAnswer } from './outputs.js';
 export { readFeedback, feedbackFiles, feedbackColumns, type FeedbackEntry, type FeedbackRead } from './feedback-read.js';
 export { FeedbackLog, cutTornTail, feedbackFileName } from './feedback-log.js';
 export { abReport, formatAbReport, type AbReport } from './ab-report.js';
+export { readFeedbackTable, feedbackToCsv } from './feedback-table.js';
