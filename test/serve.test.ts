@@ -409,6 +409,11 @@ test.serial('A/B arms: a key always meets the same arm, the split is close to it
     const r = await post(`${url}/predict`, { row: { ...features(rows[0]), user_id: u } });
     t.is(r.body.arm, armOf.get(u), `user ${u}`);
   }
+  // A bad row is named by its place in the request, whichever arm it went to.
+  const mixed = users.slice(0, 60).map((u, i) => ({ ...features(rows[i % rows.length]), user_id: u, ...(i === 57 ? { age: 'old' } : {}) }));
+  const bad = await post(`${url}/predict`, { rows: mixed });
+  t.is(bad.status, 400);
+  t.regex(bad.body.message, /^row 57, column 'age'/);
   const model = await get(`${url}/model`);
   t.deepEqual(
     model.body.arms.map((x: { arm: string; weight: number }) => [x.arm, x.weight]),

@@ -69,8 +69,21 @@ export function rowsOfBody(body: unknown, limits: RowLimits): Record<string, unk
   return rows as Record<string, unknown>[];
 }
 
-/** Checks every input cell of the rows and stores them column by column. */
-export function checkRows(rows: readonly Record<string, unknown>[], columns: readonly InputColumn[]): RowBlock {
+/**
+ * Checks every input cell of the rows and stores them column by column. `rowNumbers` are
+ * the rows' positions in the request (for messages), when these are only some of its rows.
+ */
+export function checkRows(rows: readonly Record<string, unknown>[], columns: readonly InputColumn[], rowNumbers?: readonly number[]): RowBlock {
+  try {
+    return checkAll(rows, columns);
+  } catch (e) {
+    if (!rowNumbers || !(e instanceof ServeError)) throw e;
+    // Name the row as the client numbered it.
+    throw new ServeError(e.status, e.kind, e.message.replace(/^row (\d+)/, (_, i) => `row ${rowNumbers[Number(i)]}`));
+  }
+}
+
+function checkAll(rows: readonly Record<string, unknown>[], columns: readonly InputColumn[]): RowBlock {
   const n = rows.length;
   const block: RowBlock = { size: n, rows, columns, numbers: new Map(), strings: new Map() };
   for (const c of columns) {

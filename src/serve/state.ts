@@ -65,8 +65,8 @@ export class ServerState {
     // Check every share first, so a bad row fails the request before any forward pass.
     const shares = [...byArm].map(([name, idx]) => {
       const arm = this.arm(name);
-      const mine = idx.length === rows.length ? rows : idx.map((i) => rows[i]);
-      return { arm, idx, block: checkRows(mine, arm.model.columns) };
+      const whole = idx.length === rows.length;
+      return { arm, idx, block: whole ? checkRows(rows, arm.model.columns) : checkRows(idx.map((i) => rows[i]), arm.model.columns, idx) };
     });
     await Promise.all(
       shares.map(async ({ arm, idx, block }) => {
