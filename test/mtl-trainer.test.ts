@@ -191,12 +191,21 @@ test('data loaders, callbacks, progress lines, step logging, errors', (t) => {
 
   const lines: string[] = [];
   const out = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
-  const progress = new mtl.Progress('auto', ['a'], out);
-  progress.startEpoch(0, 1, 4);
-  progress.update(1, 64, 0.1, { a: 0.5 });
-  progress.endEpoch(h.epochs[0]);
-  t.is(lines.length, 1);
-  t.regex(lines[0], /^epoch 1 .* samples\/s \| loss a=/);
+  // Off a terminal: the library's default 'auto' is silent, true (the CLI) and 'lines' print a line per epoch.
+  for (const option of [true, 'lines'] as const) {
+    lines.length = 0;
+    const progress = new mtl.Progress(option, ['a'], out);
+    progress.startEpoch(0, 1, 4);
+    progress.update(1, 64, 0.1, { a: 0.5 });
+    progress.endEpoch(h.epochs[0]);
+    t.is(lines.length, 1);
+    t.regex(lines[0], /^epoch 1 .* samples\/s \| loss a=/);
+  }
+  lines.length = 0;
+  const silent = new mtl.Progress('auto', ['a'], out);
+  silent.startEpoch(0, 1, 4);
+  silent.endEpoch(h.epochs[0]);
+  t.is(lines.length, 0, "nothing silent: mtl.train is quiet off a terminal unless asked (progress true | 'lines', or verbose)");
 
   t.throws(() => mtl.train(model, data, { tasks: ['zz'], ...quiet }), { message: /unknown task 'zz'/ });
   t.throws(() => mtl.train(model, { inputs: { x: data.inputs.x }, labels: { a: data.labels.a.narrow(0, 0, 10) } }, quiet), { message: /'a' has 10 rows, expected 256/ });

@@ -12,7 +12,7 @@ import { manualSeed } from '../tensor/random.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadRun, logConversions, requiredColumns, warnInvalidNumbers } from './saved.js';
-import { formatTable } from './summary.js';
+import { formatTable, plural } from './summary.js';
 import type { ModelRun } from './train.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { renderReport } from './report.js';
@@ -28,8 +28,6 @@ export interface ResumeArgs {
   log: (s: string) => void;
 }
 
-/** "1 epoch", "2 epochs". */
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export async function runResume(args: ResumeArgs): Promise<string> {
   checkOutDir(args.outDir);

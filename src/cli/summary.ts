@@ -19,6 +19,9 @@ function stats(values: number[]): Cell {
   return { mean, std, n };
 }
 
+/** "1 epoch", "2 epochs". */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function fmtCell(c: Cell, digits = 3): string {
   if (!Number.isFinite(c.mean)) return '-';
   return c.n > 1 ? `${c.mean.toFixed(digits)} ± ${c.std.toFixed(digits)}` : c.mean.toFixed(digits);
@@ -143,7 +146,7 @@ export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: 
   for (const r of runs.filter((x) => x.kind === 'multi-task' && x.seed === runs[0].seed)) {
     const last = r.history.epochs[r.history.epochs.length - 1];
     if (!last) continue;
-    log(`\n${r.architecture}: ${r.history.epochs.length} epochs, ${r.seconds.toFixed(1)} s${r.history.best ? `, best epoch ${r.history.best.epoch + 1}` : ''}`);
+    log(`\n${r.architecture}: ${plural(r.history.epochs.length, 'epoch')}, ${r.seconds.toFixed(1)} s${r.history.best ? `, best epoch ${r.history.best.epoch + 1}` : ''}`);
     log(`  task weights (${r.history.weighting}, last epoch): ${Object.entries(last.weights).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
     for (const w of collapsedWeights(r)) log(`  ! ${w}`);
     const cos = conflictSummary(r);
