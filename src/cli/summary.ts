@@ -203,8 +203,13 @@ export function conflictSummary(r: ModelRun): PairSummary[] {
     .map(([pair, a]) => ({ pair, a: a.a, b: a.b, mean: a.sum / a.n, negative: a.neg / a.n, normRatio: Math.exp(a.logRatio / a.n), samples: a.n }));
 }
 
+/** 1.8, 24.3, 1,540,327: one decimal while it is readable. */
+export function fmtTimes(r: number): string {
+  return r < 100 ? r.toFixed(1) : Math.round(r).toLocaleString('en-US');
+}
+
 function fmtRatio(r: number): string {
-  return r >= 1 ? `${r.toFixed(1)}:1` : `1:${(1 / r).toFixed(1)}`;
+  return r >= 1 ? `${fmtTimes(r)}:1` : `1:${fmtTimes(1 / r)}`;
 }
 
 /** A task whose gradient on the shared layers is this many times another's owns them. */
@@ -217,7 +222,7 @@ export function dominations(pairs: readonly PairSummary[]): string[] {
     const [big, small, r] = p.normRatio >= 1 ? [p.a, p.b, p.normRatio] : [p.b, p.a, 1 / p.normRatio];
     if (r <= DOMINATION_RATIO) continue;
     out.push(
-      `${big} dominates the shared layers: ${r.toFixed(1)}x ${small}'s gradient. Try a weighting that balances gradients ` +
+      `${big} dominates the shared layers: ${fmtTimes(r)}x ${small}'s gradient. Try a weighting that balances gradients ` +
         `(--weighting uncertainty or gradnorm), a lower tasks[].weight for ${big}, and for a regression task keep its target ` +
         `standardised (tasks[].scale "standard", the default) or add "transform": "log1p" for a skewed one.`,
     );

@@ -127,7 +127,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
       const lowerIsBetter = run.history.best?.metric === 'loss' || (run.history.best ? metricDirection(run.history.best.metric) === 'lower' : false);
       const current = saved.get(architecture);
       const better = !current || !Number.isFinite(current.value) || (Number.isFinite(value) && (lowerIsBetter ? value < current.value : value > current.value));
-      if (better) saved.set(architecture, { model, prepared, architecture, seed, value, monitor: run.monitor, dir: '' });
+      if (better) saved.set(architecture, { model, prepared, architecture, seed, value, metric: run.history.best?.metric ?? 'loss', monitor: run.monitor, dir: '' });
     }
   }
   const totalSeconds = (performance.now() - started) / 1000;
@@ -160,7 +160,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
   });
   if (args.seeds.length > 1 || kept.length > 1)
     for (const k of kept)
-      log(`${k.dir}/: ${k.architecture}, seed ${k.seed}${args.seeds.length > 1 ? ` (the best of ${args.seeds.length} seeds on the ${k.monitor}: ${k.value.toFixed(4)})` : ''}`);
+      log(`${k.dir}/: ${k.architecture}, seed ${k.seed}${args.seeds.length > 1 ? ` (the best of ${args.seeds.length} seeds on validation ${k.metric}: ${k.value.toFixed(4)})` : ''}`);
   log(`\nwrote ${finalDir}/ (report.html, metrics.json${kept.map((k) => `, ${k.dir}/`).join('')}) in ${totalSeconds.toFixed(0)} s`);
   return { dir: finalDir, runs };
 }
@@ -172,6 +172,8 @@ interface SavedModel {
   seed: number;
   /** The kept checkpoint's validation value on the early-stopping monitor. */
   value: number;
+  /** The early-stopping metric ('score', 'loss', ...) and the monitor in words. */
+  metric: string;
   monitor: string;
   /** Where in the run directory it is written. */
   dir: string;
