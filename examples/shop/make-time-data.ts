@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Generator } from '../../src/tensor/random.js';
+import { Generator } from 'trunkline';
 
 /** Spread of the users' own click tendency (logit scale): most of the click signal. */
 const AFFINITY = 2.0;

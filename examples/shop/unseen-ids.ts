@@ -11,13 +11,10 @@
 // Run: npx tsx examples/shop/unseen-ids.ts [--seeds 1,2,3] [--rows 6000] [--epochs 20] [--min-count n]
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataLoader, FeaturePipeline, readCsvString, splitTable, timeSplit, type FeatureConfig } from '../../src/data/index.js';
-import { predict, train } from '../../src/mtl/index.js';
-import { buildModel } from '../../src/cli/models.js';
-import type { JobConfig } from '../../src/cli/config.js';
-import { manualSeed, globalGenerator } from '../../src/tensor/random.js';
-import { tidy } from '../../src/tensor/scope.js';
+import { data, mtl, manualSeed, globalGenerator, tidy } from 'trunkline';
 import { makeTimeSessions } from './make-time-data.js';
+
+const { DataLoader, FeaturePipeline, readCsvString, splitTable, timeSplit } = data;
 
 export interface UnseenIdResult {
   seed: number;
@@ -33,7 +30,7 @@ export interface UnseenIdResult {
   validation: { unseenRows: number; modelLogloss: number; constantLogloss: number };
 }
 
-const FEATURES: FeatureConfig[] = [
+const FEATURES: data.FeatureConfig[] = [
   { name: 'user_id', kind: 'categorical' },
   { name: 'item_id', kind: 'categorical' },
   { name: 'device', kind: 'categorical' },
@@ -42,15 +39,12 @@ const FEATURES: FeatureConfig[] = [
   { name: 'price', kind: 'numeric' },
 ];
 
-const JOB: JobConfig = {
-  data: { split: { kind: 'time', column: 'ts', validation: 0.1, test: 0.2 } },
-  tasks: [
-    { name: 'click', type: 'binary', column: 'clicked' },
-    { name: 'purchase', type: 'binary', column: 'purchased' },
-  ],
-  model: { architecture: 'mmoe', embeddingDim: 8, hidden: [32], towerHidden: [16], experts: 3 },
-  training: { epochs: 20, batchSize: 128, lr: 0.003, weighting: 'equal', patience: 3 },
-} as JobConfig;
+const TASKS: data.TaskConfig[] = [
+  { name: 'click', type: 'binary', column: 'clicked' },
+  { name: 'purchase', type: 'binary', column: 'purchased' },
+];
+// What `trunkline train` builds for { architecture: 'mmoe', embeddingDim: 8, hidden: [32], towerHidden: [16], experts: 3 }.
+const TRAINING = { epochs: 20, batchSize: 128, lr: 0.003, patience: 3 };
 
 function logloss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, rows: ArrayLike<number>): number {
   let sum = 0;
@@ -68,11 +62,15 @@ export async function measureUnseenIds(options: { seed: number; mode: 'before' |
   const parts = splitTable(table, timeSplit(table, 'ts', { validation: 0.1, test: 0.2 }));
   const minCount = mode === 'before' ? 1 : options.minCount;
   const features = minCount === undefined ? FEATURES : FEATURES.map((f) => (f.kind === 'categorical' ? { ...f, minCount } : f));
-  const pipeline = FeaturePipeline.fit(parts.train, { features, tasks: JOB.tasks });
+  const pipeline = FeaturePipeline.fit(parts.train, { features, tasks: TASKS });
   const [trainData, validData, testData] = [parts.train, parts.validation, parts.test].map((t) => pipeline.transform(t));
 
   manualSeed(seed);
-  const model = buildModel('mmoe', trainData.featureSpecs, trainData.taskSpecs, JOB);
+  const tasks = mtl.tasksFromData(trainData.taskSpecs, {
+    click: { towerHidden: [16], metrics: ['auc', 'logloss'] },
+    purchase: { towerHidden: [16], metrics: ['auc', 'logloss'] },
+  });
+  const model = new mtl.MMoE({ features: trainData.featureSpecs, embeddingDim: 8, tasks, numExperts: 3, expertHidden: [32] });
   if (mode === 'before') {
     // The former initialisation: row 0 drawn like every other row.
     for (const [name, weight] of model.namedParameters())
@@ -81,12 +79,12 @@ export async function measureUnseenIds(options: { seed: number; mode: 'before' |
         for (let j = 0; j < weight.shape[1]; j++) row[j] = globalGenerator.normal();
       }
   }
-  train(model, new DataLoader(trainData, { batchSize: JOB.training.batchSize, shuffle: true, seed }), {
-    epochs: options.epochs ?? JOB.training.epochs,
-    lr: JOB.training.lr,
+  mtl.train(model, new DataLoader(trainData, { batchSize: TRAINING.batchSize, shuffle: true, seed }), {
+    epochs: options.epochs ?? TRAINING.epochs,
+    lr: TRAINING.lr,
     weighting: 'equal',
     validation: new DataLoader(validData, { batchSize: 2048 }),
-    earlyStopping: { monitor: 'mean', metric: 'auc', patience: JOB.training.patience ?? 3 },
+    earlyStopping: { monitor: 'mean', metric: 'auc', patience: TRAINING.patience },
     seed,
     progress: false,
   });
@@ -100,7 +98,7 @@ export async function measureUnseenIds(options: { seed: number; mode: 'before' |
   const onUnseenUsers = (table: typeof parts.test, data: typeof testData) => {
     const probabilities = new Float32Array(data.numRows);
     for (const batch of new DataLoader(data, { batchSize: 4096 })) {
-      const p = tidy(() => predict(model, batch.inputs)).click;
+      const p = tidy(() => mtl.predict(model, batch.inputs)).click;
       batch.rows.forEach((r, k) => (probabilities[r] = p[k]));
     }
     const unseen: number[] = [];
