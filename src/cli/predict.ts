@@ -1,7 +1,7 @@
 // `trunkline predict` and `trunkline eval`: a saved model on new raw CSV rows.
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-import { DataLoader, readCsv } from '../data/index.js';
+import { DataLoader, readCsv, type EncodedDataset } from '../data/index.js';
 import { evaluate } from '../mtl/index.js';
 import { writeCsv, type CsvColumnValues } from '../io/index.js';
 import { inUserTerms, loadRun, logConversions, requiredColumns, warnInvalidNumbers } from './saved.js';
@@ -67,6 +67,7 @@ export async function runPredict(args: PredictArgs): Promise<void> {
   const table = await readCsv(args.data, { types, required: [...new Set([...run.pipeline.inputColumns, ...keep])], onBadRow: 'error' });
   warnInvalidNumbers(table, run.pipeline, args.log);
   const encoded = run.pipeline.transform(table, { labels: 'none' });
+  logUnseen(encoded, args.data, args.log);
   const raws = run.predictEncoded(encoded);
 
   // Task outputs first, so they keep their names; the row numbers and kept columns yield.
@@ -127,6 +128,7 @@ export async function runEval(args: { model: string; data: string; log: (s: stri
   const table = await readCsv(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline), onBadRow: 'error' });
   warnInvalidNumbers(table, run.pipeline, args.log);
   const encoded = run.pipeline.transform(table, { labels: 'required' });
+  logUnseen(encoded, args.data, args.log);
   const result = evaluate(run.model, new DataLoader(encoded, { batchSize: 4096 }));
   const rows: string[][] = [];
   for (const [task, metrics] of Object.entries(result.metrics))
@@ -134,4 +136,10 @@ export async function runEval(args: { model: string; data: string; log: (s: stri
   args.log(`${run.config.architecture} model from ${run.dir} on ${args.data} (${encoded.numRows} rows):\n`);
   args.log(formatTable(['task', 'metric', 'value', 'rows'], rows));
   return result.metrics;
+}
+
+/** Values the training split never had (or had fewer than minCount times) share one embedding; labels of unknown classes are left out. */
+function logUnseen(encoded: EncodedDataset, file: string, log: (s: string) => void): void {
+  for (const [feature, n] of Object.entries(encoded.unseen)) log(`note: ${file}: ${n} values of feature '${feature}' are not in its training vocabulary (new or rare); they share the out-of-vocabulary embedding`);
+  for (const [task, n] of Object.entries(encoded.unseenClasses)) log(`note: ${file}: ${n} labels of task '${task}' name a class training never saw; they are left out of its metrics`);
 }
