@@ -203,7 +203,7 @@ export function dataSummary(p: PreparedData) {
     duplicateRows: p.cleaning.duplicateRows,
     features: p.train.featureSpecs,
     tasks: p.train.taskSpecs,
-    warnings: [...(p.pipeline.warnings ?? [])],
+    warnings: p.warnings,
   };
 }
 
@@ -214,7 +214,7 @@ function logData(p: PreparedData, log: (s: string) => void): void {
     `${p.badRows ? `, ${p.badRows} bad rows skipped (first: ${p.firstBadRow})` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
   log(`  features (${feats.length}): ${foldList(feats, '    ')}`);
   log(`  tasks: ${p.train.taskSpecs.map((t) => `${t.name} (${t.type})`).join(', ')}`);
-  for (const w of p.pipeline.warnings ?? []) log(`  ! ${w}`);
+  for (const w of p.warnings) log(`  ! ${w}`);
 }
 
 export type { EncodedDataset };
