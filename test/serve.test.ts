@@ -439,10 +439,15 @@ test.serial('A/B arms: a key always meets the same arm, the split is close to it
     t.true(est.low <= est.value && est.value <= est.high && est.value > 0.5, JSON.stringify(est));
   t.truthy(report.rows.find((r) => r.arm === 'a' && r.task === 'spend')?.metrics.rmse);
   t.truthy(report.rows.find((r) => r.arm === 'b' && r.task === 'segment')?.metrics.accuracy);
+  const diff = report.differences.find((d) => d.arm === 'b' && d.task === 'clicked' && d.metric === 'auc');
+  t.is(diff?.control, 'a');
+  t.true(diff!.difference.low < diff!.difference.value && diff!.difference.value < diff!.difference.high);
   const cli = await runCli(['ab-report', '--feedback-dir', fb], work);
   t.is(cli.code, 0, cli.stderr);
   t.regex(cli.stdout, /300 feedback rows/);
   t.regex(cli.stdout, /^a\s+clicked\s+\d+\s+auc\s+0\.\d+\s+\[0\.\d+, 0\.\d+\]/m);
+  t.regex(cli.stdout, /Against arm a/);
+  t.regex(cli.stdout, /^b\s+clicked\s+auc\s+[+-]0\.\d+\s+\[[+-]0\.\d+, [+-]0\.\d+\]/m);
 });
 
 test.serial('kill -9 during a feedback burst: every acknowledged row is in the log, and the log parses', async (t) => {
