@@ -250,3 +250,19 @@ test('nothing silent (report): charts have y-axis titles, mark the kept epoch, a
   t.true(Number(paths[0][1]) > Number(paths[1][1]), 'the first of two coinciding lines is drawn wider, under the second');
   t.not(paths[0][2], paths[1][2], 'and with another dash pattern');
 });
+
+test('idDropout replaces categorical ids by the out-of-vocabulary id while training only', (t) => {
+  manualSeed(3);
+  const features = [{ name: 'user', kind: 'categorical' as const, cardinality: 50 }];
+  const model = new mtl.SharedBottom({ features, embeddingDim: 4, idDropout: 0.3, tasks: [{ name: 'y', type: 'regression', target: null }], trunkHidden: [4] });
+  const ids = fromBuffer(Int32Array.from({ length: 4000 }, (_, i) => 1 + (i % 49)), [4000]);
+  const rowsMatching = (out: Float32Array, ref: number): number => out.filter((v) => v === ref).length;
+  // Row 0 is zero, so a dropped id gives the output of an all-zero embedding.
+  const zeroOut = mtl.predict(model, { user: fromBuffer(new Int32Array(1), [1]) }).y[0];
+  model.eval();
+  t.is(rowsMatching(model.forward({ user: ids }).y.data() as Float32Array, zeroOut), 0, 'no id dropped in eval mode');
+  model.train();
+  const dropped = rowsMatching(model.forward({ user: ids }).y.data() as Float32Array, zeroOut);
+  t.true(dropped > 0.25 * 4000 && dropped < 0.35 * 4000, `${dropped} of 4000 ids dropped at p = 0.3`);
+  t.throws(() => new mtl.SharedBottom({ features, idDropout: 1, tasks: [{ name: 'y', type: 'binary' }] }), { message: /idDropout must be in \[0, 1\)/ });
+});

@@ -43,6 +43,8 @@ export interface JobConfig {
     hidden?: number[];
     /** Each expert's hidden sizes (MMoE, PLE, CGC); default `hidden`. */
     expertHidden?: number[];
+    /** While training, replace categorical ids by the out-of-vocabulary id with this probability (default 0). */
+    idDropout?: number;
     towerHidden?: number[];
     experts?: number;
     /** PLE / CGC: task-specific experts per task and levels. */
@@ -147,7 +149,7 @@ export function loadConfig(file: string): JobConfig {
 const SECTION_KEYS: Record<string, readonly string[]> = {
   data: ['path', 'validationPath', 'testPath', 'drop', 'dedupe', 'split', 'onBadRow'],
   'data.split': ['kind', 'column', 'validation', 'test'],
-  model: ['architecture', 'embeddingDim', 'hidden', 'expertHidden', 'towerHidden', 'experts', 'taskExperts', 'levels', 'ctrTask', 'ctcvrTask'],
+  model: ['architecture', 'embeddingDim', 'idDropout', 'hidden', 'expertHidden', 'towerHidden', 'experts', 'taskExperts', 'levels', 'ctrTask', 'ctcvrTask'],
   training: ['epochs', 'batchSize', 'lr', 'weighting', 'patience', 'monitor', 'seed'],
   task: ['name', 'column', 'type', 'positive', 'negative', 'classes', 'separator', 'weight', 'posWeight', 'towerHidden', 'transform', 'scale'],
   baselines: ['enabled', 'towerHidden'],
@@ -212,6 +214,8 @@ export function validateConfig(c: JobConfig, file = 'config'): void {
   positiveIntList(file, c.model.hidden, 'model.hidden', true);
   positiveIntList(file, c.model.expertHidden, 'model.expertHidden', true);
   positiveIntList(file, c.model.towerHidden, 'model.towerHidden');
+  if (c.model.idDropout !== undefined && !(typeof c.model.idDropout === 'number' && c.model.idDropout >= 0 && c.model.idDropout < 1))
+    fail(file, `model.idDropout must be a probability in [0, 1), got ${JSON.stringify(c.model.idDropout)}`);
   if (c.training.patience !== undefined && !(Number.isInteger(c.training.patience) && c.training.patience >= 0))
     fail(file, `training.patience must be a whole number of epochs, got ${JSON.stringify(c.training.patience)}`);
   if (c.training.seed !== undefined && !Number.isInteger(c.training.seed)) fail(file, `training.seed must be an integer, got ${JSON.stringify(c.training.seed)}`);

@@ -30,7 +30,7 @@ export function buildModel(
     overrides,
   );
   const m = config.model;
-  const common = { features, embeddingDim: m.embeddingDim ?? 8, tasks };
+  const common = { features, embeddingDim: m.embeddingDim ?? 8, idDropout: m.idDropout, tasks };
   const hidden = m.hidden ?? [64, 32];
   const expertHidden = m.expertHidden ?? hidden;
   switch (architecture) {

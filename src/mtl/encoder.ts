@@ -2,6 +2,8 @@
 // categorical -> Embedding, numeric -> as is, multihot/text -> EmbeddingBag.
 import type { Tensor } from '../tensor/tensor.js';
 import { concat } from '../ops/shape.js';
+import { fromBuffer } from '../tensor/creation.js';
+import { globalGenerator } from '../tensor/random.js';
 import { Module, Embedding, EmbeddingBag } from './deps.js';
 import type { FeatureSpec } from './types.js';
 
@@ -10,6 +12,12 @@ export interface InputEncoderOptions {
   embeddingDim?: number | ((spec: FeatureSpec) => number);
   /** How a bag of ids is pooled (default 'mean'). */
   bagMode?: 'sum' | 'mean';
+  /**
+   * While training, each categorical id is replaced by the out-of-vocabulary id 0 with this
+   * probability (default 0), so that row learns the average of the values it stands for,
+   * and the model learns to predict without the id: what it meets for a new user or item.
+   */
+  idDropout?: number;
 }
 
 const defaultDim = (cardinality: number): number => Math.max(2, Math.min(16, Math.ceil(6 * Math.pow(cardinality, 0.25))));
@@ -19,10 +27,13 @@ export class InputEncoder extends Module {
   /** D, the width of the encoded vector. */
   readonly outputDim: number;
   private readonly tables = new Map<string, Module>();
+  readonly idDropout: number;
 
   constructor(specs: readonly FeatureSpec[], options: InputEncoderOptions = {}) {
     super();
     if (!specs.length) throw new Error('InputEncoder: no features given');
+    this.idDropout = options.idDropout ?? 0;
+    if (!(this.idDropout >= 0 && this.idDropout < 1)) throw new Error(`InputEncoder: idDropout must be in [0, 1), got ${options.idDropout}`);
     this.specs = specs.slice();
     let dim = 0;
     for (const s of specs) {
@@ -60,7 +71,7 @@ export class InputEncoder extends Module {
         part = x;
       } else if (s.kind === 'categorical') {
         if (x.ndim !== 1 || x.dtype !== 'int32') throw new Error(`InputEncoder: categorical feature '${s.name}' must be int32 [B], got ${x.dtype} [${x.shape}]`);
-        part = this.tables.get(s.name)!.forward(x);
+        part = this.tables.get(s.name)!.forward(this.training && this.idDropout > 0 ? this.dropIds(x) : x);
       } else {
         const offsets = inputs[`${s.name}.offsets`];
         if (!offsets) throw new Error(`InputEncoder: ${s.kind} feature '${s.name}' needs '${s.name}.offsets' in the batch`);
@@ -72,5 +83,13 @@ export class InputEncoder extends Module {
       parts.push(part);
     }
     return parts.length === 1 ? parts[0] : concat(parts, 1);
+  }
+
+  /** A copy of the ids with each replaced by 0 (out of vocabulary) with probability idDropout. */
+  private dropIds(x: Tensor): Tensor {
+    const ids = Int32Array.from(x.cpu().data() as Int32Array);
+    for (let i = 0; i < ids.length; i++) if (globalGenerator.uniform() < this.idDropout) ids[i] = 0;
+    const out = fromBuffer(ids, x.shape);
+    return x.device === 'cpu' ? out : out.to(x.device);
   }
 }

@@ -12,6 +12,8 @@ export interface InputOptions {
   /** Build an InputEncoder over these features. */
   features?: FeatureSpec[];
   embeddingDim?: number;
+  /** While training, replace categorical ids by the out-of-vocabulary id with this probability (see InputEncoder). */
+  idDropout?: number;
   /** Or: any module mapping batch inputs to [B, inputDim] (give inputDim). */
   encoder?: Module;
   /** Width of the encoded input; required without `features`. */
@@ -72,7 +74,7 @@ export abstract class MultiTaskModel extends Module {
     if (!this.tasks.length) throw new Error(`${new.target.name}: no tasks given`);
     this.inputKey = options.inputKey ?? 'x';
     if (options.features) {
-      const enc = new InputEncoder(options.features, { embeddingDim: options.embeddingDim });
+      const enc = new InputEncoder(options.features, { embeddingDim: options.embeddingDim, idDropout: options.idDropout });
       this.encoder = this.registerModule('encoder', enc);
       this.inputDim = enc.outputDim;
     } else {
