@@ -1,5 +1,6 @@
 // The write routes, behind the bearer token: POST /feedback (labelled rows to the log)
 // and POST /admin/reload (hot swap of an arm's model).
+import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { checkWriteAccess } from './auth.js';
 import { badRequest, ServeError } from './errors.js';
@@ -25,7 +26,7 @@ export function writeRoutes(app: FastifyInstance, state: ServerState): void {
     const entries: FeedbackEntry[] = rows.map((row, i) => ({ time, model: answers[i].model, arm: answers[i].arm, row, labels: labels[i], prediction: answers[i].tasks }));
     await log.append(entries);
     for (const e of entries) state.metrics.feedbackRows.inc({ arm: e.arm, model: e.model });
-    return { written: entries.length, file: log.currentFile(), models: [...new Set(entries.map((e) => e.model))] };
+    return { written: entries.length, file: basename(log.currentFile()), models: [...new Set(entries.map((e) => e.model))] };
   });
 
   app.post('/admin/reload', async (req) => {
