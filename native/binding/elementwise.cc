@@ -1,5 +1,8 @@
 #include "../cpu/elementwise.h"
 
+#include <initializer_list>
+#include <utility>
+
 #include "args.h"
 #include "registry.h"
 #ifdef TL_WITH_CUDA
@@ -37,9 +40,7 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(2, n);
   auto x = a.f32(3, n);
   auto out = a.f32_opt(4, n);
-  bool needs_out = op == cpu::UnaryOp::Exp || op == cpu::UnaryOp::Sqrt ||
-                   op == cpu::UnaryOp::Sigmoid || op == cpu::UnaryOp::Tanh;
-  if (needs_out && !out.ptr) a.fail("this op's backward needs the forward output");
+  if (cpu::needs_out(op) && !out.ptr) a.fail("this op's backward needs the forward output");
   float p0 = static_cast<float>(a.number(6)), p1 = static_cast<float>(a.number(7));
   TL_DISPATCH(a.same_device(gx, g, x, out), unary_backward(op, gx.ptr, g.ptr, x.ptr, out.ptr, n, p0, p1));
   return info.Env().Undefined();
@@ -107,7 +108,7 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   auto x = a.f32(4, a_len);
   auto y = a.f32(5, b_len);
   auto out = a.f32_opt(6, n);
-  if (op == cpu::BinaryOp::Pow && gb.ptr && !out.ptr) a.fail("pow's backward needs the forward output");
+  if (cpu::needs_out(op) && (ga.ptr || gb.ptr) && !out.ptr) a.fail("this op's backward needs the forward output");
   if (n == 0) return info.Env().Undefined();
   TL_DISPATCH(a.same_device(ga, gb, g, x, y, out), binary_backward(op, ga.ptr, gb.ptr, g.ptr, x.ptr, y.ptr, out.ptr, bc));
   return info.Env().Undefined();
@@ -136,13 +137,36 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// () -> { unary: [{ name, needsOutput }], binary: [...] }: the ops in code order, from
+// the lists in native/core/element_math.h, so TS looks codes up by name.
+Napi::Value ElementwiseOps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto list = [&](std::initializer_list<std::pair<const char*, bool>> ops) {
+    Napi::Array arr = Napi::Array::New(env, ops.size());
+    uint32_t i = 0;
+    for (const auto& [name, needs_out] : ops) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", name);
+      o.Set("needsOutput", needs_out);
+      arr.Set(i++, o);
+    }
+    return arr;
+  };
+#define TL_ENTRY(Op, name) {#name, elem::Op::needs_out},
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("unary", list({TL_UNARY_OPS(TL_ENTRY)}));
+  r.Set("binary", list({TL_BINARY_OPS(TL_ENTRY)}));
+#undef TL_ENTRY
+  return r;
+}
+
 }  // namespace
 
 KernelList elementwise_kernels() {
   return {
       {"unary_forward", UnaryForward}, {"unary_backward", UnaryBackward},
       {"binary_forward", BinaryForward}, {"binary_backward", BinaryBackward},
-      {"axpy", Axpy}, {"fill", Fill},
+      {"axpy", Axpy}, {"fill", Fill}, {"elementwise_ops", ElementwiseOps},
   };
 }
 

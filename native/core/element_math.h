@@ -1,5 +1,5 @@
-// Per-element formulas of the loss and optimizer kernels, written once for the CPU
-// kernels (native/cpu) and their CUDA twins (native/cuda). Each side keeps its own loops,
+// Per-element formulas of the elementwise, loss, optimizer and pooling kernels, written
+// once for the CPU kernels (native/cpu) and their CUDA twins (native/cuda). Each side keeps its own loops,
 // threading and reductions and calls these for the arithmetic of one element, so both
 // compute the same expressions in the same operation order.
 //
@@ -36,6 +36,105 @@ TL_HOST_DEVICE inline float div_rn(float a, float b) {
   return a / b;
 #endif
 }
+
+// ---- elementwise ops ----
+// Each op is a functor: forward is the op on one element, backward is g times its
+// derivative there, and needs_out says whether backward reads the forward's output (the
+// binding then insists on it, and TS passes it). The lists after the functors generate
+// the op enums (native/cpu/elementwise.h), both backends' dispatch, and the names the
+// addon exports to TS; adding an op is a functor and one line in its list.
+//
+// NaN follows PyTorch: relu, clamp, maximum and minimum propagate it, and the piecewise
+// backwards select (`cond ? g : 0`) rather than multiply by 0, so an inf or NaN gradient
+// of an inactive unit gives 0. Unary ops take up to two scalars p0, p1 (slope, bounds,
+// exponent).
+
+constexpr float kSqrt2OverPi = 0.7978845608028654f;
+
+TL_HOST_DEVICE inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+// tanh-approximated GELU, the form most frameworks default to in fast paths.
+TL_HOST_DEVICE inline float gelu(float x) {
+  float u = kSqrt2OverPi * (x + 0.044715f * x * x * x);
+  return 0.5f * x * (1.0f + tanhf(u));
+}
+TL_HOST_DEVICE inline float gelu_grad(float x) {
+  float u = kSqrt2OverPi * (x + 0.044715f * x * x * x);
+  float t = tanhf(u);
+  float du = kSqrt2OverPi * (1.0f + 3.0f * 0.044715f * x * x);
+  return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
+}
+
+#define TL_UNARY(Name, uses_out, fwd, bwd)                                              \
+  struct Name {                                                                         \
+    static constexpr bool needs_out = uses_out;                                         \
+    TL_HOST_DEVICE static float forward(float x, float p0, float p1) { fwd; }           \
+    TL_HOST_DEVICE static float backward(float g, float x, float out, float p0, float p1) { bwd; } \
+  };
+
+TL_UNARY(Neg, false, return -x, return -g)
+TL_UNARY(Exp, true, return expf(x), return g * out)
+TL_UNARY(Log, false, return logf(x), return g / x)
+TL_UNARY(Sqrt, true, return sqrtf(x), return g * 0.5f / out)
+TL_UNARY(Abs, false, return fabsf(x), return x > 0 ? g : (x < 0 ? -g : 0.0f))
+// `x <= 0 ? 0 : x` lets NaN through (`x > 0 ? x : 0` would make it 0); the backward
+// passes g for a NaN input, as PyTorch (which selects on the output) does.
+TL_UNARY(Relu, false, return x <= 0 ? 0.0f : x, return x <= 0 ? 0.0f : g)
+TL_UNARY(LeakyRelu, false, return x > 0 ? x : p0 * x, return x > 0 ? g : p0 * g)
+TL_UNARY(Gelu, false, return gelu(x), return g * gelu_grad(x))
+TL_UNARY(Sigmoid, true, return sigmoid(x), return g * out * (1.0f - out))
+TL_UNARY(Tanh, true, return tanhf(x), return g * (1.0f - out * out))
+// std::min(std::max(x, lo), hi) spelled out (`x < lo ? lo : x`, then `hi < y ? hi : y`)
+// so that a NaN x is kept, as in PyTorch (fmaxf/fminf would drop it). The gradient
+// flows where x was inside [p0, p1].
+TL_UNARY(Clamp, false, float y = x < p0 ? p0 : x; return p1 < y ? p1 : y,
+         return (x >= p0) & (x <= p1) ? g : 0.0f)
+TL_UNARY(PowScalar, false, return powf(x, p0), return g * p0 * powf(x, p0 - 1.0f))
+#undef TL_UNARY
+
+// X(functor, name in TS): the enum, the dispatch and the exported names, in this order.
+#define TL_UNARY_OPS(X) \
+  X(Neg, neg)           \
+  X(Exp, exp)           \
+  X(Log, log)           \
+  X(Sqrt, sqrt)         \
+  X(Abs, abs)           \
+  X(Relu, relu)         \
+  X(LeakyRelu, leakyRelu) \
+  X(Gelu, gelu)         \
+  X(Sigmoid, sigmoid)   \
+  X(Tanh, tanh)         \
+  X(Clamp, clamp)       \
+  X(PowScalar, powScalar)
+
+// Binary ops: forward(a, b), and backward adding g * d out/d a and g * d out/d b into
+// ga and gb (out is the forward result, read only when needs_out).
+#define TL_BINARY(Name, uses_out, fwd, bwd)                                             \
+  struct Name {                                                                         \
+    static constexpr bool needs_out = uses_out;                                         \
+    TL_HOST_DEVICE static float forward(float a, float b) { fwd; }                      \
+    TL_HOST_DEVICE static void backward(float g, float a, float b, float out, float& ga, float& gb) { bwd; } \
+  };
+
+TL_BINARY(Add, false, return a + b, ga = g; gb = g)
+TL_BINARY(Sub, false, return a - b, ga = g; gb = -g)
+TL_BINARY(Mul, false, return a * b, ga = g * b; gb = g * a)
+TL_BINARY(Div, false, return a / b, ga = g * (1.0f / b); gb = g * (-a / (b * b)))
+TL_BINARY(Pow, true, return powf(a, b), ga = g * (b * powf(a, b - 1.0f)); gb = g * (a > 0 ? out * logf(a) : 0.0f))
+// Ties give a (and send it the gradient); a NaN on either side gives NaN and sends the
+// gradient to both, as PyTorch's masks (`self < other`, `self > other`) do.
+TL_BINARY(Maximum, false, return a >= b || a != a ? a : b, ga = a < b ? 0.0f : g; gb = a >= b ? 0.0f : g)
+TL_BINARY(Minimum, false, return a <= b || a != a ? a : b, ga = a > b ? 0.0f : g; gb = a <= b ? 0.0f : g)
+#undef TL_BINARY
+
+#define TL_BINARY_OPS(X) \
+  X(Add, add)            \
+  X(Sub, sub)            \
+  X(Mul, mul)            \
+  X(Div, div)            \
+  X(Pow, pow)            \
+  X(Maximum, maximum)    \
+  X(Minimum, minimum)
 
 // ---- losses ----
 

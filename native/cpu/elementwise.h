@@ -4,41 +4,76 @@
 #pragma once
 #include <cstdint>
 
+#include "../core/element_math.h"
+#include "../core/strided.h"
+
 namespace tl::cpu {
 
+using tl::kMaxDims;
+
+// The ops, in the order of their lists in native/core/element_math.h (the binding checks
+// op codes against Count; TS looks the codes up by name).
 enum class UnaryOp : int {
-  Neg = 0, Exp, Log, Sqrt, Abs, Relu, LeakyRelu, Gelu, Sigmoid, Tanh, Clamp, PowScalar,
+#define TL_ENUM(Op, name) Op,
+  TL_UNARY_OPS(TL_ENUM)
   Count
+};
+enum class BinaryOp : int {
+  TL_BINARY_OPS(TL_ENUM)
+  Count
+#undef TL_ENUM
 };
 
 // out[i] = f(x[i]); p0/p1 are the op's scalars (slope, clamp bounds, exponent).
 void unary_forward(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1);
-// gx[i] += gout[i] * f'(x[i]); `out` is the forward result (some derivatives use it).
+// gx[i] += gout[i] * f'(x[i]); `out` is the forward result (read only by ops whose
+// functor needs_out; may be null for the others).
 void unary_backward(UnaryOp op, float* gx, const float* gout, const float* x, const float* out,
                     int64_t n, float p0, float p1);
 
-enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Count };
-
-// Calls Fn<op>::run(args...) with the op fixed at compile time, so each kernel body is
-// specialised per op (shared by the CPU and CUDA kernels).
-template <template <BinaryOp> class Fn, typename... Args>
+// Calls Fn<functor>::run(args...) with the op's functor (native/core/element_math.h) fixed
+// at compile time, so each kernel body is specialised per op (shared by the CPU and CUDA
+// kernels).
+template <template <typename> class Fn, typename... Args>
+void dispatch_unary(UnaryOp op, Args&&... args) {
+  switch (op) {
+#define TL_CASE(Op, name) \
+  case UnaryOp::Op: Fn<elem::Op>::run(args...); break;
+    TL_UNARY_OPS(TL_CASE)
+#undef TL_CASE
+    default: break;
+  }
+}
+template <template <typename> class Fn, typename... Args>
 void dispatch_binary(BinaryOp op, Args&&... args) {
   switch (op) {
-    case BinaryOp::Add: Fn<BinaryOp::Add>::run(args...); break;
-    case BinaryOp::Sub: Fn<BinaryOp::Sub>::run(args...); break;
-    case BinaryOp::Mul: Fn<BinaryOp::Mul>::run(args...); break;
-    case BinaryOp::Div: Fn<BinaryOp::Div>::run(args...); break;
-    case BinaryOp::Pow: Fn<BinaryOp::Pow>::run(args...); break;
-    case BinaryOp::Maximum: Fn<BinaryOp::Maximum>::run(args...); break;
-    case BinaryOp::Minimum: Fn<BinaryOp::Minimum>::run(args...); break;
+#define TL_CASE(Op, name) \
+  case BinaryOp::Op: Fn<elem::Op>::run(args...); break;
+    TL_BINARY_OPS(TL_CASE)
+#undef TL_CASE
     default: break;
   }
 }
 
-constexpr int kMaxDims = 8;
+// Whether the op's backward reads the forward output.
+template <typename Op>
+struct NeedsOut {
+  static void run(bool& r) { r = Op::needs_out; }
+};
+inline bool needs_out(UnaryOp op) {
+  bool r = false;
+  dispatch_unary<NeedsOut>(op, r);
+  return r;
+}
+inline bool needs_out(BinaryOp op) {
+  bool r = false;
+  dispatch_binary<NeedsOut>(op, r);
+  return r;
+}
 
 // A broadcast of a and b to the output shape: element strides of each input along each
-// output dim, 0 where that input is broadcast.
+// output dim, 0 where that input is broadcast. coalesced() is the same broadcast with
+// the fewest dims (tl::coalesce_dims), the form both backends' kernels walk.
 struct Broadcast {
   int ndim = 0;
   int64_t shape[kMaxDims] = {};
@@ -48,6 +83,11 @@ struct Broadcast {
     int64_t n = 1;
     for (int d = 0; d < ndim; ++d) n *= shape[d];
     return n;
+  }
+  Broadcast coalesced() const {
+    Broadcast c = *this;
+    coalesce_dims(c.ndim, c.shape, c.a_stride, c.b_stride);
+    return c;
   }
 };
 

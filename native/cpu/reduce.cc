@@ -29,56 +29,9 @@ constexpr int64_t kBlock = 256;      // inner outputs accumulated together
 constexpr int64_t kFewUnits = 32;    // fewer output units than this: split the reduction too
 constexpr int64_t kMaxChunks = 64;   // at most this many partial results per output
 
-// The input seen as [outer kept dims..., reduced dims..., contiguous kept tail], with
-// size-1 dims dropped and neighbouring dims of one kind merged. Output o is
-// (outer position p, tail position j) -> o = p * inner + j.
-struct Plan {
-  int n_outer = 0, n_red = 0;
-  int64_t outer_shape[kMaxDims] = {}, outer_stride[kMaxDims] = {};
-  int64_t red_shape[kMaxDims] = {}, red_stride[kMaxDims] = {};
-  int64_t inner = 1, outer_count = 1, red_count = 1;
-};
+using Plan = ReducePlan;
 
-Plan make_plan(const ReduceShape& rs) {
-  // Merge dims into alternating kept/reduced groups.
-  int n = 0;
-  int64_t gsize[kMaxDims];
-  bool gred[kMaxDims];
-  for (int d = 0; d < rs.ndim; ++d) {
-    if (rs.shape[d] == 1) continue;
-    if (n > 0 && gred[n - 1] == rs.reduced[d]) {
-      gsize[n - 1] *= rs.shape[d];
-    } else {
-      gsize[n] = rs.shape[d];
-      gred[n] = rs.reduced[d];
-      ++n;
-    }
-  }
-  int64_t stride[kMaxDims];
-  int64_t acc = 1;
-  for (int g = n - 1; g >= 0; --g) {
-    stride[g] = acc;
-    acc *= gsize[g];
-  }
-  Plan p;
-  int last_outer = n;
-  if (n > 0 && !gred[n - 1]) {
-    p.inner = gsize[n - 1];
-    last_outer = n - 1;
-  }
-  for (int g = 0; g < last_outer; ++g) {
-    if (gred[g]) {
-      p.red_shape[p.n_red] = gsize[g];
-      p.red_stride[p.n_red++] = stride[g];
-      p.red_count *= gsize[g];
-    } else {
-      p.outer_shape[p.n_outer] = gsize[g];
-      p.outer_stride[p.n_outer++] = stride[g];
-      p.outer_count *= gsize[g];
-    }
-  }
-  return p;
-}
+Plan make_plan(const ReduceShape& rs) { return make_reduce_plan(rs.ndim, rs.shape, rs.reduced); }
 
 // Walks the element offsets of a multi-dim index space in row-major order.
 struct Odometer {

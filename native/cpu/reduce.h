@@ -5,9 +5,11 @@
 #pragma once
 #include <cstdint>
 
-#include "elementwise.h"  // kMaxDims
+#include "../core/strided.h"
 
 namespace tl::cpu {
+
+using tl::kMaxDims;
 
 // The input's shape and which of its dims are reduced. The output is the kept dims in
 // order (keepdims only changes how the caller labels that same dense output).

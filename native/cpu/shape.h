@@ -23,31 +23,11 @@ struct StridedBlock {
   }
 };
 
-// Drops size-1 dims and merges neighbours that are contiguous for both sides.
-// Host code shared with the CUDA twin.
+// Drops size-1 dims and merges neighbours that are contiguous for both sides
+// (tl::coalesce_dims). Host code shared with the CUDA twin.
 inline StridedBlock coalesce(const StridedBlock& in) {
-  StridedBlock out;
-  for (int d = 0; d < in.ndim; ++d) {
-    if (in.shape[d] == 1) continue;
-    if (out.ndim > 0) {
-      int k = out.ndim - 1;
-      if (out.dst_stride[k] == in.dst_stride[d] * in.shape[d] &&
-          out.src_stride[k] == in.src_stride[d] * in.shape[d]) {
-        out.shape[k] *= in.shape[d];
-        out.dst_stride[k] = in.dst_stride[d];
-        out.src_stride[k] = in.src_stride[d];
-        continue;
-      }
-    }
-    out.shape[out.ndim] = in.shape[d];
-    out.dst_stride[out.ndim] = in.dst_stride[d];
-    out.src_stride[out.ndim] = in.src_stride[d];
-    ++out.ndim;
-  }
-  if (out.ndim == 0) {
-    out.ndim = 1;
-    out.shape[0] = 1;
-  }
+  StridedBlock out = in;
+  coalesce_dims(out.ndim, out.shape, out.dst_stride, out.src_stride);
   return out;
 }
 

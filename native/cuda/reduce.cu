@@ -14,64 +14,9 @@
 namespace tl::cuda {
 namespace {
 
-struct Plan {
-  int n_outer = 0, n_red = 0;
-  int64_t outer_shape[cpu::kMaxDims], outer_stride[cpu::kMaxDims];
-  int64_t red_shape[cpu::kMaxDims], red_stride[cpu::kMaxDims];
-  int64_t inner = 1, outer_count = 1, red_count = 1;
-  int64_t out_size() const { return outer_count * inner; }
-};
+using Plan = ReducePlan;
 
-// Size-1 dims dropped, neighbouring dims of one kind (kept/reduced) merged; a trailing
-// kept group becomes the contiguous `inner` run.
-Plan make_plan(const ReduceShape& rs) {
-  int n = 0;
-  int64_t size[cpu::kMaxDims];
-  bool red[cpu::kMaxDims];
-  bool empty = false;
-  for (int d = 0; d < rs.ndim; ++d) {
-    if (rs.shape[d] == 0) empty = true;
-    if (rs.shape[d] == 1) continue;
-    if (n > 0 && red[n - 1] == rs.reduced[d]) {
-      size[n - 1] *= rs.shape[d];
-    } else {
-      size[n] = rs.shape[d];
-      red[n] = rs.reduced[d];
-      ++n;
-    }
-  }
-  int64_t stride[cpu::kMaxDims];
-  int64_t acc = 1;
-  for (int g = n - 1; g >= 0; --g) {
-    stride[g] = acc;
-    acc *= size[g];
-  }
-  Plan p;
-  int last = n;
-  if (n > 0 && !red[n - 1]) {
-    p.inner = size[n - 1];
-    last = n - 1;
-  }
-  for (int g = 0; g < last; ++g) {
-    if (red[g]) {
-      p.red_shape[p.n_red] = size[g];
-      p.red_stride[p.n_red++] = stride[g];
-      p.red_count *= size[g];
-    } else {
-      p.outer_shape[p.n_outer] = size[g];
-      p.outer_stride[p.n_outer++] = stride[g];
-      p.outer_count *= size[g];
-    }
-  }
-  if (empty) {  // a zero-size dim: recount from the raw shape (kept or reduced side is 0)
-    p.outer_count = 1;
-    p.red_count = 1;
-    p.inner = 1;
-    for (int d = 0; d < rs.ndim; ++d) (rs.reduced[d] ? p.red_count : p.outer_count) *= rs.shape[d];
-    p.n_outer = p.n_red = 0;
-  }
-  return p;
-}
+Plan make_plan(const ReduceShape& rs) { return make_reduce_plan(rs.ndim, rs.shape, rs.reduced); }
 
 __device__ __forceinline__ int64_t decompose(int64_t i, int nd, const int64_t* shape, const int64_t* stride) {
   int64_t off = 0;
