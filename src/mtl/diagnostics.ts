@@ -2,7 +2,7 @@
 // the cosine similarity (direction: do the tasks pull the same way?), how often it was
 // negative, and the ratio of their norms (magnitude: does one task own the shared layers?),
 // averaged over the sampled steps of an epoch.
-import { dot } from './weighting.js';
+import { cosine, norm } from './gradients.js';
 
 export interface GradientCosine {
   a: string;
@@ -16,21 +16,15 @@ export interface GradientCosine {
   samples: number;
 }
 
-/** Cosine similarity of two flat gradients (NaN when either is zero). */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  const d = Math.sqrt(dot(a, a) * dot(b, b));
-  return d > 0 ? dot(a, b) / d : NaN;
-}
-
 export class ConflictMonitor {
   private readonly acc = new Map<string, { a: string; b: string; sum: number; negative: number; logRatio: number; samples: number }>();
 
   record(tasks: readonly string[], grads: readonly Float32Array[]): void {
-    const norms = grads.map((g) => Math.sqrt(dot(g, g)));
+    const norms = grads.map(norm);
     for (let i = 0; i < tasks.length; i++)
       for (let j = i + 1; j < tasks.length; j++) {
-        if (!(norms[i] > 0 && norms[j] > 0)) continue;
-        const c = dot(grads[i], grads[j]) / (norms[i] * norms[j]);
+        const c = cosine(grads[i], grads[j], norms[i], norms[j]);
+        if (Number.isNaN(c)) continue; // a zero gradient has no direction
         const [a, b, na, nb] = tasks[i] < tasks[j] ? [tasks[i], tasks[j], norms[i], norms[j]] : [tasks[j], tasks[i], norms[j], norms[i]];
         const key = `${a}\u0000${b}`;
         let e = this.acc.get(key);

@@ -1,7 +1,6 @@
 // The multi-task trainer: joint or alternating schedules, per-task sampling and data sets,
 // pluggable loss weighting, gradient-conflict sampling, early stopping, callbacks, progress.
 import { Tensor } from '../tensor/tensor.js';
-import { fromBuffer } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { add } from '../ops/elementwise.js';
 import { metricDirection } from '../metrics/gain.js';
@@ -14,7 +13,8 @@ import type { MultiTaskModel } from './model.js';
 import { Progress, type ProgressOption } from './progress.js';
 import type { Task } from './task.js';
 import type { DataLoader, DataSource } from './types.js';
-import { fixed, weightingByName, type LossWeighting, type WeightingContext } from './weighting.js';
+import { fixed, weightingByName, type LossWeighting, type WeightingContext } from './weighting/index.js';
+import { setSharedGradient, taskGradients } from './gradients.js';
 import { fitTargetScalers } from './targets.js';
 import { checkTrainingData } from './checks.js';
 
@@ -101,43 +101,6 @@ class TaskPicker {
     }
     this.credit[best] -= total;
     return this.names[best];
-  }
-}
-
-function flatGradients(params: readonly Tensor[], size: number): Float32Array {
-  const flat = new Float32Array(size);
-  let o = 0;
-  for (const p of params) {
-    if (p.grad) flat.set(p.grad.cpu().data() as Float32Array, o);
-    o += p.size;
-  }
-  return flat;
-}
-
-/**
- * Each loss's gradient on `shared`, one backward per loss with the graph retained; every
- * gradient it leaves on `all` is cleared again so the real backward starts from zero.
- */
-export function taskGradients(losses: readonly Tensor[], shared: readonly Tensor[], all: readonly Tensor[]): Float32Array[] {
-  const size = shared.reduce((s, p) => s + p.size, 0);
-  const clear = (): void => all.forEach((p) => p.zeroGrad());
-  clear();
-  return losses.map((l) => {
-    l.backward(undefined, { retainGraph: true });
-    const g = flatGradients(shared, size);
-    clear();
-    return g;
-  });
-}
-
-function setSharedGradient(shared: readonly Tensor[], flat: Float32Array): void {
-  let o = 0;
-  for (const p of shared) {
-    const slice = flat.subarray(o, o + p.size);
-    o += p.size;
-    const g = fromBuffer(Float32Array.from(slice), p.shape);
-    p.zeroGrad();
-    p.grad = keep(p.device === 'cpu' ? g : g.to(p.device));
   }
 }
 
