@@ -1,7 +1,7 @@
 // Reading the feedback log: every complete JSON line of the given files (or of every
 // feedback-*.jsonl in a directory). A last line without its newline is one a crash (or a
 // writer still appending) left unfinished: it is skipped, counted, never an error.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One line of the log. */
@@ -29,6 +29,7 @@ export interface FeedbackRead {
 export function feedbackFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
+    if (!existsSync(p)) throw new Error(`${p}: no such feedback directory or file`);
     if (statSync(p).isDirectory())
       out.push(
         ...readdirSync(p)

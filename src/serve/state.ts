@@ -34,7 +34,7 @@ export class ServerState {
       try {
         model = ServedModel.load(s.path);
       } catch (e) {
-        throw new Error(`arm '${s.name}': ${(e as Error).message}`);
+        throw specs.length > 1 ? new Error(`arm '${s.name}': ${(e as Error).message}`) : e;
       }
       this.arms.set(s.name, new Arm(s.name, model, batching, this.metrics, () => this.inFlight));
     }
