@@ -1,269 +1,344 @@
-// The job config: what `trunkline train --config my.json` reads, with defaults that
-// make `npm start` the Bank Marketing main job. Every field is checked with an error
-// naming the config file and the field.
+// The job config: what `trunkline train --config my.json` reads. One zod schema gives its
+// TypeScript type, its defaults (which make `npm start` the Bank Marketing main job) and
+// its error messages, each naming the config file and the field.
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { FeatureConfig, TaskConfig } from '../data/index.js';
 import { weightingByName } from '../mtl/weighting/index.js';
 import { METRIC_NAMES } from '../metrics/evaluate.js';
 
-export type Architecture = 'shared-bottom' | 'mmoe' | 'ple' | 'cgc' | 'esmm' | 'cross-stitch';
-export const ARCHITECTURES: readonly Architecture[] = ['shared-bottom', 'mmoe', 'ple', 'cgc', 'esmm', 'cross-stitch'];
+export const ARCHITECTURES = ['shared-bottom', 'mmoe', 'ple', 'cgc', 'esmm', 'cross-stitch'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
 
-export interface SplitConfig {
-  /** random (default), stratified (by `column`), time (by `column`), column (a column names each row's split). */
-  kind?: 'random' | 'stratified' | 'time' | 'column';
-  column?: string;
-  validation?: number;
-  test?: number;
+const TASK_TYPES = ['binary', 'multiclass', 'multilabel', 'regression'] as const satisfies readonly TaskConfig['type'][];
+const FEATURE_KINDS = ['categorical', 'numeric', 'multihot', 'text'] as const satisfies readonly NonNullable<FeatureConfig['kind']>[];
+
+// ---- How a failed check reads ---------------------------------------------------------
+
+/** Where a failed check is: the field's path as the user writes it, and the value found there. */
+interface Place {
+  /** `tasks[0].weight`, `data.split.test`. */
+  field: string;
+  /** The field's parent: `tasks[0]` for `tasks[0].type`. */
+  item: string;
+  /** The value found, as JSON. */
+  got: string;
+  value: unknown;
 }
 
-export interface JobConfig {
-  data: {
+/**
+ * Stands for the name of the task or feature a message is about (`'y'`). The schema's checks
+ * see one field at a time, so the name is filled in from the whole config when the message
+ * is shown. A value shown as JSON can never contain this NUL-delimited marker.
+ */
+const ITEM_NAME = '\u0000name\u0000';
+
+/** `tasks[0].weight` for ['tasks', 0, 'weight']. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
+}
+
+/** The message of every failed check on one schema. zod calls it once the issue's full path is known. */
+function failsWith(message: (at: Place) => string) {
+  return {
+    error: (issue: z.core.$ZodRawIssue): string => {
+      const path = issue.path ?? [];
+      return message({ field: fieldPath(path), item: fieldPath(path.slice(0, -1)), got: JSON.stringify(issue.input), value: issue.input });
+    },
+  };
+}
+
+/**
+ * A field of type T that passes `test`; any other value fails with `message`. A refinement,
+ * not a zod type check, so a failure does not stop the checks of the fields around it.
+ */
+function checked<T>(test: (value: unknown) => boolean, message: (at: Place) => string) {
+  return z.custom<T>().refine(test, failsWith(message));
+}
+
+/** A field typed for the code that reads it, whose value this schema does not check (the data step does). */
+function unchecked<T>() {
+  return z.custom<T>().optional();
+}
+
+/**
+ * An object section whose fields are `shape`: a field not in it is an error, since a misspelt
+ * field would otherwise be ignored silently and its default used.
+ */
+function section<Shape extends z.core.$ZodLooseShape>(shape: Shape, notAnObject: (at: Place) => string) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field '${fieldPath([...(issue.path ?? []), issue.keys[0]])}' (known: ${known.join(', ')})`
+        : failsWith(notAnObject).error(issue),
+  });
+}
+
+const quotedObject = (at: Place) => `'${at.field}' must be an object, got ${at.got}`;
+
+const positiveInt = () => checked<number>((v) => Number.isInteger(v) && (v as number) >= 1, (at) => `${at.field} must be a positive integer, got ${at.got}`);
+
+/** Hidden-layer sizes. */
+const layerWidths = (nonEmpty = false) =>
+  checked<number[]>(
+    (v) => Array.isArray(v) && (!nonEmpty || v.length > 0) && v.every((n) => Number.isInteger(n) && n >= 1),
+    (at) => `${at.field} must be ${nonEmpty ? 'a non-empty' : 'an'} array of positive integers (layer widths), got ${at.got}`,
+  );
+
+const trueOrFalse = () => checked<boolean>((v) => typeof v === 'boolean', (at) => `${at.field} must be true or false, got ${at.got}`);
+
+const fraction = () => checked<number>((v) => typeof v === 'number' && v >= 0 && v < 1, (at) => `${at.field} must be a fraction in [0, 1), got ${at.got}`);
+
+/** The built-in loss weighting's complaint about `name`, or null for a known one. */
+function weightingProblem(name: unknown): string | null {
+  try {
+    weightingByName(String(name));
+    return typeof name === 'string' ? null : `expected a strategy name, got ${JSON.stringify(name)}`;
+  } catch (e) {
+    return (e as Error).message.replace(/^weighting: /, '');
+  }
+}
+
+// ---- The schema -----------------------------------------------------------------------
+
+const splitSchema = section(
+  {
+    /** random (default), stratified (by `column`), time (by `column`), column (a column names each row's split). */
+    kind: z.enum(['random', 'stratified', 'time', 'column'], failsWith((at) => `${at.field} must be random, stratified, time or column, got ${at.got}`)).default('random'),
+    column: unchecked<string>(),
+    validation: fraction().default(0.1),
+    test: fraction().default(0.1),
+  },
+  quotedObject,
+);
+
+const dataSchema = section(
+  {
     /** The training CSV (gzip allowed). Default: the embedded UCI Bank Marketing data. */
-    path?: string;
+    path: unchecked<string>(),
     /** Separate validation / test files instead of a split. */
-    validationPath?: string;
-    testPath?: string;
-    /** Columns never used as inputs (ids, leaks). */
-    drop?: string[];
-    /** Remove exact duplicate rows from the training data (default true). */
-    dedupe?: boolean;
-    split?: SplitConfig;
-    /** Ragged rows and broken quotes in the training file: 'skip' (default) counts and reports them, 'error' stops at the first. */
-    onBadRow?: 'skip' | 'error';
-  };
-  /** The tasks, each a label column and a type. */
-  tasks: (TaskConfig & { weight?: number; posWeight?: number; towerHidden?: number[] })[];
-  /** Explicit feature columns (default: every other column, by its inferred type). */
-  features?: FeatureConfig[];
-  model: {
-    architecture?: Architecture;
-    embeddingDim?: number;
+    validationPath: unchecked<string>(),
+    testPath: unchecked<string>(),
+    /** Columns never used as inputs (ids, leaks); the default is below. */
+    drop: checked<string[]>((v) => Array.isArray(v) && v.every((d) => typeof d === 'string'), (at) => `${at.field} must be an array of column names, got ${at.got}`).optional(),
+    /** Remove exact duplicate rows from the training data (the data step's default: true). */
+    dedupe: trueOrFalse().optional(),
+    split: splitSchema.prefault({}),
+    /** Ragged rows and broken quotes in the training file: 'skip' (the data step's default) counts and reports them, 'error' stops at the first. */
+    onBadRow: z.enum(['skip', 'error'], failsWith((at) => `${at.field} must be 'skip' or 'error', got ${at.got}`)).optional(),
+  },
+  quotedObject,
+  // The Bank data's leak column is dropped by default; a config for the user's own data must not inherit that.
+).transform((data) => ({ ...data, drop: data.drop ?? (data.path ? [] : ['duration']) }));
+
+const taskSchema = section(
+  {
+    name: checked<string>((v) => typeof v === 'string' && v !== '', (at) => `${at.item} needs a 'name'`),
+    column: unchecked<TaskConfig['column']>(),
+    type: z.enum(TASK_TYPES, failsWith((at) => `${at.item} (${ITEM_NAME}): type must be binary, multiclass, multilabel or regression, got ${at.got}`)),
+    positive: unchecked<TaskConfig['positive']>(),
+    negative: unchecked<TaskConfig['negative']>(),
+    classes: unchecked<TaskConfig['classes']>(),
+    separator: unchecked<TaskConfig['separator']>(),
+    weight: checked<number>((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, (at) => `${at.field} (${ITEM_NAME}) must be a finite number >= 0, got ${at.got}`).optional(),
+    /** Binary and multilabel only (checked across fields below). */
+    posWeight: checked<number>((v) => typeof v === 'number' && Number.isFinite(v) && v > 0, (at) => `${at.field} (${ITEM_NAME}) must be a finite number > 0, got ${at.got}`).optional(),
+    towerHidden: layerWidths().optional(),
+    /** Regression only, like `scale`. */
+    transform: z.enum(['none', 'log1p'], failsWith((at) => `${at.field} (${ITEM_NAME}) must be none or log1p, got ${at.got}`)).optional(),
+    scale: z.enum(['standard', 'none'], failsWith((at) => `${at.field} (${ITEM_NAME}) must be standard or none, got ${at.got}`)).optional(),
+  },
+  (at) => `${at.field} needs a 'name'`,
+);
+
+const featureSchema = section(
+  {
+    name: checked<string>((v) => typeof v === 'string' && v !== '', (at) => `${at.item} needs a 'name'`),
+    column: unchecked<FeatureConfig['column']>(),
+    kind: z.enum(FEATURE_KINDS, failsWith((at) => `${at.item} (${ITEM_NAME}): kind must be categorical, numeric, multihot or text, got ${at.got}`)).optional(),
+    minCount: unchecked<FeatureConfig['minCount']>(),
+    maxVocab: unchecked<FeatureConfig['maxVocab']>(),
+    hashBuckets: unchecked<FeatureConfig['hashBuckets']>(),
+    scale: unchecked<FeatureConfig['scale']>(),
+    fill: unchecked<FeatureConfig['fill']>(),
+    missingFlag: unchecked<FeatureConfig['missingFlag']>(),
+    separator: unchecked<FeatureConfig['separator']>(),
+    ngrams: unchecked<FeatureConfig['ngrams']>(),
+  },
+  (at) => `${at.field} needs a 'name'`,
+);
+
+const modelSchema = section(
+  {
+    architecture: z.enum(ARCHITECTURES, failsWith((at) => `${at.field} must be one of ${ARCHITECTURES.join(', ')}, got ${at.got}`)).default('mmoe'),
+    embeddingDim: positiveInt().default(8),
+    /** While training, replace categorical ids by the out-of-vocabulary id with this probability (the model's default: 0). */
+    idDropout: checked<number>((v) => typeof v === 'number' && v >= 0 && v < 1, (at) => `${at.field} must be a probability in [0, 1), got ${at.got}`).optional(),
     /** Shared-bottom / ESMM / cross-stitch trunk hidden sizes. */
-    hidden?: number[];
+    hidden: layerWidths(true).default(() => [64, 32]),
     /** Each expert's hidden sizes (MMoE, PLE, CGC); default `hidden`. */
-    expertHidden?: number[];
-    /** While training, replace categorical ids by the out-of-vocabulary id with this probability (default 0). */
-    idDropout?: number;
-    towerHidden?: number[];
-    experts?: number;
+    expertHidden: layerWidths(true).optional(),
+    towerHidden: layerWidths().default(() => [16]),
+    experts: positiveInt().default(4),
     /** PLE / CGC: task-specific experts per task and levels. */
-    taskExperts?: number;
-    levels?: number;
+    taskExperts: positiveInt().default(1),
+    levels: positiveInt().default(2),
     /** ESMM: the click task (trained on all impressions) and the click-and-convert task. */
-    ctrTask?: string;
-    ctcvrTask?: string;
-  };
-  training: {
-    epochs?: number;
-    batchSize?: number;
-    lr?: number;
-    weighting?: string;
+    ctrTask: unchecked<string>(),
+    ctcvrTask: unchecked<string>(),
+  },
+  quotedObject,
+);
+
+const trainingSchema = section(
+  {
+    epochs: positiveInt().default(30),
+    batchSize: positiveInt().default(256),
+    lr: checked<number>((v) => typeof v === 'number' && v > 0, (at) => `${at.field} must be a positive number, got ${at.got}`).default(1e-3),
+    weighting: checked<string>((v) => weightingProblem(v) === null, (at) => `${at.field}: ${weightingProblem(at.value)}`).default('equal'),
     /** Early stopping patience in epochs, on `monitor`. */
-    patience?: number;
+    patience: checked<number>((v) => Number.isInteger(v) && (v as number) >= 0, (at) => `${at.field} must be a whole number of epochs, got ${at.got}`).default(3),
     /**
      * What early stopping and the best checkpoint follow on the validation split: 'score'
-     * (default: the mean over tasks of AUC for binary, accuracy for multiclass, 1 - RMSE/std
-     * for regression), 'loss' (the mean validation loss), or one task's metric as 'task.metric'.
+     * (the mean over tasks of AUC for binary, accuracy for multiclass, 1 - RMSE/std for
+     * regression), 'loss' (the mean validation loss), or one task's metric as 'task.metric'
+     * (checked against the tasks below).
      */
-    monitor?: string;
-    seed?: number;
-  };
-  /**
-   * Also train one single-task model per task on the same split (default true); an object
-   * sets their tower (default the multi-task model's `towerHidden`).
-   */
-  baselines?: boolean | BaselinesConfig;
+    monitor: checked<string>((v) => typeof v === 'string', (at) => `${at.field} must be 'score', 'loss' or 'task.metric', got ${at.got}`).default('score'),
+    seed: checked<number>((v) => Number.isInteger(v), (at) => `${at.field} must be an integer, got ${at.got}`).default(1),
+  },
+  quotedObject,
+);
+
+const baselinesSchema = section(
+  {
+    /** Train the baselines (default true). */
+    enabled: trueOrFalse().optional(),
+    /** The single-task models' tower hidden sizes (default the multi-task model's `towerHidden`). */
+    towerHidden: layerWidths().optional(),
+  },
+  (at) => `${at.field} must be an object, got ${at.got}`,
+);
+
+const everyOtherColumn = failsWith(() => "'features' must be a non-empty array (or left out to use every other column)");
+
+const jobConfigSchema = section(
+  {
+    data: dataSchema.prefault({}),
+    /**
+     * The tasks, each a label column and a type. No default: the Bank job's tasks are the
+     * default only when no config is given at all (defaultConfig), since a config for other
+     * data that forgot its tasks would otherwise fail on missing columns y, housing, loan.
+     */
+    tasks: z
+      .array(taskSchema, failsWith((at) => (at.value === undefined ? "has no 'tasks': name each task's column and type (see README: the config file)" : "'tasks' must be a non-empty array")))
+      .min(1, failsWith(() => "'tasks' must be a non-empty array")),
+    /** Explicit feature columns (default: every other column, by its inferred type). */
+    features: z.array(featureSchema, everyOtherColumn).min(1, everyOtherColumn).optional(),
+    model: modelSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+    /**
+     * Also train one single-task model per task on the same split (default true); an object
+     * sets their tower (default the multi-task model's `towerHidden`).
+     */
+    baselines: z.union([z.boolean(), baselinesSchema], failsWith((at) => `${at.field} must be an object, got ${at.got}`)).default(true),
+  },
+  () => 'the config must be a JSON object',
+).superRefine(checkAcrossFields, { when: (payload) => payload.issues.length === 0 });
+
+/** The job config with every default filled in. */
+export type JobConfig = z.output<typeof jobConfigSchema>;
+export type SplitConfig = z.output<typeof splitSchema>;
+export type BaselinesConfig = z.output<typeof baselinesSchema>;
+
+/** The checks that read more than one field; they run once every field on its own is right. */
+function checkAcrossFields(c: JobConfig, ctx: z.core.$RefinementCtx<JobConfig>): void {
+  const fail = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message, input: c });
+  const names = new Set<string>();
+  c.tasks.forEach((t, i) => {
+    if (names.has(t.name)) fail(['tasks', i, 'name'], `task '${t.name}' is declared twice`);
+    names.add(t.name);
+    if (t.posWeight !== undefined && t.type !== 'binary' && t.type !== 'multilabel')
+      fail(['tasks', i, 'posWeight'], `tasks[${i}].posWeight ('${t.name}') applies to binary and multilabel tasks, not ${t.type}`);
+    for (const field of ['transform', 'scale'] as const)
+      if (t[field] !== undefined && t.type !== 'regression') fail(['tasks', i, field], `tasks[${i}].${field} ('${t.name}') applies to regression tasks, not ${t.type}`);
+  });
+  const monitor = c.training.monitor;
+  if (monitor !== 'score' && monitor !== 'loss') {
+    const taskNames = c.tasks.map((t) => t.name);
+    const parsed = parseMonitor(monitor, taskNames);
+    if (!parsed) fail(['training', 'monitor'], `training.monitor '${monitor}' must be 'score', 'loss' or 'task.metric' with a task of this config (${taskNames.join(', ')})`);
+    else {
+      const type = c.tasks.find((t) => t.name === parsed.task)!.type;
+      const known = METRIC_NAMES[type] as readonly string[];
+      if (!known.includes(parsed.metric))
+        fail(['training', 'monitor'], `training.monitor '${monitor}': ${type} task '${parsed.task}' has no metric '${parsed.metric}' (known: ${known.join(', ')})`);
+    }
+  }
+  const { validation, test } = c.data.split;
+  if (validation + test >= 1) fail(['data', 'split'], `data.split.validation + data.split.test must leave rows to train on (sum < 1), got ${validation + test}`);
 }
 
-export interface BaselinesConfig {
-  /** Train the baselines (default true). */
-  enabled?: boolean;
-  /** The single-task models' tower hidden sizes. */
-  towerHidden?: number[];
+// ---- Reading a config -----------------------------------------------------------------
+
+/**
+ * `value` as a job config with every default filled in, section by section; or an error
+ * naming `file` and the first bad field (a misspelt field before any other).
+ */
+export function parseJobConfig(value: unknown, file: string): JobConfig {
+  const result = jobConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
+  throw new Error(`${file}: ${withItemName(first.message, first.path, value)}`);
 }
 
-/** The main job: conversion `y` plus the profile attributes `housing` and `loan`. */
+/** Puts the name of the task or feature at `path` (tasks[i], features[i]) into `message`. */
+function withItemName(message: string, path: readonly PropertyKey[], config: unknown): string {
+  if (!message.includes(ITEM_NAME)) return message;
+  const [list, index] = path;
+  const item = (config as Record<string, unknown> | null)?.[String(list)];
+  const name = Array.isArray(item) && typeof index === 'number' ? (item[index] as { name?: unknown } | undefined)?.name : undefined;
+  return message.split(ITEM_NAME).join(`'${String(name)}'`);
+}
+
+/** The main job: conversion `y` plus the profile attributes `housing` and `loan`, with the schema's defaults. */
 export function defaultConfig(): JobConfig {
-  return {
-    data: { drop: ['duration'], split: { kind: 'random', validation: 0.1, test: 0.1 } },
+  return jobConfigSchema.parse({
     tasks: [
       { name: 'y', type: 'binary' },
       { name: 'housing', type: 'binary' },
       { name: 'loan', type: 'binary' },
     ],
-    model: { architecture: 'mmoe', embeddingDim: 8, hidden: [64, 32], towerHidden: [16], experts: 4, taskExperts: 1, levels: 2 },
-    training: { epochs: 30, batchSize: 256, lr: 1e-3, weighting: 'equal', patience: 3, monitor: 'score', seed: 1 },
-    baselines: true,
-  };
+  });
 }
-
-function fail(file: string, msg: string): never {
-  throw new Error(`${file}: ${msg}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const TOP_KEYS = new Set(['data', 'tasks', 'features', 'model', 'training', 'baselines']);
 
 /** Reads a config file; its fields override the defaults section by section. */
 export function loadConfig(file: string): JobConfig {
-  let raw: unknown;
   let text: string;
+  let raw: unknown;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    fail(file, `cannot read the config (${(e as Error).message})`);
+    throw new Error(`${file}: cannot read the config (${(e as Error).message})`);
   }
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    fail(file, `is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${file}: is not valid JSON (${(e as Error).message})`);
   }
-  if (!isObject(raw)) fail(file, 'the config must be a JSON object');
-  for (const k of Object.keys(raw)) if (!TOP_KEYS.has(k)) fail(file, `unknown field '${k}' (known: ${[...TOP_KEYS].join(', ')})`);
-  for (const k of ['data', 'model', 'training'])
-    if (raw[k] !== undefined && !isObject(raw[k])) fail(file, `'${k}' must be an object, got ${JSON.stringify(raw[k])}`);
-  if (raw.data !== undefined && (raw.data as { split?: unknown }).split !== undefined && !isObject((raw.data as { split?: unknown }).split))
-    fail(file, `'data.split' must be an object, got ${JSON.stringify((raw.data as { split?: unknown }).split)}`);
-  // The Bank job's tasks are the default only when no config is given at all: a config for
-  // other data that forgot its tasks would otherwise fail on missing columns y, housing, loan.
-  if (raw.tasks === undefined) fail(file, "has no 'tasks': name each task's column and type (see README: the config file)");
-  const base = defaultConfig();
-  const merged: JobConfig = {
-    data: { ...base.data, ...(raw.data as object), split: { ...base.data.split, ...((raw.data as { split?: object })?.split ?? {}) } },
-    tasks: (raw.tasks as JobConfig['tasks']) ?? base.tasks,
-    features: raw.features as FeatureConfig[] | undefined,
-    model: { ...base.model, ...(raw.model as object) },
-    training: { ...base.training, ...(raw.training as object) },
-    baselines: (raw.baselines as JobConfig['baselines'] | undefined) ?? base.baselines,
-  };
-  // A config for the user's own data must not inherit the bank data's leak column.
-  if ((raw.data as { path?: string } | undefined)?.path && !(raw.data as { drop?: unknown }).drop) merged.data.drop = [];
-  validateConfig(merged, file);
-  return merged;
+  return parseJobConfig(raw, file);
 }
 
-const SECTION_KEYS: Record<string, readonly string[]> = {
-  data: ['path', 'validationPath', 'testPath', 'drop', 'dedupe', 'split', 'onBadRow'],
-  'data.split': ['kind', 'column', 'validation', 'test'],
-  model: ['architecture', 'embeddingDim', 'idDropout', 'hidden', 'expertHidden', 'towerHidden', 'experts', 'taskExperts', 'levels', 'ctrTask', 'ctcvrTask'],
-  training: ['epochs', 'batchSize', 'lr', 'weighting', 'patience', 'monitor', 'seed'],
-  task: ['name', 'column', 'type', 'positive', 'negative', 'classes', 'separator', 'weight', 'posWeight', 'towerHidden', 'transform', 'scale'],
-  baselines: ['enabled', 'towerHidden'],
-  feature: ['name', 'column', 'kind', 'minCount', 'maxVocab', 'hashBuckets', 'scale', 'fill', 'missingFlag', 'separator', 'ngrams'],
-};
-
-/** A misspelt field would otherwise be ignored silently and its default used. */
-function checkKeys(file: string, where: string, value: unknown, known: readonly string[]): void {
-  if (value === undefined) return;
-  if (!isObject(value)) fail(file, `${where} must be an object, got ${JSON.stringify(value)}`);
-  for (const k of Object.keys(value)) if (!known.includes(k)) fail(file, `unknown field '${where}.${k}' (known: ${known.join(', ')})`);
-}
-
+/** Checks a config changed after loading (by command-line options, say). */
 export function validateConfig(c: JobConfig, file = 'config'): void {
-  checkKeys(file, 'data', c.data, SECTION_KEYS.data);
-  checkKeys(file, 'data.split', c.data.split, SECTION_KEYS['data.split']);
-  checkKeys(file, 'model', c.model, SECTION_KEYS.model);
-  checkKeys(file, 'training', c.training, SECTION_KEYS.training);
-  if (!Array.isArray(c.tasks) || c.tasks.length === 0) fail(file, "'tasks' must be a non-empty array");
-  const names = new Set<string>();
-  c.tasks.forEach((t, i) => {
-    if (!isObject(t) || typeof t.name !== 'string' || !t.name) fail(file, `tasks[${i}] needs a 'name'`);
-    checkKeys(file, `tasks[${i}]`, t, SECTION_KEYS.task);
-    if (names.has(t.name)) fail(file, `task '${t.name}' is declared twice`);
-    names.add(t.name);
-    if (!['binary', 'multiclass', 'multilabel', 'regression'].includes(t.type))
-      fail(file, `tasks[${i}] ('${t.name}'): type must be binary, multiclass, multilabel or regression, got ${JSON.stringify(t.type)}`);
-    positiveIntList(file, t.towerHidden, `tasks[${i}].towerHidden`);
-    if (t.weight !== undefined && !(typeof t.weight === 'number' && Number.isFinite(t.weight) && t.weight >= 0))
-      fail(file, `tasks[${i}].weight ('${t.name}') must be a finite number >= 0, got ${JSON.stringify(t.weight)}`);
-    if (t.posWeight !== undefined && !(typeof t.posWeight === 'number' && Number.isFinite(t.posWeight) && t.posWeight > 0))
-      fail(file, `tasks[${i}].posWeight ('${t.name}') must be a finite number > 0, got ${JSON.stringify(t.posWeight)}`);
-    if (t.posWeight !== undefined && t.type !== 'binary' && t.type !== 'multilabel')
-      fail(file, `tasks[${i}].posWeight ('${t.name}') applies to binary and multilabel tasks, not ${t.type}`);
-    for (const [field, allowed] of [['transform', ['none', 'log1p']], ['scale', ['standard', 'none']]] as const) {
-      const v = t[field];
-      if (v === undefined) continue;
-      if (t.type !== 'regression') fail(file, `tasks[${i}].${field} ('${t.name}') applies to regression tasks, not ${t.type}`);
-      if (!(allowed as readonly unknown[]).includes(v)) fail(file, `tasks[${i}].${field} ('${t.name}') must be ${allowed.join(' or ')}, got ${JSON.stringify(v)}`);
-    }
-  });
-  if (c.features !== undefined) {
-    if (!Array.isArray(c.features) || c.features.length === 0) fail(file, "'features' must be a non-empty array (or left out to use every other column)");
-    c.features.forEach((f, i) => {
-      if (!isObject(f) || typeof f.name !== 'string' || !f.name) fail(file, `features[${i}] needs a 'name'`);
-      checkKeys(file, `features[${i}]`, f, SECTION_KEYS.feature);
-      if (f.kind !== undefined && !['categorical', 'numeric', 'multihot', 'text'].includes(f.kind))
-        fail(file, `features[${i}] ('${f.name}'): kind must be categorical, numeric, multihot or text, got ${JSON.stringify(f.kind)}`);
-    });
-  }
-  const arch = c.model.architecture ?? 'mmoe';
-  if (!ARCHITECTURES.includes(arch)) fail(file, `model.architecture must be one of ${ARCHITECTURES.join(', ')}, got ${JSON.stringify(arch)}`);
-  const positiveInt = (v: unknown, field: string) => {
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1)) fail(file, `${field} must be a positive integer, got ${JSON.stringify(v)}`);
-  };
-  positiveInt(c.training.epochs, 'training.epochs');
-  positiveInt(c.training.batchSize, 'training.batchSize');
-  positiveInt(c.model.embeddingDim, 'model.embeddingDim');
-  positiveInt(c.model.experts, 'model.experts');
-  positiveInt(c.model.taskExperts, 'model.taskExperts');
-  positiveInt(c.model.levels, 'model.levels');
-  positiveIntList(file, c.model.hidden, 'model.hidden', true);
-  positiveIntList(file, c.model.expertHidden, 'model.expertHidden', true);
-  positiveIntList(file, c.model.towerHidden, 'model.towerHidden');
-  if (c.model.idDropout !== undefined && !(typeof c.model.idDropout === 'number' && c.model.idDropout >= 0 && c.model.idDropout < 1))
-    fail(file, `model.idDropout must be a probability in [0, 1), got ${JSON.stringify(c.model.idDropout)}`);
-  if (c.training.patience !== undefined && !(Number.isInteger(c.training.patience) && c.training.patience >= 0))
-    fail(file, `training.patience must be a whole number of epochs, got ${JSON.stringify(c.training.patience)}`);
-  if (c.training.seed !== undefined && !Number.isInteger(c.training.seed)) fail(file, `training.seed must be an integer, got ${JSON.stringify(c.training.seed)}`);
-  if (c.training.lr !== undefined && !(typeof c.training.lr === 'number' && c.training.lr > 0))
-    fail(file, `training.lr must be a positive number, got ${JSON.stringify(c.training.lr)}`);
-  checkMonitor(file, c);
-  if (c.training.weighting !== undefined) {
-    try {
-      weightingByName(String(c.training.weighting));
-    } catch (e) {
-      fail(file, `training.weighting: ${(e as Error).message.replace(/^weighting: /, '')}`);
-    }
-  }
-  for (const [field, v] of [['data.split.validation', c.data.split?.validation], ['data.split.test', c.data.split?.test]] as const)
-    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v < 1)) fail(file, `${field} must be a fraction in [0, 1), got ${JSON.stringify(v)}`);
-  if ((c.data.split?.validation ?? 0.1) + (c.data.split?.test ?? 0.1) >= 1)
-    fail(file, `data.split.validation + data.split.test must leave rows to train on (sum < 1), got ${(c.data.split?.validation ?? 0.1) + (c.data.split?.test ?? 0.1)}`);
-  const kind = c.data.split?.kind;
-  if (kind !== undefined && !['random', 'stratified', 'time', 'column'].includes(kind))
-    fail(file, `data.split.kind must be random, stratified, time or column, got ${JSON.stringify(kind)}`);
-  if (c.data.onBadRow !== undefined && c.data.onBadRow !== 'skip' && c.data.onBadRow !== 'error')
-    fail(file, `data.onBadRow must be 'skip' or 'error', got ${JSON.stringify(c.data.onBadRow)}`);
-  if (c.data.drop !== undefined && !(Array.isArray(c.data.drop) && c.data.drop.every((d) => typeof d === 'string')))
-    fail(file, `data.drop must be an array of column names, got ${JSON.stringify(c.data.drop)}`);
-  if (c.data.dedupe !== undefined && typeof c.data.dedupe !== 'boolean') fail(file, `data.dedupe must be true or false, got ${JSON.stringify(c.data.dedupe)}`);
-  if (c.baselines !== undefined && typeof c.baselines !== 'boolean') {
-    checkKeys(file, 'baselines', c.baselines, SECTION_KEYS.baselines);
-    if (c.baselines.enabled !== undefined && typeof c.baselines.enabled !== 'boolean')
-      fail(file, `baselines.enabled must be true or false, got ${JSON.stringify(c.baselines.enabled)}`);
-    positiveIntList(file, c.baselines.towerHidden, 'baselines.towerHidden');
-  }
+  parseJobConfig(c, file);
 }
 
 /** Whether the job trains single-task baselines. */
 export function baselinesEnabled(c: JobConfig): boolean {
   return typeof c.baselines === 'object' ? c.baselines.enabled !== false : c.baselines !== false;
-}
-
-/** training.monitor: 'score', 'loss' or 'task.metric' with a metric the task's type has. */
-function checkMonitor(file: string, c: JobConfig): void {
-  const m = c.training.monitor;
-  if (m === undefined || m === 'score' || m === 'loss') return;
-  if (typeof m !== 'string') fail(file, `training.monitor must be 'score', 'loss' or 'task.metric', got ${JSON.stringify(m)}`);
-  const parsed = parseMonitor(m, c.tasks.map((t) => t.name));
-  if (!parsed) fail(file, `training.monitor '${m}' must be 'score', 'loss' or 'task.metric' with a task of this config (${c.tasks.map((t) => t.name).join(', ')})`);
-  const type = c.tasks.find((t) => t.name === parsed.task)!.type;
-  const known = METRIC_NAMES[type] as readonly string[];
-  if (!known.includes(parsed.metric)) fail(file, `training.monitor '${m}': ${type} task '${parsed.task}' has no metric '${parsed.metric}' (known: ${known.join(', ')})`);
 }
 
 /** 'task.metric' split at the dot that leaves a known task name (task names may hold dots). */
@@ -272,9 +347,4 @@ export function parseMonitor(monitor: string, tasks: readonly string[]): { task:
   if (dot <= 0) return null;
   const task = monitor.slice(0, dot);
   return tasks.includes(task) ? { task, metric: monitor.slice(dot + 1) } : null;
-}
-
-function positiveIntList(file: string, v: unknown, field: string, nonEmpty = false): void {
-  if (v !== undefined && !(Array.isArray(v) && (!nonEmpty || v.length > 0) && v.every((n) => Number.isInteger(n) && n >= 1)))
-    fail(file, `${field} must be ${nonEmpty ? 'a non-empty' : 'an'} array of positive integers (layer widths), got ${JSON.stringify(v)}`);
 }
