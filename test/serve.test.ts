@@ -502,3 +502,19 @@ test.serial('kill -9 during a feedback burst: every acknowledged row is in the l
   t.true(logged.size <= sent);
   t.log(`${acknowledged.length} rows acknowledged, ${logged.size} logged, ${sent} sent, ${read.skipped.length} torn line(s)`);
 });
+
+test('serve and ab-report fail cleanly on a missing model, a bad split or a missing feedback directory', async (t) => {
+  const { a } = await models();
+  const cases: [string[], RegExp][] = [
+    [['serve', '--model', join(work, 'nope')], /no saved model here/],
+    [['serve', '--model', `a=${a}`, '--model', `b=${a}`, '--split', 'a=0.5,b=0.5'], /--split needs --split-key/],
+    [['serve', '--model', `a=${a}`, '--split', 'a=1,c=2', '--split-key', 'user_id'], /no model arm named 'c'/],
+    [['ab-report', '--feedback-dir', join(work, 'no-feedback')], /no such feedback directory/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args, work);
+    t.is(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    t.regex(r.stderr, message);
+    t.notRegex(r.stderr, /^\s+at /m, 'no stack trace');
+  }
+});
