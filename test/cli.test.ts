@@ -3,33 +3,11 @@
 // input must fail with exit code 1, a one-line message naming the file (and line or
 // column), no stack trace, and nothing half-written (no new run directory, no output file).
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers/tmp.js';
+import { assertCleanFailure, cli, CLI, type Result } from './helpers/cli-run.js';
 import { shopConfig, shopRows, toCsv, FEATURE_COLUMNS, TASK_COLUMNS } from './helpers/cli-fixtures.js';
-
-const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in `cwd`. */
-function cli(args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Parses a CSV written by `predict` (no quoted commas in its cells). */
 function readPreds(path: string): { header: string[]; rows: string[][] } {
@@ -50,13 +28,6 @@ function auc(labels: readonly number[], scores: readonly number[]): number {
   return wins / pairs;
 }
 
-/** A clean failure: exit 1, the message matches, one short message and no stack trace. */
-function assertCleanFailure(t: import('ava').ExecutionContext, r: Result, message: RegExp): void {
-  t.is(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  t.regex(r.stderr, message);
-  t.notRegex(r.stderr, /^\s+at /m, 'no stack trace');
-  t.true(r.stderr.trim().split('\n').length <= 3, `a short message, got:\n${r.stderr}`);
-}
 
 const runDirs = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
 

@@ -29,7 +29,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 }
 
 /** Makes the rename durable; some platforms cannot open a directory, which is fine. */
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   let fd: number | null = null;
   try {
     fd = openSync(dir, 'r');

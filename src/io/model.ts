@@ -11,6 +11,7 @@ import { FeaturePipeline } from '../data/features.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkTensors, parseSafetensors, serializeSafetensors, type TensorShapes } from './safetensors.js';
+import { syncDir } from './atomic.js';
 
 export const WEIGHTS_FILE = 'weights.safetensors';
 export const CONFIG_FILE = 'config.json';
@@ -139,18 +140,6 @@ function writeFileSynced(path: string, bytes: Uint8Array): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-function syncDir(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // best effort: some platforms cannot open a directory
-  } finally {
-    if (fd !== null) closeSync(fd);
   }
 }
 
