@@ -1,32 +1,11 @@
 // Batching for the trainer: whole tensors -> shuffled (optionally resampled) batches, and
-// a uniform view over loaders.
+// a uniform view over loaders. Shuffling draws from a Generator of its own (the engine's
+// generator, seeded from the train options), so it does not move the global tensor RNG.
 import type { Tensor } from '../tensor/tensor.js';
 import { fromBuffer } from '../tensor/creation.js';
 import { indexSelect } from '../ops/shape.js';
+import type { Generator } from '../tensor/random.js';
 import { isLoader, type Batch, type DataLoader, type DataSource, type TensorData } from './types.js';
-
-/** A small seeded generator for shuffling (independent of the global tensor RNG). */
-export class Rng {
-  private s: number;
-  constructor(seed = 0) {
-    this.s = (seed >>> 0) ^ 0x9e3779b9 || 1;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s / 2 ** 32;
-  }
-  shuffle<T>(a: T[]): T[] {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [a[i], a[j]] = [a[j], a[i]];
-    }
-    return a;
-  }
-}
 
 /** Over- or under-sampling of a binary task's rows: each positive row is drawn `positive` times on average, each negative `negative` times. */
 export interface Resampling {
@@ -50,7 +29,7 @@ export class TensorBatches implements DataLoader {
   constructor(
     readonly data: TensorData,
     readonly batchSize: number,
-    private readonly rng: Rng,
+    private readonly rng: Generator,
     private readonly options: { shuffle?: boolean; resample?: Record<string, Resampling> } = {},
   ) {
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`TensorBatches: batchSize must be a positive integer (got ${batchSize})`);
@@ -83,7 +62,7 @@ export class TensorBatches implements DataLoader {
       // Whole copies plus one more with the fractional probability.
       const f = factors[i];
       let k = Math.floor(f);
-      if (this.rng.next() < f - k) k++;
+      if (this.rng.uniform() < f - k) k++;
       for (let c = 0; c < k; c++) idx.push(i);
     }
     if (this.options.shuffle !== false) this.rng.shuffle(idx);
@@ -104,7 +83,7 @@ export class TensorBatches implements DataLoader {
   }
 }
 
-export function asLoader(d: DataSource, batchSize: number, rng: Rng, options: { shuffle?: boolean; resample?: Record<string, Resampling> } = {}): DataLoader {
+export function asLoader(d: DataSource, batchSize: number, rng: Generator, options: { shuffle?: boolean; resample?: Record<string, Resampling> } = {}): DataLoader {
   if (isLoader(d)) {
     if (options.resample && Object.keys(options.resample).length)
       throw new Error('resample: works on tensor data; a data loader does its own sampling');

@@ -3,7 +3,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/engine.js';
 import { evaluateTask } from '../metrics/evaluate.js';
-import { asLoader, Rng } from './data.js';
+import { Generator } from '../tensor/random.js';
+import { asLoader } from './data.js';
 import type { MultiTaskModel } from './model.js';
 import type { EvaluationResult } from './history.js';
 import type { DataSource } from './types.js';
@@ -27,7 +28,7 @@ function growable(): { push(a: ArrayLike<number>): void; get(): Float64Array } {
 /** Losses and metrics of each task (or of `tasks`) over the data, in eval mode, without gradients. */
 export function evaluate(model: MultiTaskModel, data: DataSource, options: { batchSize?: number; tasks?: string[]; extraMetrics?: string[] } = {}): EvaluationResult {
   const tasks = model.tasks.filter((t) => !options.tasks || options.tasks.includes(t.name));
-  const loader = asLoader(data, options.batchSize ?? 1024, new Rng(0), { shuffle: false });
+  const loader = asLoader(data, options.batchSize ?? 1024, new Generator(0), { shuffle: false });
   const wasTraining = model.training;
   model.eval();
   const labels = new Map(tasks.map((t) => [t.name, growable()]));

@@ -12,7 +12,9 @@ export type { LossWeighting, WeightingContext, WeightingResult } from './weighti
 export * as gradients from './gradients.js';
 export { cosine, taskGradients } from './gradients.js';
 export { ConflictMonitor, type GradientCosine } from './diagnostics.js';
-export { TensorBatches, Rng, type Resampling } from './data.js';
+export { TensorBatches, type Resampling } from './data.js';
+// TensorBatches shuffles with the engine's generator; `Rng` is the name it went by here.
+export { Generator as Rng } from '../tensor/random.js';
 export { train, monitoredValue, type TrainOptions, type Schedule, type EarlyStopping, type Callbacks, type PerTaskData } from './trainer.js';
 export { evaluate, predict } from './evaluate.js';
 export { Progress, type ProgressOption } from './progress.js';

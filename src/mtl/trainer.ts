@@ -5,7 +5,8 @@ import { keep, tidy } from '../tensor/scope.js';
 import { add } from '../ops/elementwise.js';
 import { metricDirection } from '../metrics/gain.js';
 import { Adam, type Optimizer } from './deps.js';
-import { asLoader, Cycler, Rng, type Resampling } from './data.js';
+import { Generator } from '../tensor/random.js';
+import { asLoader, Cycler, type Resampling } from './data.js';
 import { ConflictMonitor } from './diagnostics.js';
 import { evaluate } from './evaluate.js';
 import type { EpochRecord, EvaluationResult, History, StepRecord } from './history.js';
@@ -126,7 +127,7 @@ export function train(model: MultiTaskModel, data: DataSource | PerTaskData, opt
     if (!names.includes(n) || !(r >= 0)) throw new Error(`train: samplingRatios.${n} must name a trained task and be >= 0`);
   const weighting = typeof options.weighting === 'string' ? weightingByName(options.weighting) : options.weighting ?? fixed();
   weighting.init?.(model.tasks.map((t) => t.name));
-  const rng = new Rng(options.seed ?? 0);
+  const rng = new Generator(options.seed ?? 0);
 
   // Data: one loader, or one per task.
   const perTask = (data as PerTaskData).perTask;

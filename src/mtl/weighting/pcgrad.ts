@@ -4,12 +4,13 @@
 // in a random order; the projected gradients are summed. Task-specific parameters get the
 // plain weighted-sum gradient, with each task's declared weight.
 // Hyper-parameter: `seed` (default 1) of the random projection order.
+import { Generator } from '../../tensor/random.js';
 import { addInto, dot, removeComponent, scaled } from '../gradients.js';
 import { weightedSum, type LossWeighting } from './strategy.js';
 
 export function pcgrad(options: { seed?: number } = {}): LossWeighting {
-  let state = (options.seed ?? 1) >>> 0 || 1;
-  const random = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const generator = new Generator(options.seed ?? 1);
+  const random = (): number => generator.uniform();
   return {
     name: 'pcgrad',
     combine(ctx) {
