@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { tempDir } from './helpers/tmp.js';
 import { shopConfig, shopRows, toCsv, type ShopRow } from './helpers/cli-fixtures.js';
 import { buildServer, ServedModel } from '../src/serve/index.js';
+import * as trunkline from '../src/index.js';
 import type { ServeOptions } from '../src/serve/options.js';
 import { abReport } from '../src/serve/ab-report.js';
 import { FeedbackLog } from '../src/serve/feedback-log.js';
@@ -222,10 +223,14 @@ test('bad input is a 4xx naming the problem, and the server keeps serving', asyn
   t.regex(metrics, /trunkline_errors_total\{kind="not_found"\} 2/);
 });
 
-test('GET /health, /model and /metrics', async (t) => {
+test('GET /health, /model and /metrics (server started by serve() from the package entry)', async (t) => {
   const { a } = await models();
-  const { app, url } = await start(a);
+  const app = await trunkline.serve(a, { port: 0 });
   t.teardown(() => app.close());
+  const addr = app.server.address();
+  if (!addr || typeof addr !== 'object') throw new Error('no address');
+  t.is(addr.address, '127.0.0.1', 'binds 127.0.0.1 by default');
+  const url = `http://127.0.0.1:${addr.port}`;
   await post(`${url}/predict`, { rows: rows.slice(0, 5).map(features) });
   const health = await get(`${url}/health`);
   t.is(health.status, 200);
