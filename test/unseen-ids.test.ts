@@ -4,7 +4,7 @@
 // click rate) plus a margin of 0.05 nats (~1000 rows make the logloss noisy by about 0.02).
 // The same model with the former OOV handling (minCount 1, a random untrained row 0) is
 // run too and must be worse than that bound, so the test tells the two apart
-// (docs/quality-unseen.md has 3 seeds: 0.86-1.05 before against a constant's 0.61-0.68).
+// (docs/quality/unseen-ids.md has 3 seeds: 0.86-1.05 before against a constant's 0.61-0.68).
 import test from 'ava';
 import { measureUnseenIds } from '../examples/shop/unseen-ids.js';
 
