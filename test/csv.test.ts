@@ -97,6 +97,27 @@ test('unparsable quotes are reported with their line', async (t) => {
   await t.throwsAsync(readCsvString('a,b\n1,"open\n', { name: 'q.csv', onBadRow: 'error' }), { message: /^q\.csv line \d+: a quoted field is never closed/ });
 });
 
+test('nothing silent: an unterminated quote is reported at the line it opens and swallows no later row', async (t) => {
+  // The quote opened on line 2 never closes: lines 3 and 4 are rows of their own.
+  const text = 'a,b,c\n1,"x,2\n3,y,4\n5,z,6\n';
+  const tbl = await readCsvString(text, { name: 'q.csv' });
+  t.is(tbl.numRows, 2);
+  t.deepEqual([tbl.cell(0, 'a'), tbl.cell(1, 'c')], ['3', '6']);
+  t.deepEqual([...tbl.lineNumbers], [3, 4]);
+  t.deepEqual(tbl.report!.badRowSamples, [{ line: 2, message: 'a quoted field is never closed' }]);
+  await t.throwsAsync(readCsvString(text, { name: 'q.csv', onBadRow: 'error' }), { message: 'q.csv line 2: a quoted field is never closed' });
+  // A stray quote that closes on a later line: reported where it opened, the rows between read again.
+  const closes = 'a,b,c\n1,"x,2\n3,y,4\n5",6,7\n8,w,9\n';
+  const t2 = await readCsvString(closes, { name: 'r.csv' });
+  t.deepEqual(t2.report!.badRowSamples.map((b) => b.line), [2, 4]);
+  t.regex(t2.report!.badRowSamples[0].message, /expected 3 fields, found 4 \(a quote opened on this line runs on to line 4\)/);
+  t.deepEqual([...t2.lineNumbers], [3, 5]);
+  // A quoted field with a real line break is a record, not an error.
+  const multi = await readCsvString('a,b,c\n1,"two\nlines",3\n4,y,5\n');
+  t.is(multi.numRows, 2);
+  t.is(multi.report!.badRows, 0);
+});
+
 test('an empty file and a header without rows are clear errors', async (t) => {
   await t.throwsAsync(readCsv(tempFile('empty.csv', '')), { message: 'empty.csv: the file is empty (expected a header row and data rows)' });
   await t.throwsAsync(readCsv(tempFile('blank.csv.gz', gzipSync(Buffer.from('\n\n')))), { message: /^blank\.csv\.gz: the file is empty/ });

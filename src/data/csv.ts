@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, type CsvError } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { DEFAULT_MISSING, StringColumnBuilder, Table, type Column, type ColumnType, type ReadReport } from './table.js';
 
 export interface CsvOptions {
@@ -202,6 +203,9 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
     quote,
     bom: true,
     info: true,
+    // The raw text of each record, so a broken quote that swallowed later lines can be
+    // reported at the line it opened on and those lines read again.
+    raw: true,
     relax_column_count: true,
     relax_quotes: options.relaxQuotes ?? false,
     skip_empty_lines: true,
@@ -232,30 +236,60 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
         if (state && typeof state.quoting === 'boolean') state.quoting = false;
       }
       try {
-        bad(Number(err.lines), describeCsvError(err));
+        const raw = (err as CsvError & { raw?: string }).raw;
+        if (!swallowed(raw, Number(err.lines), describeCsvError(err))) bad(Number(err.lines), describeCsvError(err));
       } catch (e) {
         fail(e as Error);
       }
     });
-    parser.on('data', ({ record, info }: { record: string[]; info: { lines: number } }) => {
+    const push = (record: string[], line: number) => {
+      if (names === null) {
+        names = useHeader ? record.map((s, i) => s.trim() || `col${i}`) : record.map((_, i) => `col${i}`);
+        builders = names.map(() => new StringColumnBuilder());
+        if (useHeader) return;
+      }
+      if (record.length !== names.length) {
+        bad(line, `expected ${names.length} fields, found ${record.length}`);
+        return;
+      }
+      for (let c = 0; c < record.length; c++) builders[c].push(record[c]);
+      if (rows === lines.length) {
+        const bigger = new Int32Array(lines.length * 2);
+        bigger.set(lines);
+        lines = bigger;
+      }
+      lines[rows++] = line;
+    };
+    /**
+     * A bad record that spans several lines is almost always a quote opened by mistake that
+     * ran on into the next lines: report it at the line it started on, then read each of
+     * the lines it swallowed as a record of its own. False for a one-line record.
+     */
+    const swallowed = (raw: string | undefined, endLine: number, message: string): boolean => {
+      if (!raw) return false;
+      const body = raw.endsWith('\n') ? raw.slice(0, raw.endsWith('\r\n') ? -2 : -1) : raw;
+      const parts = body.split(/\r?\n/);
+      if (parts.length < 2) return false;
+      const start = endLine - parts.length + 1;
+      bad(start, message.startsWith('expected') ? `${message} (a quote opened on this line runs on to line ${endLine})` : message);
+      for (let k = 1; k < parts.length; k++) {
+        if (parts[k].trim() === '') continue;
+        let record: string[];
+        try {
+          record = (parseSync(parts[k], { delimiter, quote, relax_column_count: true, relax_quotes: options.relaxQuotes ?? false }) as string[][])[0] ?? [];
+        } catch (e) {
+          bad(start + k, describeCsvError(e as CsvError));
+          continue;
+        }
+        push(record, start + k);
+      }
+      return true;
+    };
+    parser.on('data', ({ record, info, raw }: { record: string[]; info: { lines: number }; raw: string }) => {
       if (failed) return;
       try {
-        if (names === null) {
-          names = useHeader ? record.map((s, i) => s.trim() || `col${i}`) : record.map((_, i) => `col${i}`);
-          builders = names.map(() => new StringColumnBuilder());
-          if (useHeader) return;
-        }
-        if (record.length !== names.length) {
-          bad(info.lines, `expected ${names.length} fields, found ${record.length}`);
-          return;
-        }
-        for (let c = 0; c < record.length; c++) builders[c].push(record[c]);
-        if (rows === lines.length) {
-          const bigger = new Int32Array(lines.length * 2);
-          bigger.set(lines);
-          lines = bigger;
-        }
-        lines[rows++] = info.lines;
+        if (names !== null && record.length !== names.length && swallowed(raw, info.lines, `expected ${names.length} fields, found ${record.length}`)) return;
+        push(record, info.lines);
       } catch (e) {
         fail(e as Error);
       }
