@@ -4,15 +4,25 @@ import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
 import { native } from '../native.js';
 import { asTensor, checkFloat, checkTensor, empty, record, sameDevice } from './core.js';
 
-// Op codes shared with native/cpu/elementwise.h.
-const Unary = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, relu: 5, leakyRelu: 6, gelu: 7, sigmoid: 8, tanh: 9, clamp: 10, powScalar: 11 } as const;
-const Binary = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 } as const;
-// Ops whose derivative is computed from the forward result rather than the input.
-const usesOutput = new Set<number>([Unary.exp, Unary.sqrt, Unary.sigmoid, Unary.tanh]);
+// Op codes and which backward reads the forward output, as the addon lists them
+// (native/core/element_math.h), looked up by name.
+interface OpInfo { code: number; needsOutput: boolean }
+function opTable(list: readonly { name: string; needsOutput: boolean }[]): Map<string, OpInfo> {
+  return new Map(list.map((o, code) => [o.name, { code, needsOutput: o.needsOutput }]));
+}
+const { unary: unaryList, binary: binaryList } = native.elementwise_ops();
+const Unary = opTable(unaryList);
+const Binary = opTable(binaryList);
 
-function unary(name: keyof typeof Unary, x: Tensor, p0 = 0, p1 = 0): Tensor {
+function lookup(table: Map<string, OpInfo>, name: string): OpInfo {
+  const op = table.get(name);
+  if (!op) throw new Error(`${name}: the native addon has no kernel for it (rebuild it: npm run build:native)`);
+  return op;
+}
+
+function unary(name: string, x: Tensor, p0 = 0, p1 = 0): Tensor {
   checkFloat(x, name);
-  const code = Unary[name];
+  const { code, needsOutput } = lookup(Unary, name);
   const out = empty(x.shape, x.device, 'float32', false, name);
   native.unary_forward(code, out.kbuf, x.kbuf, x.size, p0, p1);
   return record(
@@ -21,13 +31,13 @@ function unary(name: keyof typeof Unary, x: Tensor, p0 = 0, p1 = 0): Tensor {
     [x],
     (g, grads) => {
       const gx = grads.of(0);
-      if (gx) native.unary_backward(code, gx.kbuf, g.kbuf, x.kbuf, usesOutput.has(code) ? out.kbuf : null, x.size, p0, p1);
+      if (gx) native.unary_backward(code, gx.kbuf, g.kbuf, x.kbuf, needsOutput ? out.kbuf : null, x.size, p0, p1);
     },
     [x, out],
   );
 }
 
-function binary(name: keyof typeof Binary, a: Tensor | number, b: Tensor | number): Tensor {
+function binary(name: string, a: Tensor | number, b: Tensor | number): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a Tensor`);
   // Check the tensor operand before reading its device, so a disposed or non-tensor
   // operand is reported by name rather than as a property access failure.
@@ -38,7 +48,7 @@ function binary(name: keyof typeof Binary, a: Tensor | number, b: Tensor | numbe
   const shape = broadcastShapes(ta.shape, tb.shape, name);
   const sa = broadcastStrides(ta.shape, shape);
   const sb = broadcastStrides(tb.shape, shape);
-  const code = Binary[name];
+  const { code, needsOutput } = lookup(Binary, name);
   const out = empty(shape, device, 'float32', false, name);
   native.binary_forward(code, out.kbuf, ta.kbuf, tb.kbuf, shape, sa, sb);
   return record(
@@ -49,7 +59,7 @@ function binary(name: keyof typeof Binary, a: Tensor | number, b: Tensor | numbe
       const ga = grads.of(0);
       const gb = grads.of(1);
       if (!ga && !gb) return;
-      native.binary_backward(code, ga?.kbuf ?? null, gb?.kbuf ?? null, g.kbuf, ta.kbuf, tb.kbuf, code === Binary.pow ? out.kbuf : null, shape, sa, sb);
+      native.binary_backward(code, ga?.kbuf ?? null, gb?.kbuf ?? null, g.kbuf, ta.kbuf, tb.kbuf, needsOutput ? out.kbuf : null, shape, sa, sb);
     },
     [ta, tb, out],
   );

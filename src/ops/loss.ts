@@ -78,7 +78,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   const out = empty(reduction === 'none' ? [n] : [], device);
   const lse = empty([n], device);
   const norm = empty([1], device);
-  const tail = [n, c, ignoreIndex, smoothing, sw?.kbuf ?? null, cw?.kbuf ?? null, code];
+  const tail = [n, c, ignoreIndex, smoothing, sw?.kbuf ?? null, cw?.kbuf ?? null, code] as const;
   try {
     callKernel(op, () => native.softmax_cross_entropy_forward(out.kbuf, lse.kbuf, norm.kbuf, logits.kbuf, labels.kbuf, ...tail));
   } catch (e) {
@@ -141,7 +141,7 @@ export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, optio
   const code = reductionCode[reduction];
   const out = empty(reduction === 'none' ? logits.shape : [], device);
   const norm = empty([1], device);
-  const tail = [rows, cols, pwScalar, pw?.kbuf ?? null, sw?.kbuf ?? null, mask?.kbuf ?? null, code];
+  const tail = [rows, cols, pwScalar, pw?.kbuf ?? null, sw?.kbuf ?? null, mask?.kbuf ?? null, code] as const;
   native.bce_with_logits_forward(out.kbuf, norm.kbuf, logits.kbuf, targets.kbuf, ...tail);
   return finishLoss(
     out,
