@@ -51,3 +51,11 @@ export class ConflictMonitor {
     this.acc.clear();
   }
 }
+
+/**
+ * Which steps sample the conflicts: every `every`-th, and each of the first `warmup` so a
+ * small data set still gets a stable estimate; none when `every` is 0.
+ */
+export function conflictSteps(every = 10, warmup = 50): (step: number) => boolean {
+  return every > 0 ? (step) => step < warmup || step % every === 0 : () => false;
+}
