@@ -329,6 +329,23 @@ test.serial('the feedback log, as CSV, continues training with train --resume', 
   t.is(readdirSync(join(fb, 'runs')).length, 1);
 });
 
+test.serial('train --resume reads the feedback log directly: its directory or its .jsonl files', async (t) => {
+  const { a } = await models();
+  const fb = tempDir();
+  const { app, url } = await start(a, { feedbackDir: fb, allowUnauthenticatedWrites: true });
+  t.teardown(() => app.close());
+  const sent = shopRows(300, 22).map((r, i) => labelled(r, { user_id: `u${i}` }));
+  for (let s = 0; s < sent.length; s += 100) t.is((await post(`${url}/feedback`, { rows: sent.slice(s, s + 100) })).status, 200);
+  const out = tempDir();
+  const r = await runCli(['train', '--resume', a, '--data', fb, '--epochs', '1', '--out', out, '--no-progress'], work);
+  t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  t.regex(r.stdout, /feedback log: 300 rows from 1 file/);
+  t.is(readdirSync(out).length, 1);
+  const bad = await runCli(['train', '--resume', a, '--data', `${fb},${join(fb, 'x.csv')}`, '--epochs', '1', '--out', out, '--no-progress'], work);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /x\.csv is not a feedback log/);
+});
+
 test('the feedback reader skips a torn last line and the writer cuts it before appending', async (t) => {
   const dir = tempDir();
   const log = new FeedbackLog(dir);

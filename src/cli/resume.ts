@@ -4,19 +4,21 @@
 // so resuming never saves a model worse (on validation) than the one it started from.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataLoader, randomSplit, readCsv, splitTable } from '../data/index.js';
+import { DataLoader, randomSplit, splitTable } from '../data/index.js';
 import { evaluate, monitoredValue, train, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { metricDirection } from '../metrics/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { loadRun, logConversions, requiredColumns, warnInvalidNumbers } from './saved.js';
+import { loadRun, logConversions, warnInvalidNumbers } from './saved.js';
 import { formatTable, plural } from './summary.js';
-import type { ModelRun } from './train.js';
+import { readResumeRows } from './resume-data.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { renderReport } from './report.js';
 import { checkOutDir, writeJson, writeRunDir } from './run-dir.js';
+import { parseJobConfig } from './config.js';
+import type { DataSummary, ModelRun } from './run-record.js';
 
 export interface ResumeArgs {
   from: string;
@@ -34,8 +36,9 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   const started = performance.now();
   const run = loadRun(args.from);
   logConversions(run, args.log);
-  const job = run.config.job;
-  const table = await readCsv(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline) });
+  // The saved job with the schema's defaults, for runs saved before a field had one.
+  const job = parseJobConfig(run.config.job, join(run.dir, 'config.json'));
+  const table = await readResumeRows(args.data, run.pipeline, args.log);
   const bad = table.report;
   if (bad?.badRows) args.log(`${bad.badRows} bad rows skipped (first: ${bad.file} line ${bad.badRowSamples[0].line}: ${bad.badRowSamples[0].message})`);
   warnInvalidNumbers(table, run.pipeline, args.log);
@@ -57,7 +60,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   const t0 = performance.now();
   const history = train(
     run.model,
-    new DataLoader(trainData, { batchSize: job.training.batchSize ?? 256, shuffle: true, seed: args.seed }),
+    new DataLoader(trainData, { batchSize: job.training.batchSize, shuffle: true, seed: args.seed }),
     trainOptions(job, { tasks, seed: args.seed, validation, progress: args.progress, epochs: args.epochs }),
   );
   const seconds = (performance.now() - t0) / 1000;
@@ -93,7 +96,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
     test: after,
     history,
   };
-  const data = {
+  const data: DataSummary = {
     source: args.data,
     rows: { train: trainData.numRows, validation: validData.numRows, test: 0 },
     badRows: bad?.badRows ?? 0,

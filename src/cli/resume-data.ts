@@ -1,0 +1,28 @@
+// The new rows `train --resume` continues on: a CSV file, or the serving feedback log
+// (JSON lines, as `trunkline serve --feedback-dir` writes them): one or more .jsonl files
+// or directories of them, comma-separated.
+import { statSync } from 'node:fs';
+import { readCsv, type FeaturePipeline, type Table } from '../data/index.js';
+import { readFeedbackTable } from '../serve/feedback-table.js';
+import { requiredColumns } from './saved.js';
+
+function isFeedbackPath(path: string): boolean {
+  if (path.endsWith('.jsonl')) return true;
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function readResumeRows(data: string, pipeline: FeaturePipeline, log: (s: string) => void): Promise<Table> {
+  const paths = data.split(',').map((p) => p.trim()).filter(Boolean);
+  const types = pipeline.schema();
+  if (!paths.some(isFeedbackPath)) return readCsv(data, { types, required: requiredColumns(pipeline) });
+  const notFeedback = paths.filter((p) => !isFeedbackPath(p));
+  if (notFeedback.length) throw new Error(`--data: ${notFeedback.join(', ')} is not a feedback log (.jsonl or a directory of them); give CSV files one at a time`);
+  const { table, read } = readFeedbackTable(paths, { types });
+  table.requireColumns(requiredColumns(pipeline));
+  log(`feedback log: ${read.entries.length} rows from ${read.files.length} file${read.files.length === 1 ? '' : 's'}${read.skipped.length ? `, ${read.skipped.length} torn or unreadable lines skipped (first: ${read.skipped[0].file} line ${read.skipped[0].line}: ${read.skipped[0].reason})` : ''}`);
+  return table;
+}
