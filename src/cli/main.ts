@@ -100,8 +100,8 @@ program
     if (opts.baselines === false) config.baselines = false;
     if (opts.data && !opts.config) throw new Error('train --data needs --config naming the tasks (see README: "Your own data")');
     validateConfig(config, opts.config ?? 'command line');
-    const architectures: Architecture[] = opts.arch ?? [config.model.architecture ?? 'mmoe'];
-    await runTrain({ config, architectures, seeds: opts.seeds ?? [config.training.seed ?? 1], outDir: opts.out, baselinesOnly: Boolean(opts.baselinesOnly), progress, log });
+    const architectures: Architecture[] = opts.arch ?? [config.model.architecture];
+    await runTrain({ config, architectures, seeds: opts.seeds ?? [config.training.seed], outDir: opts.out, baselinesOnly: Boolean(opts.baselinesOnly), progress, log });
   });
 
 program

@@ -30,18 +30,18 @@ export function buildModel(
     overrides,
   );
   const m = config.model;
-  const common = { features, embeddingDim: m.embeddingDim ?? 8, idDropout: m.idDropout, tasks };
-  const hidden = m.hidden ?? [64, 32];
+  const common = { features, embeddingDim: m.embeddingDim, idDropout: m.idDropout, tasks };
+  const hidden = m.hidden;
   const expertHidden = m.expertHidden ?? hidden;
   switch (architecture) {
     case 'shared-bottom':
       return new SharedBottom({ ...common, trunkHidden: hidden });
     case 'mmoe':
-      return new MMoE({ ...common, numExperts: m.experts ?? 4, expertHidden });
+      return new MMoE({ ...common, numExperts: m.experts, expertHidden });
     case 'ple':
-      return new PLE({ ...common, levels: m.levels ?? 2, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden });
+      return new PLE({ ...common, levels: m.levels, sharedExperts: m.experts, taskExperts: m.taskExperts, expertHidden });
     case 'cgc':
-      return new CGC({ ...common, sharedExperts: m.experts ?? 2, taskExperts: m.taskExperts ?? 1, expertHidden });
+      return new CGC({ ...common, sharedExperts: m.experts, taskExperts: m.taskExperts, expertHidden });
     case 'esmm':
       return new ESMM({ ...common, trunkHidden: hidden, ctrTask: m.ctrTask, ctcvrTask: m.ctcvrTask });
     case 'cross-stitch':

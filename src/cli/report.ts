@@ -4,9 +4,7 @@ import { renderPage, type Block } from '../report/html.js';
 import { lineChart, type Series } from '../report/svg.js';
 import type { JobConfig } from './config.js';
 import { collapsedWeights, conflictSummary, conflictVerdict, deltaM, dominations, reportedMetrics, summaryRows } from './summary.js';
-import type { ModelRun } from './train.js';
-
-type DataSummary = { source: string; rows: { train: number; validation: number; test: number }; badRows: number; firstBadRow?: string | null; duplicateRows: number } | null;
+import type { DataSummary, ModelRun } from './run-record.js';
 
 export interface ReportOptions {
   /** The split the table's metrics come from (default 'Test'). */
@@ -16,7 +14,7 @@ export interface ReportOptions {
   title?: string;
 }
 
-export function renderReport(runs: readonly ModelRun[], config: JobConfig, data: DataSummary, options: ReportOptions = {}): string {
+export function renderReport(runs: readonly ModelRun[], config: JobConfig, data: DataSummary | null, options: ReportOptions = {}): string {
   const blocks: Block[] = [...(options.intro ?? [])];
   const seeds = [...new Set(runs.map((r) => r.seed))];
   if (data)
@@ -24,7 +22,7 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
       kind: 'text',
       text: `Data: ${data.source}. Rows: ${data.rows.train} train, ${data.rows.validation} validation, ${data.rows.test} test` +
         `${data.badRows ? `; ${data.badRows} bad rows skipped (first: ${data.firstBadRow})` : ''}${data.duplicateRows ? `; ${data.duplicateRows} duplicate rows removed` : ''}. ` +
-        `Seeds: ${seeds.join(', ')}. Weighting: ${config.training.weighting ?? 'equal'}.`,
+        `Seeds: ${seeds.join(', ')}. Weighting: ${config.training.weighting}.`,
     });
   const { header, rows } = summaryRows(runs);
   blocks.push({ kind: 'heading', text: `${options.split ?? 'Test'} metrics per task` });

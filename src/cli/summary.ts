@@ -3,7 +3,7 @@
 // task weights and the gradient conflict.
 import { metricDirection, multiTaskGain } from '../metrics/index.js';
 import type { JobConfig } from './config.js';
-import type { ModelRun } from './train.js';
+import type { ModelRun } from './run-record.js';
 
 export interface Cell {
   mean: number;

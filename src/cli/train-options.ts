@@ -1,13 +1,11 @@
 // How a job's config becomes the trainer's options: one definition for train and resume.
 import type { EarlyStopping, ProgressOption, TrainOptions } from '../mtl/index.js';
 import type { DataSource } from '../mtl/types.js';
-import { defaultConfig, parseMonitor, type JobConfig } from './config.js';
+import { parseMonitor, type JobConfig } from './config.js';
 
 /** What `training.monitor` means for a model trained on `tasks`, as the trainer's early stopping. */
 export function earlyStoppingFor(config: JobConfig, tasks: readonly string[]): Required<Pick<EarlyStopping, 'monitor' | 'metric' | 'patience'>> {
-  const defaults = defaultConfig().training;
-  const patience = config.training.patience ?? defaults.patience!;
-  const monitor = config.training.monitor ?? defaults.monitor!;
+  const { patience, monitor } = config.training;
   if (monitor === 'score' || monitor === 'loss') return { monitor: 'mean', metric: monitor, patience };
   const parsed = parseMonitor(monitor, config.tasks.map((t) => t.name));
   // A task metric steers the models that train that task; a baseline of another task follows its own score.
@@ -34,11 +32,10 @@ export interface FitSettings {
 
 /** The trainer's options for one model of the job. */
 export function trainOptions(config: JobConfig, s: FitSettings): TrainOptions {
-  const defaults = defaultConfig().training;
   return {
-    epochs: s.epochs ?? config.training.epochs ?? defaults.epochs,
-    lr: config.training.lr ?? defaults.lr,
-    weighting: s.weighting ?? config.training.weighting ?? defaults.weighting,
+    epochs: s.epochs ?? config.training.epochs,
+    lr: config.training.lr,
+    weighting: s.weighting ?? config.training.weighting,
     validation: s.validation,
     earlyStopping: earlyStoppingFor(config, s.tasks),
     seed: s.seed,

@@ -2,18 +2,19 @@
 // a per-task table with deltas, and a run directory (report, metrics, saved model).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataLoader, type EncodedDataset } from '../data/index.js';
-import { evaluate, train, type EvaluationResult, type History, type MultiTaskModel, type ProgressOption } from '../mtl/index.js';
+import { DataLoader, type EncodedDataset, type FeatureSpec, type TaskSpec } from '../data/index.js';
+import { evaluate, train, type MultiTaskModel, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { metricDirection } from '../metrics/index.js';
-import { baselinesEnabled, defaultConfig, type Architecture, type JobConfig } from './config.js';
+import { baselinesEnabled, type Architecture, type JobConfig } from './config.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { buildModel } from './models.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { renderReport } from './report.js';
 import { printSummary, regressionUnits } from './summary.js';
 import { writeJson, writeRunDir } from './run-dir.js';
+import type { DataSummary, ModelRun, RunResult } from './run-record.js';
 
 export interface TrainArgs {
   config: JobConfig;
@@ -26,32 +27,12 @@ export interface TrainArgs {
   log: (line: string) => void;
 }
 
-/** One trained model's record in metrics.json. */
-export interface ModelRun {
-  kind: 'single-task' | 'multi-task';
-  architecture: Architecture;
-  tasks: string[];
-  seed: number;
-  seconds: number;
-  /** Trainable parameters. */
-  parameters: number;
-  /** What early stopping and the kept checkpoint followed, in words. */
-  monitor: string;
-  test: EvaluationResult;
-  history: History;
-}
-
-export interface RunResult {
-  dir: string;
-  runs: ModelRun[];
-}
-
 /**
  * Each model gets loaders of its own, so its shuffles, and so its metrics, are the same
  * whether it is trained alone or after other models with the same seed.
  */
 function loaders(p: PreparedData, config: JobConfig, seed: number) {
-  const batchSize = config.training.batchSize ?? defaultConfig().training.batchSize;
+  const batchSize = config.training.batchSize;
   return {
     train: new DataLoader(p.train, { batchSize, shuffle: true, seed }),
     validation: new DataLoader(p.validation, { batchSize: 2048 }),
@@ -72,7 +53,8 @@ function trainOne(
   manualSeed(seed);
   const model = buildModel(architecture, prepared.train.featureSpecs, prepared.train.taskSpecs, config, onlyTask ? [onlyTask] : undefined);
   const tasks = model.tasks.map((t) => t.name);
-  const weighting = onlyTask ? 'equal' : config.training.weighting ?? defaultConfig().training.weighting!;
+  // A single-task model has one loss: there is nothing to weigh.
+  const weighting = onlyTask ? 'equal' : config.training.weighting;
   const parameters = model.numParameters();
   args.log(
     kind === 'single-task'
@@ -194,7 +176,8 @@ export function foldList(items: readonly string[], indent: string, width = 100, 
   return lines.join(`\n${indent}`);
 }
 
-export function dataSummary(p: PreparedData) {
+/** metrics.json's record of the data: what the report shows, and the features, tasks and warnings. */
+export function dataSummary(p: PreparedData): DataSummary & { features: FeatureSpec[]; tasks: TaskSpec[]; warnings: string[] } {
   return {
     source: p.source,
     rows: { train: p.train.numRows, validation: p.validation.numRows, test: p.test.numRows },
