@@ -8,7 +8,7 @@
 // 'before' rebuilds what the library did until then: minCount 1 (no training value maps
 // to id 0) and a random, never-trained row 0.
 //
-// Run: npx tsx examples/shop/unseen-ids.ts [--seeds 1,2,3] [--rows 6000] [--epochs 20] [--min-count n] [--id-dropout p]
+// Run: npx tsx examples/shop/unseen-ids.ts [--seeds 1,2,3] [--rows 6000] [--epochs 20] [--min-count n] [--id-dropout p] [--monitor auc|loss]
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { data, mtl, manualSeed, globalGenerator, tidy } from 'trunkline';
@@ -56,7 +56,7 @@ function logloss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, ro
   return sum / rows.length;
 }
 
-export async function measureUnseenIds(options: { seed: number; mode: 'before' | 'after'; rows?: number; epochs?: number; minCount?: number; idDropout?: number }): Promise<UnseenIdResult> {
+export async function measureUnseenIds(options: { seed: number; mode: 'before' | 'after'; rows?: number; epochs?: number; minCount?: number; idDropout?: number; metric?: string }): Promise<UnseenIdResult> {
   const { seed, mode } = options;
   const table = await readCsvString(makeTimeSessions({ rows: options.rows ?? 6000, seed }), { name: 'time-sessions.csv' });
   const parts = splitTable(table, timeSplit(table, 'ts', { validation: 0.1, test: 0.2 }));
@@ -84,7 +84,7 @@ export async function measureUnseenIds(options: { seed: number; mode: 'before' |
     lr: TRAINING.lr,
     weighting: 'equal',
     validation: new DataLoader(validData, { batchSize: 2048 }),
-    earlyStopping: { monitor: 'mean', metric: 'auc', patience: TRAINING.patience },
+    earlyStopping: { monitor: 'mean', metric: options.metric ?? 'auc', patience: TRAINING.patience },
     seed,
     progress: false,
   });
@@ -130,10 +130,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const epochs = Number(arg('--epochs', '20'));
   const minCount = process.argv.includes('--min-count') ? Number(arg('--min-count', '2')) : undefined;
   const idDropout = Number(arg('--id-dropout', '0'));
+  const metric = arg('--monitor', 'auc');
   console.log('seed  mode    unseen test rows  train click rate  test: constant  model     validation: constant  model');
   for (const seed of seeds)
     for (const mode of ['before', 'after'] as const) {
-      const r = await measureUnseenIds({ seed, mode, rows, epochs, minCount, idDropout });
+      const r = await measureUnseenIds({ seed, mode, rows, epochs, minCount, idDropout, metric });
       const v = r.validation;
       console.log(
         `${String(seed).padEnd(4)}  ${mode.padEnd(6)}  ${`${r.unseenRows} / ${r.testRows}`.padEnd(16)}  ${r.trainClickRate.toFixed(3).padEnd(16)}  ${r.constantLogloss.toFixed(4).padEnd(14)}  ${r.modelLogloss.toFixed(4).padEnd(8)}  ${v.constantLogloss.toFixed(4).padEnd(20)}  ${v.modelLogloss.toFixed(4)}`,
