@@ -70,15 +70,8 @@ function median(xs: number[]): number {
 
 function runCase(c: BenchCase, threads: number, peak: number): Row {
   tl.setNumThreads(threads);
-  let fn: () => void;
-  try {
-    fn = c.setup();
-    fn(); // warm-up: packing buffers, allocator caches, first-touch pages
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/not implemented/.test(msg)) return { group: c.group, name: c.name, threads, medianMs: NaN, bestMs: NaN, cpuMs: NaN, rme: NaN, samples: 0, skipped: msg };
-    throw e;
-  }
+  const fn = c.setup();
+  fn(); // warm-up: packing buffers, allocator caches, first-touch pages
   const bench = new Benchmark(`${c.group} ${c.name}`, fn, { minSamples: quick ? 3 : 8, maxTime: quick ? 0.3 : 1.5, initCount: 1 });
   bench.run({ async: false });
   if (bench.error) throw bench.error;

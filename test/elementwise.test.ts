@@ -1,9 +1,25 @@
-// Elementwise kernels against a float64 reference, and their gradients against finite
-// differences.
+// Elementwise ops on every device present (cpu always, cuda with a GPU): forward against
+// a float64 reference, gradients against finite differences and (binary ops) against the
+// float64 reference of the broadcast gradient sums. One row per op; each device has its
+// own tolerance.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { AWKWARD, assertClose, forEachIndex, numel, randomArray, strides, t32 } from './helpers/reference.js';
+import { forEachDevice, gradcheckOn, type Tol } from './helpers/devices.js';
+import { AWKWARD, assertClose, forEachIndex, numel, randomArray, strides } from './helpers/reference.js';
 
+type Device = tl.Device;
+
+// float32 results of float64-exact functions: a few ulp relative plus a small absolute
+// floor near zero on the CPU. The GPU's fast intrinsics (--use_fast_math) cost a few ulp
+// more on exp/log/tanh/pow.
+const TOL: Record<Device, Tol> = {
+  cpu: { rtol: 4e-6, atol: 1e-6 },
+  cuda: { rtol: 1e-4, atol: 1e-5 },
+};
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+// [name, op, float64 reference, input range]
 const unaryCases: [string, (x: tl.Tensor) => tl.Tensor, (x: number) => number, [number, number]][] = [
   ['neg', tl.neg, (x) => -x, [-3, 3]],
   ['exp', tl.exp, Math.exp, [-5, 5]],
@@ -12,7 +28,7 @@ const unaryCases: [string, (x: tl.Tensor) => tl.Tensor, (x: number) => number, [
   ['abs', tl.abs, Math.abs, [-3, 3]],
   ['relu', tl.relu, (x) => Math.max(0, x), [-3, 3]],
   ['leakyRelu', (x) => tl.leakyRelu(x, 0.1), (x) => (x > 0 ? x : 0.1 * x), [-3, 3]],
-  ['gelu', tl.gelu, (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))), [-4, 4]],
+  ['gelu', tl.gelu, (x) => 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x ** 3))), [-4, 4]],
   ['sigmoid', tl.sigmoid, (x) => 1 / (1 + Math.exp(-x)), [-8, 8]],
   ['tanh', tl.tanh, Math.tanh, [-4, 4]],
   ['clamp', (x) => tl.clamp(x, -0.5, 0.7), (x) => Math.min(0.7, Math.max(-0.5, x)), [-2, 2]],
@@ -20,37 +36,34 @@ const unaryCases: [string, (x: tl.Tensor) => tl.Tensor, (x: number) => number, [
   ['square', tl.square, (x) => x * x, [-3, 3]],
 ];
 
-// Tolerance: float32 results of float64-exact functions, 2 ulp-ish relative plus a small
-// absolute floor for values near zero.
-const TOL = { rtol: 2e-6, atol: 1e-6 };
+const f32 = (n: number, lo: number, hi: number) => Float32Array.from(randomArray(n, lo, hi));
 
 for (const [name, op, ref, [lo, hi]] of unaryCases) {
-  test(`${name} forward matches the float64 reference on awkward sizes`, (t) => {
+  forEachDevice(test, `${name} forward matches the float64 reference on awkward sizes`, (t, device) => {
     for (const n of [...AWKWARD, 40000]) {
-      const x = randomArray(n, lo, hi);
-      const x32 = Float32Array.from(x);
-      const out = op(tl.tensor(x32, [n])).data();
-      assertClose(t, out, Array.from(x32, ref), { ...TOL, rtol: 4e-6, what: `${name} n=${n}` });
+      const x = f32(n, lo, hi);
+      const out = op(tl.tensor(x, [n], { device })).data();
+      assertClose(t, out, Array.from(x, ref), { ...TOL[device], what: `${name} n=${n}` });
     }
   });
 
-  test(`${name} backward matches finite differences`, (t) => {
+  forEachDevice(test, `${name} backward matches finite differences`, (t, device) => {
     // Keep away from kinks (relu/abs/clamp at 0 and bounds) where FD is undefined.
     const raw = randomArray(7, lo, hi).map((v) => (Math.abs(v) < 0.05 || Math.abs(v + 0.5) < 0.05 || Math.abs(v - 0.7) < 0.05 ? v + 0.13 : v));
-    const x = t32(raw, [7]).requiresGrad_();
-    const r = tl.gradcheck((a) => op(a), [x], { eps: 1e-3, tolerance: 1e-2 });
+    const r = gradcheckOn(device, op, [{ data: Float32Array.from(raw), shape: [7] }], { eps: 1e-3, tolerance: 1e-2 });
     t.true(r.ok, `worst error ${r.maxError} at ${JSON.stringify(r.worst)}`);
   });
 }
 
-const binaryCases: [string, (a: tl.Tensor, b: tl.Tensor) => tl.Tensor, (a: number, b: number) => number][] = [
-  ['add', tl.add, (a, b) => a + b],
-  ['sub', tl.sub, (a, b) => a - b],
-  ['mul', tl.mul, (a, b) => a * b],
-  ['div', tl.div, (a, b) => a / b],
-  ['pow', tl.pow, (a, b) => a ** b],
-  ['maximum', tl.maximum, Math.max],
-  ['minimum', tl.minimum, Math.min],
+// [name, op, float64 reference, its partials (d/da, d/db), operand range]
+const binaryCases: [string, (a: tl.Tensor, b: tl.Tensor) => tl.Tensor, (a: number, b: number) => number, (a: number, b: number) => [number, number], [number, number]][] = [
+  ['add', tl.add, (a, b) => a + b, () => [1, 1], [-2, 2]],
+  ['sub', tl.sub, (a, b) => a - b, () => [1, -1], [-2, 2]],
+  ['mul', tl.mul, (a, b) => a * b, (a, b) => [b, a], [-2, 2]],
+  ['div', tl.div, (a, b) => a / b, (a, b) => [1 / b, -a / (b * b)], [0.2, 2]],
+  ['pow', tl.pow, (a, b) => a ** b, (a, b) => [b * a ** (b - 1), a ** b * Math.log(a)], [0.2, 2]],
+  ['maximum', tl.maximum, Math.max, (a, b) => (a >= b ? [1, 0] : [0, 1]), [-2, 2]],
+  ['minimum', tl.minimum, Math.min, (a, b) => (a <= b ? [1, 0] : [0, 1]), [-2, 2]],
 ];
 
 const broadcastPairs: [number[], number[]][] = [
@@ -61,47 +74,76 @@ const broadcastPairs: [number[], number[]][] = [
   [[1], [2, 3, 17]],
   [[], [3, 4]],
   [[2, 3, 4, 5], [3, 1, 5]],
+  [[300, 257], [1]],
 ];
 
-function broadcastRef(a: Float64Array, as: number[], b: Float64Array, bs: number[], f: (x: number, y: number) => number) {
+/** The broadcast output shape and, per output element, the flat index read from a and from b. */
+function broadcastIndex(as: number[], bs: number[]) {
   const n = Math.max(as.length, bs.length);
   const shape = Array.from({ length: n }, (_, i) => Math.max(as[as.length - n + i] ?? 1, bs[bs.length - n + i] ?? 1));
   const sa = strides(as), sb = strides(bs);
-  const out = new Float64Array(numel(shape));
+  const ia = new Int32Array(numel(shape)), ib = new Int32Array(numel(shape));
   forEachIndex(shape, (idx, flat) => {
-    let ia = 0, ib = 0;
     for (let d = 0; d < n; d++) {
       const da = d - (n - as.length), db = d - (n - bs.length);
-      if (da >= 0 && as[da] !== 1) ia += idx[d] * sa[da];
-      if (db >= 0 && bs[db] !== 1) ib += idx[d] * sb[db];
+      if (da >= 0 && as[da] !== 1) ia[flat] += idx[d] * sa[da];
+      if (db >= 0 && bs[db] !== 1) ib[flat] += idx[d] * sb[db];
     }
-    out[flat] = f(a[ia], b[ib]);
   });
-  return { shape, out };
+  return { shape, ia, ib };
 }
 
-for (const [name, op, ref] of binaryCases) {
-  test(`${name} forward broadcasts like the float64 reference`, (t) => {
+for (const [name, op, ref, partials, [lo, hi]] of binaryCases) {
+  const what = (as: number[], bs: number[]) => `${name} ${JSON.stringify(as)} ${JSON.stringify(bs)}`;
+
+  forEachDevice(test, `${name} forward broadcasts like the float64 reference`, (t, device) => {
     for (const [as, bs] of broadcastPairs) {
-      const positive = name === 'pow' || name === 'div';
-      const a = randomArray(numel(as), positive ? 0.2 : -2, 2);
-      const b = randomArray(numel(bs), positive ? 0.2 : -2, 2);
-      const a32 = Float64Array.from(Float32Array.from(a));
-      const b32 = Float64Array.from(Float32Array.from(b));
-      const { shape, out } = broadcastRef(a32, as, b32, bs, ref);
-      const res = op(t32(a, as), t32(b, bs));
+      const a = f32(numel(as), lo, hi), b = f32(numel(bs), lo, hi);
+      const { shape, ia, ib } = broadcastIndex(as, bs);
+      const res = op(tl.tensor(a, as, { device }), tl.tensor(b, bs, { device }));
       t.deepEqual([...res.shape], shape);
-      assertClose(t, res.data(), out, { rtol: 4e-6, atol: 1e-6, what: `${name} ${JSON.stringify(as)} ${JSON.stringify(bs)}` });
+      assertClose(t, res.data(), Array.from(ia, (_, i) => ref(a[ia[i]], b[ib[i]])), { ...TOL[device], what: what(as, bs) });
     }
   });
 
-  test(`${name} backward reduces to each input's shape and matches finite differences`, (t) => {
+  forEachDevice(test, `${name} backward sums each input's gradient over its broadcast like the float64 reference`, (t, device) => {
+    for (const [as, bs] of broadcastPairs) {
+      const a = f32(numel(as), lo, hi), b = f32(numel(bs), lo, hi);
+      const { shape, ia, ib } = broadcastIndex(as, bs);
+      const g = f32(numel(shape), -1, 1);
+      const ga = new Float64Array(a.length), gb = new Float64Array(b.length);
+      const absA = new Float64Array(a.length), absB = new Float64Array(b.length);
+      for (let i = 0; i < g.length; i++) {
+        const [da, db] = partials(a[ia[i]], b[ib[i]]);
+        ga[ia[i]] += g[i] * da;
+        gb[ib[i]] += g[i] * db;
+        absA[ia[i]] += Math.abs(g[i] * da);
+        absB[ib[i]] += Math.abs(g[i] * db);
+      }
+      const ta = tl.tensor(a, as, { device }).requiresGrad_(), tb = tl.tensor(b, bs, { device }).requiresGrad_();
+      op(ta, tb).backward(tl.tensor(g, shape, { device }));
+      // A gradient summed over many outputs (in any order: the GPU adds atomically) carries
+      // float32 rounding in proportion to the magnitudes of its terms: 1e-6 of their sum.
+      for (const [k, x, ref64, abs] of [[0, ta, ga, absA], [1, tb, gb, absB]] as const) {
+        const got = x.grad!.data();
+        let worst = '';
+        for (let i = 0; i < ref64.length && !worst; i++) {
+          const bound = TOL[device].atol + TOL[device].rtol * Math.abs(ref64[i]) + 1e-6 * abs[i];
+          if (!(Math.abs(got[i] - ref64[i]) <= bound)) worst = `element ${i} is ${got[i]}, expected ${ref64[i]} (bound ${bound})`;
+        }
+        t.is(worst, '', `${what(as, bs)} gradient of input ${k}`);
+      }
+    }
+  });
+
+  forEachDevice(test, `${name} backward matches finite differences`, (t, device) => {
     for (const [as, bs] of [[[3, 4], [4]], [[2, 1, 3], [1, 4, 1]], [[5], [5]]] as [number[], number[]][]) {
-      const a = t32(randomArray(numel(as), 0.5, 2), as).requiresGrad_();
+      const a = f32(numel(as), 0.5, 2);
       // Keep max/min operands apart so the finite difference never crosses a tie.
-      const b = t32(randomArray(numel(bs), name === 'maximum' || name === 'minimum' ? 2.2 : 0.5, name === 'maximum' || name === 'minimum' ? 3 : 2), bs).requiresGrad_();
-      const r = tl.gradcheck(op, [a, b], { eps: 1e-3, tolerance: 1e-2 });
-      t.true(r.ok, `${name} ${JSON.stringify(as)} ${JSON.stringify(bs)}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
+      const apart = name === 'maximum' || name === 'minimum';
+      const b = f32(numel(bs), apart ? 2.2 : 0.5, apart ? 3 : 2);
+      const r = gradcheckOn(device, op, [{ data: a, shape: as }, { data: b, shape: bs }], { eps: 1e-3, tolerance: 1e-2 });
+      t.true(r.ok, `${what(as, bs)}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
     }
   });
 }
