@@ -26,3 +26,48 @@ export function setIsa(isa: Isa): void {
 export function buildInfo(): { cuda: boolean; arch: string } {
   return native.buildInfo();
 }
+
+/** The gemm kernel in use (see {@link gemmKernel}). */
+export interface GemmKernelChoice {
+  /** Its name, e.g. 'avx512 6x64': instruction set, then register tile (rows x columns). */
+  kernel: string;
+  /**
+   * 'probe': timed against the other candidates on this CPU on first use (a few ms, once
+   * per process and instruction set); 'default': the instruction set's first kernel
+   * (TRUNKLINE_TUNE=off, or only one candidate); 'forced': set by {@link setGemmKernel}.
+   */
+  how: 'probe' | 'default' | 'forced';
+  /** The kernels the active instruction set allows, with the probe's seconds (0 where it did not run). */
+  candidates: { name: string; seconds: number }[];
+}
+
+// The addon's gemm-kernel entries (native/binding/matmul.cc).
+interface GemmKernelNative {
+  gemm_kernels(): string[];
+  gemm_kernel_choice(): GemmKernelChoice;
+  gemm_set_kernel(name: string): void;
+}
+const gemmNative = native as unknown as GemmKernelNative;
+
+/**
+ * The matrix-multiply kernel in use and how it was chosen. Which kernel is fastest
+ * depends on the core (a Zen 4 core runs AVX-512 at AVX2's FMA rate, a Zen 5 core at
+ * twice it), so the first large enough product times the candidates and keeps the
+ * fastest; TRUNKLINE_TUNE=off skips that and uses the instruction set's default.
+ */
+export function gemmKernel(): GemmKernelChoice {
+  return gemmNative.gemm_kernel_choice();
+}
+
+/** Every gemm kernel this CPU can run, by name. */
+export function gemmKernels(): string[] {
+  return gemmNative.gemm_kernels();
+}
+
+/**
+ * Forces a gemm kernel by name (for tests and benchmarks; it applies while the active
+ * instruction set allows it); null returns to the automatic choice.
+ */
+export function setGemmKernel(name: string | null): void {
+  gemmNative.gemm_set_kernel(name ?? '');
+}

@@ -2,7 +2,8 @@
 // every edge of the blocking, every instruction set this CPU has, 1 and several threads.
 import test from 'ava';
 import * as tl from '../src/index.js';
-import { native } from '../src/native.js';
+import { execFileSync } from 'node:child_process';
+import { native, nativePath } from '../src/native.js';
 import { ISAS_HERE, assertClose, randomArray, t32 } from './helpers/reference.js';
 
 function refGemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): Float64Array {
@@ -22,23 +23,30 @@ function runGemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alph
   return c;
 }
 
-// Register tiles 4x8 (portable), 6x16 (AVX2), 12x32 (AVX-512); cache blocks MC 128/144,
-// KC 256, NC 2048. Each triple puts some dimension just below, on and above an edge.
+// Register tiles 4x8 (portable), 6x16 (AVX2), 6x64 and 12x32 (AVX-512); cache blocks MC
+// 128/144, KC 256/384, NC 2048. Each triple puts some dimension just below, on and above
+// an edge.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 17, 3], [15, 16, 17], [16, 15, 1], [17, 17, 17], [5, 7, 11], [6, 16, 8],
   [7, 33, 13], [11, 31, 12], [13, 33, 24], [63, 64, 65], [65, 63, 64], [119, 17, 9],
   [121, 9, 255], [127, 33, 257], [129, 15, 256], [143, 20, 3], [145, 47, 31], [3, 255, 257],
-  [2, 2047, 3], [3, 2049, 2], [255, 5, 513],
+  [2, 2047, 3], [3, 2049, 2], [255, 5, 513], [6, 64, 384], [7, 65, 385], [13, 127, 481],
 ];
+
+// Every kernel this CPU can run (the ISA loop below covers the automatic choice).
+const KERNELS = tl.gemmKernels();
 
 // Accumulation in float32: error grows with k; the bound is generous against a
 // wrong element (which is off by O(1)) and tight against rounding.
 const tolFor = (k: number) => ({ rtol: 1e-5, atol: 2e-6 * Math.max(1, k) });
 
-for (const isa of ISAS_HERE) {
-  test.serial(`gemm (${isa}) matches float64 for all transposes on blocking edges, 1 and 2 threads`, (t) => {
+// Each instruction set (with the kernel chosen under it) and each kernel forced by name.
+const SETTINGS = [...ISAS_HERE.map((isa) => ({ label: isa, isa, kernel: '' })), ...KERNELS.map((kernel) => ({ label: kernel, isa: tl.getIsa().best, kernel }))];
+for (const { label, isa, kernel } of SETTINGS) {
+  test.serial(`gemm (${label}) matches float64 for all transposes on blocking edges, 1 and 2 threads`, (t) => {
     const prevThreads = tl.getNumThreads();
     tl.setIsa(isa);
+    tl.setGemmKernel(kernel || null);
     try {
       for (const [m, n, k] of SHAPES) {
         const a = Float32Array.from(randomArray(m * k));
@@ -50,22 +58,24 @@ for (const isa of ISAS_HERE) {
               const expected = refGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
               tl.setNumThreads(1);
               const one = runGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
-              assertClose(t, one, expected, { ...tolFor(k), what: `${isa} ${m}x${n}x${k} ta=${ta} tb=${tb} a=${alpha} b=${beta}` });
+              assertClose(t, one, expected, { ...tolFor(k), what: `${label} ${m}x${n}x${k} ta=${ta} tb=${tb} a=${alpha} b=${beta}` });
               tl.setNumThreads(2);
               const two = runGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
               // Threads own disjoint blocks of C and sum in the same order: bit-identical.
-              t.deepEqual(two, one, `${isa} ${m}x${n}x${k}: 2 threads differ from 1`);
+              t.deepEqual(two, one, `${label} ${m}x${n}x${k}: 2 threads differ from 1`);
             }
       }
     } finally {
       tl.setIsa(tl.getIsa().best);
+      tl.setGemmKernel(null);
       tl.setNumThreads(prevThreads);
     }
   });
 
-  test.serial(`gemm (${isa}) on large sizes is the same on 1, 2 and 3 threads`, (t) => {
+  test.serial(`gemm (${label}) on large sizes is the same on 1, 2 and 3 threads`, (t) => {
     const prevThreads = tl.getNumThreads();
     tl.setIsa(isa);
+    tl.setGemmKernel(kernel || null);
     try {
       for (const [m, n, k] of [[257, 300, 520], [600, 130, 257]] as [number, number, number][]) {
         const a = Float32Array.from(randomArray(m * k));
@@ -75,7 +85,7 @@ for (const isa of ISAS_HERE) {
         const one = runGemm(false, true, m, n, k, 1, a, b, 0, z);
         // Spot-check rows against float64 (the full reference is slow in JS).
         const expected = refGemm(false, true, m, n, k, 1, a, b, 0, z);
-        assertClose(t, one, expected, { ...tolFor(k), what: `${isa} ${m}x${n}x${k}` });
+        assertClose(t, one, expected, { ...tolFor(k), what: `${label} ${m}x${n}x${k}` });
         for (const threads of [2, 3]) {
           tl.setNumThreads(threads);
           t.deepEqual(runGemm(false, true, m, n, k, 1, a, b, 0, z), one, `${threads} threads differ from 1`);
@@ -83,10 +93,48 @@ for (const isa of ISAS_HERE) {
       }
     } finally {
       tl.setIsa(tl.getIsa().best);
+      tl.setGemmKernel(null);
       tl.setNumThreads(prevThreads);
     }
   });
 }
+
+test.serial('the gemm kernel is chosen among those the instruction set allows, and can be forced', (t) => {
+  const kernels = tl.gemmKernels();
+  t.true(kernels.includes('portable 4x8'));
+  try {
+    for (const isa of ISAS_HERE) {
+      tl.setIsa(isa);
+      const choice = tl.gemmKernel();
+      t.true(choice.kernel.startsWith(isa === 'portable' ? 'portable' : 'avx'), `${isa}: ${choice.kernel}`);
+      t.true(choice.candidates.some((c) => c.name === choice.kernel), `${isa}: ${choice.kernel} is a candidate`);
+      for (const c of choice.candidates) t.true(kernels.includes(c.name));
+      if (isa === 'avx2') t.deepEqual(choice.candidates.map((c) => c.name), kernels.filter((k) => k.startsWith('avx2')));
+      // A probe times every candidate; one candidate needs no probe.
+      if (choice.how === 'probe') t.true(choice.candidates.every((c) => c.seconds > 0));
+      else t.is(choice.how, 'default');
+      t.is(native.gemm_kernel_name(), choice.kernel);
+    }
+    tl.setIsa(tl.getIsa().best);
+    for (const k of kernels) {
+      tl.setGemmKernel(k);
+      t.deepEqual([tl.gemmKernel().kernel, tl.gemmKernel().how], [k, 'forced']);
+    }
+    t.throws(() => tl.setGemmKernel('avx9 1x1'), { message: /no gemm kernel named 'avx9 1x1'/ });
+  } finally {
+    tl.setIsa(tl.getIsa().best);
+    tl.setGemmKernel(null);
+  }
+  t.not(tl.gemmKernel().how, 'forced');
+});
+
+test('TRUNKLINE_TUNE=off keeps the instruction set\'s default kernel', (t) => {
+  const script = `const n = require(${JSON.stringify(nativePath)}); process.stdout.write(JSON.stringify(n.gemm_kernel_choice()))`;
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, TRUNKLINE_TUNE: 'off' } }).toString());
+  t.is(out.how, 'default');
+  t.is(out.kernel, out.candidates[0].name);
+  t.true(out.candidates.every((c: { seconds: number }) => c.seconds === 0));
+});
 
 function refMatmul(a: Float64Array | Float32Array, b: Float64Array | Float32Array, m: number, n: number, k: number): Float64Array {
   return refGemm(false, false, m, n, k, 1, Float32Array.from(a), Float32Array.from(b), 0, new Float32Array(0));

@@ -161,6 +161,41 @@ Napi::Value GemmKernelName(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), cpu::gemm_kernel_name());
 }
 
+// Names of the gemm kernels this CPU can run.
+Napi::Value GemmKernels(const Napi::CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(info.Env());
+  for (int i = 0; i < cpu::gemm_kernel_count(); ++i) out.Set(i, cpu::gemm_kernel_at(i));
+  return out;
+}
+
+// { kernel, how, candidates: [{ name, seconds }] }: see cpu::gemm_kernel_choice.
+Napi::Value GemmKernelChoice(const Napi::CallbackInfo& info) {
+  cpu::GemmChoice ch = cpu::gemm_kernel_choice();
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("kernel", ch.kernel);
+  o.Set("how", ch.how);
+  Napi::Array cand = Napi::Array::New(env);
+  for (size_t i = 0; i < ch.candidates.size(); ++i) {
+    Napi::Object c = Napi::Object::New(env);
+    c.Set("name", ch.candidates[i].first);
+    c.Set("seconds", ch.candidates[i].second);
+    cand.Set(static_cast<uint32_t>(i), c);
+  }
+  o.Set("candidates", cand);
+  return o;
+}
+
+// (name): forces that kernel ("" returns to the automatic choice).
+Napi::Value GemmSetKernel(const Napi::CallbackInfo& info) {
+  Args a(info, "gemm_set_kernel");
+  a.expect_count(1);
+  if (!info[0].IsString()) a.fail("argument 0 must be a kernel name");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (!cpu::set_gemm_kernel(name.c_str())) a.fail("no gemm kernel named '" + name + "' on this CPU");
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 KernelList matmul_kernels() {
@@ -173,6 +208,9 @@ KernelList matmul_kernels() {
       {"fma_peak", FmaPeak},
       {"memory_bandwidth", MemoryBandwidth},
       {"gemm_kernel_name", GemmKernelName},
+      {"gemm_kernels", GemmKernels},
+      {"gemm_kernel_choice", GemmKernelChoice},
+      {"gemm_set_kernel", GemmSetKernel},
   };
 }
 

@@ -17,10 +17,16 @@ struct GemmArch {
   const char* name;
 };
 
+// The kernels of one instruction set, the default first (empty where the file was
+// compiled for another architecture).
+struct ArchList {
+  const GemmArch* archs;
+  int count;
+};
+
 const GemmArch& portable_arch();
-// Null where the file was compiled for another architecture.
-const GemmArch* avx2_arch();
-const GemmArch* avx512_arch();
+ArchList avx2_archs();
+ArchList avx512_archs();
 
 // CPU time of the calling thread in seconds (wall time where there is no such clock):
 // the probe counts only time it actually ran, so other processes sharing the core do

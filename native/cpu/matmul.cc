@@ -7,10 +7,13 @@
 #include "matmul.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <xmmintrin.h>
@@ -54,11 +57,59 @@ namespace {
 
 using gemm_detail::GemmArch;
 
+// The kernels this CPU can run: AVX-512, then AVX2, then the portable one.
+struct KernelTable {
+  std::vector<const GemmArch*> all;
+  std::vector<Isa> isa;  // of each entry
+  KernelTable() {
+    Isa best = best_supported_isa();
+    auto add = [&](gemm_detail::ArchList list, Isa of) {
+      if (static_cast<int>(of) > static_cast<int>(best)) return;
+      for (int i = 0; i < list.count; ++i) {
+        all.push_back(&list.archs[i]);
+        isa.push_back(of);
+      }
+    };
+    add(gemm_detail::avx512_archs(), Isa::Avx512);
+    add(gemm_detail::avx2_archs(), Isa::Avx2);
+    all.push_back(&gemm_detail::portable_arch());
+    isa.push_back(Isa::Portable);
+  }
+};
+
+const KernelTable& kernel_table() {
+  static const KernelTable table;
+  return table;
+}
+
+int find_kernel(const char* name) {
+  const KernelTable& t = kernel_table();
+  for (size_t i = 0; i < t.all.size(); ++i)
+    if (!std::strcmp(t.all[i]->name, name)) return static_cast<int>(i);
+  return -1;
+}
+
+// A kernel forced by set_gemm_kernel() or TL_GEMM_KERNEL (tests and benchmarks); -1: none.
+std::atomic<int> forced_kernel{-2};  // -2: TL_GEMM_KERNEL not read yet
+
+int forced() {
+  int f = forced_kernel.load(std::memory_order_relaxed);
+  if (f == -2) {
+    const char* env = std::getenv("TL_GEMM_KERNEL");
+    f = env ? find_kernel(env) : -1;
+    forced_kernel.store(f, std::memory_order_relaxed);
+  }
+  return f;
+}
+
+const GemmArch& chosen_arch(Isa isa);  // the run-time choice, below gemm_region
+
 const GemmArch& base_arch() {
   Isa isa = active_isa();
-  if (isa == Isa::Avx512 && gemm_detail::avx512_arch()) return *gemm_detail::avx512_arch();
-  if (isa >= Isa::Avx2 && gemm_detail::avx2_arch()) return *gemm_detail::avx2_arch();
-  return gemm_detail::portable_arch();
+  int f = forced();
+  // A forced kernel applies while the active instruction set allows it.
+  if (f >= 0 && static_cast<int>(kernel_table().isa[f]) <= static_cast<int>(isa)) return *kernel_table().all[f];
+  return chosen_arch(isa);
 }
 
 // TL_GEMM_TUNE=mc,kc,nc overrides the cache blocks (for tuning experiments only).
@@ -102,13 +153,15 @@ class PackBuffer {
 
 thread_local PackBuffer tls_pack_a, tls_pack_b;
 
-// Copies n floats. Panel rows are 8, 16 or 32 floats: a constant-size memcpy compiles to
+// Copies n floats. Panel rows are 8 to 64 floats: a constant-size memcpy compiles to
 // a few vector moves, where GCC turns a copy loop of unknown length into a library call.
 inline void copy_floats(float* dst, const float* src, int n) {
   switch (n) {
     case 8: std::memcpy(dst, src, 8 * sizeof(float)); return;
     case 16: std::memcpy(dst, src, 16 * sizeof(float)); return;
     case 32: std::memcpy(dst, src, 32 * sizeof(float)); return;
+    case 48: std::memcpy(dst, src, 48 * sizeof(float)); return;
+    case 64: std::memcpy(dst, src, 64 * sizeof(float)); return;
     default: for (int j = 0; j < n; ++j) dst[j] = src[j];
   }
 }
@@ -202,7 +255,9 @@ void pack_a(const float* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_
   switch (mr) {
     case 4: return pack_a_impl<4>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
     case 6: return pack_a_impl<6>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    case 8: return pack_a_impl<8>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
     case 12: return pack_a_impl<12>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
+    case 14: return pack_a_impl<14>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
     default: return pack_a_impl<0>(a, lda, ta, i0, mc, p0, kc, alpha, mr, dst);
   }
 }
@@ -250,8 +305,8 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t p0, int64_t kc, int64_
       }
     }
 #endif
-    if (nr <= 32) {
-      alignas(64) float tile[PB][32];
+    if (nr <= 64) {
+      alignas(64) float tile[PB][64];
       for (; p + PB <= kc; p += PB) {
         for (int j = 0; j < cols; ++j) {
           const float* src = b + (j0 + jr + j) * ldb + p0 + p;
@@ -313,7 +368,7 @@ void gemm_region(const GemmArch& ar, const Problem& pr, int64_t m0, int64_t m1, 
   int64_t mc_max = std::min<int64_t>(ar.mc, (m1 - m0 + mr - 1) / mr * mr);
   float* bufb = tls_pack_b.get(kc * nc_max);
   float* bufa = tls_pack_a.get(kc * mc_max);
-  alignas(64) float tile[32 * 32];  // edge tiles: room for any mr x nr up to 32 x 32
+  alignas(64) float tile[16 * 64];  // edge tiles: room for any mr x nr up to 16 x 64
   for (int64_t jc = n0; jc < n1; jc += ar.nc) {
     int64_t nb = std::min(ar.nc, n1 - jc);
     for (int64_t pc = 0; pc < pr.k; pc += kc) {
@@ -348,6 +403,91 @@ void gemm_region(const GemmArch& ar, const Problem& pr, int64_t m0, int64_t m1, 
     }
   }
 }
+
+// ---- the kernel chosen on the CPU at hand ----------------------------------------------
+// Which kernel is fastest depends on the core, not only on its instruction set: on a
+// Zen 4 core AVX-512 FMAs run as two 256-bit halves, so its AVX-512 and AVX2 peaks are
+// equal and the tile shape and blocking decide. So the first product that reaches the
+// blocked path times each candidate on the calling thread (a few ms, once per process
+// and instruction set) and keeps the fastest; TRUNKLINE_TUNE=off keeps the instruction
+// set's default instead.
+
+// Candidates under `isa`: the kernels of every SIMD set at or below it, the default
+// (the widest set's first) first; the portable kernel only where there is no SIMD one.
+std::vector<int> candidates(Isa isa) {
+  const KernelTable& t = kernel_table();
+  std::vector<int> out;
+  for (size_t i = 0; i < t.all.size(); ++i)
+    if (static_cast<int>(t.isa[i]) <= static_cast<int>(isa) && (t.isa[i] != Isa::Portable || out.empty()))
+      out.push_back(static_cast<int>(i));
+  return out;
+}
+
+bool tuning_off() {
+  const char* env = std::getenv("TRUNKLINE_TUNE");
+  return env && (!std::strcmp(env, "off") || !std::strcmp(env, "0") || !std::strcmp(env, "false"));
+}
+
+// Times each candidate on one fixed product (the same inputs every run) and returns the
+// fastest. The product is 96 x 256 x 768: every tile height and width here divides it,
+// so no kernel pays for edge tiles, and K spans two or three K blocks as large
+// products do. Each candidate runs once to warm up, then four timed rounds, the order
+// rotating; a kernel's time is its best round in thread CPU time, so a neighbour
+// taking the core for a moment does not count against it. The default stays unless
+// another is at least 2% faster.
+int probe_kernels(const std::vector<int>& cand, double* seconds) {
+  constexpr int64_t M = 96, N = 256, K = 768;
+  std::vector<float> a(M * K), b(K * N), c(M * N);
+  uint32_t state = 12345;
+  auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<float>(state >> 8) * (1.0f / 16777216.0f) - 0.5f;
+  };
+  for (float& v : a) v = next();
+  for (float& v : b) v = next();
+  Problem pr{false, false, M, N, K, 1.0f, a.data(), K, b.data(), N, 0.0f, c.data(), N, nullptr};
+  const size_t n = cand.size();
+  std::vector<double> best(n, 1e300);
+  for (size_t i = 0; i < n; ++i) gemm_region(*kernel_table().all[cand[i]], pr, 0, M, 0, N);
+  for (size_t r = 0; r < 4; ++r)
+    for (size_t q = 0; q < n; ++q) {
+      size_t i = (q + r) % n;
+      double t0 = gemm_detail::thread_seconds();
+      gemm_region(*kernel_table().all[cand[i]], pr, 0, M, 0, N);
+      best[i] = std::min(best[i], gemm_detail::thread_seconds() - t0);
+    }
+  size_t win = 0;
+  for (size_t i = 1; i < n; ++i)
+    if (best[i] < best[win] && best[i] < 0.98 * best[0]) win = i;
+  for (size_t i = 0; i < n; ++i) seconds[i] = best[i];
+  return cand[win];
+}
+
+struct Choice {
+  std::atomic<int> kernel{-1};  // index into kernel_table(); -1: not chosen yet
+  const char* how = "default";  // "probe" or "default"
+  std::vector<double> seconds;  // the probe's time per candidate, when it ran
+};
+Choice choices[3];  // per instruction set
+std::mutex choice_mutex;
+
+Choice& choice_for(Isa isa) {
+  Choice& ch = choices[static_cast<int>(isa)];
+  if (ch.kernel.load(std::memory_order_acquire) >= 0) return ch;
+  std::lock_guard<std::mutex> lock(choice_mutex);
+  if (ch.kernel.load(std::memory_order_relaxed) >= 0) return ch;
+  std::vector<int> cand = candidates(isa);
+  int k = cand.front();
+  if (cand.size() > 1 && !tuning_off()) {
+    ch.seconds.assign(cand.size(), 0.0);
+    k = probe_kernels(cand, ch.seconds.data());
+    ch.how = "probe";
+  }
+  ch.kernel.store(k, std::memory_order_release);
+  return ch;
+}
+
+const GemmArch& chosen_arch(Isa isa) { return *kernel_table().all[choice_for(isa).kernel.load(std::memory_order_acquire)]; }
 
 // Tiny products: packing would cost more than the arithmetic.
 void gemm_small(const Problem& pr) {
@@ -399,6 +539,38 @@ void choose_grid(int64_t m, int64_t n, bool ta, bool tb, int nt, const GemmArch&
 }  // namespace
 
 const char* gemm_kernel_name() { return active_arch().name; }
+
+int gemm_kernel_count() { return static_cast<int>(kernel_table().all.size()); }
+
+const char* gemm_kernel_at(int i) {
+  const KernelTable& t = kernel_table();
+  return i >= 0 && i < static_cast<int>(t.all.size()) ? t.all[i]->name : nullptr;
+}
+
+GemmChoice gemm_kernel_choice() {
+  GemmChoice out;
+  Isa isa = active_isa();
+  const Choice& ch = choice_for(isa);
+  int f = forced();
+  bool is_forced = f >= 0 && static_cast<int>(kernel_table().isa[f]) <= static_cast<int>(isa);
+  out.kernel = active_arch().name;
+  out.how = is_forced ? "forced" : ch.how;
+  std::vector<int> cand = candidates(isa);
+  for (size_t i = 0; i < cand.size(); ++i)
+    out.candidates.push_back({kernel_table().all[cand[i]]->name, i < ch.seconds.size() ? ch.seconds[i] : 0.0});
+  return out;
+}
+
+bool set_gemm_kernel(const char* name) {
+  if (!name || !*name) {
+    forced_kernel.store(-1, std::memory_order_relaxed);
+    return true;
+  }
+  int f = find_kernel(name);
+  if (f < 0) return false;
+  forced_kernel.store(f, std::memory_order_relaxed);
+  return true;
+}
 
 void gemm_ex(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
              int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,

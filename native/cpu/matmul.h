@@ -2,6 +2,9 @@
 // it); matmul_forward / matmul_backward are the op's kernel pair.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace tl::cpu {
 
@@ -49,5 +52,20 @@ void linear_backward(float* gx, float* gw, float* gb, const float* g, const floa
 
 // Name of the micro-kernel the active instruction set uses (for benchmarks and tests).
 const char* gemm_kernel_name();
+// The kernels this CPU can run, by name (index 0 .. count-1; nullptr past the end).
+int gemm_kernel_count();
+const char* gemm_kernel_at(int i);
+// Forces one of them while the active instruction set allows it (tests and benchmarks);
+// nullptr or "" returns to the automatic choice. False (nothing changed) for an unknown name.
+bool set_gemm_kernel(const char* name);
+// The kernel in use and how it was chosen: "probe" (timed against the other candidates
+// on this CPU), "default" (TRUNKLINE_TUNE=off, or a single candidate) or "forced"; with
+// the candidates under the active instruction set and the probe's seconds for each
+// (0 where it did not run). Runs the probe if it has not run yet.
+struct GemmChoice {
+  std::string kernel, how;
+  std::vector<std::pair<std::string, double>> candidates;
+};
+GemmChoice gemm_kernel_choice();
 
 }  // namespace tl::cpu

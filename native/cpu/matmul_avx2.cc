@@ -75,7 +75,9 @@ void kernel_6x16(int64_t kc, const float* pa, const float* pb, float* c, int64_t
 // A block (144 KiB) sits in L2 (512 KiB on Zen 2/3) and the 256 x 2048 B panel (2 MiB)
 // in L3. (The machine we could measure on was too loaded to tune these; they are the
 // usual values for this tile on Zen.)
-const GemmArch kArch{MR, NR, 144, 256, 2048, kernel_6x16, "avx2 6x16"};
+const GemmArch kArchs[] = {
+    {MR, NR, 144, 256, 2048, kernel_6x16, "avx2 6x16"},
+};
 
 template <int N>
 double probe(double seconds) {
@@ -102,7 +104,7 @@ double probe(double seconds) {
 
 }  // namespace
 
-const GemmArch* avx2_arch() { return &kArch; }
+ArchList avx2_archs() { return {kArchs, static_cast<int>(sizeof(kArchs) / sizeof(kArchs[0]))}; }
 
 double fma_probe_avx2(int accumulators, double seconds) {
   switch (accumulators) {
@@ -118,7 +120,7 @@ double fma_probe_avx2(int accumulators, double seconds) {
 
 #else
 namespace tl::cpu::gemm_detail {
-const GemmArch* avx2_arch() { return nullptr; }
+ArchList avx2_archs() { return {nullptr, 0}; }
 double fma_probe_avx2(int, double) { return 0; }
 }  // namespace tl::cpu::gemm_detail
 #endif

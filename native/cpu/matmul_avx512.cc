@@ -1,6 +1,6 @@
-// AVX-512 gemm micro-kernel: a 12x32 tile in 24 zmm accumulators (two 16-float B
-// vectors, one broadcast A value per row), plus the FMA peak probe. Not testable on a
-// machine without AVX-512; dispatched at run time only where the CPU has it.
+// AVX-512 gemm micro-kernels (MR rows x 16*NV columns in MR*NV zmm accumulators: NV
+// B vectors loaded per k step, one broadcast A value per row), plus the FMA peak
+// probe. Dispatched at run time only where the CPU has AVX-512.
 #include "gemm_kernels.h"
 
 #if defined(__x86_64__)
@@ -10,50 +10,73 @@
 namespace tl::cpu::gemm_detail {
 namespace {
 
-constexpr int MR = 12, NR = 32;
-
-void kernel_12x32(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, float beta) {
-  // Fetch the C tile early: its rows are often a power-of-two stride apart.
-  for (int i = 0; i < MR; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+template <int MR, int NV>
+void kernel(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, float beta) {
+  constexpr int NR = 16 * NV;
+  // Start fetching the C tile (its rows are often a power-of-two stride apart). With a
+  // running pointer in a loop GCC must not unroll: when the rows' addresses were
+  // computed up front, GCC kept them live in zmm registers until the stores and spilled
+  // a B vector to the stack in every k step (12x32 lost 7-15% to that on a Zen 5 core).
+  // Prefetching measured 3-6% faster than none at 1024^3 and above on a Zen 4 core.
+  const char* row = reinterpret_cast<const char*>(c);
+  const int64_t step = ldc * static_cast<int64_t>(sizeof(float));
+#pragma GCC unroll 1
+  for (int i = 0; i < MR; ++i, row += step) {
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) _mm_prefetch(row + 64 * j, _MM_HINT_T0);
+    _mm_prefetch(row + NR * sizeof(float) - 4, _MM_HINT_T0);  // a row not 64-byte aligned
   }
-  __m512 acc[MR][2];
-#pragma GCC unroll 12
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_setzero_ps();
+#pragma GCC unroll 2
   for (int64_t p = 0; p < kc; ++p) {
-    __m512 b0 = _mm512_loadu_ps(pb);
-    __m512 b1 = _mm512_loadu_ps(pb + 16);
-#pragma GCC unroll 12
+    __m512 b[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) b[j] = _mm512_loadu_ps(pb + 16 * j);
+#pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       __m512 a = _mm512_set1_ps(pa[i]);
-      acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(a, b[j], acc[i][j]);
     }
     pa += MR;
     pb += NR;
   }
   if (beta == 0.0f) {
-#pragma GCC unroll 12
-    for (int i = 0; i < MR; ++i) {
-      _mm512_storeu_ps(c + i * ldc, acc[i][0]);
-      _mm512_storeu_ps(c + i * ldc + 16, acc[i][1]);
-    }
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) _mm512_storeu_ps(c + i * ldc + 16 * j, acc[i][j]);
   } else {
     __m512 vb = _mm512_set1_ps(beta);
-#pragma GCC unroll 12
+#pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       float* row = c + i * ldc;
-      _mm512_storeu_ps(row, _mm512_fmadd_ps(vb, _mm512_loadu_ps(row), acc[i][0]));
-      _mm512_storeu_ps(row + 16, _mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16), acc[i][1]));
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j)
+        _mm512_storeu_ps(row + 16 * j, _mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16 * j), acc[i][j]));
     }
   }
 }
 
-// A micro-panel 12 KiB + B micro-panel 32 KiB at kc 256 (L1 48 KiB on Zen 4/5 and
-// Ice Lake+); A block 144 x 256 (144 KiB) in L2; B panel 256 x 2048 in L3.
-const GemmArch kArch{MR, NR, 144, 256, 2048, kernel_12x32, "avx512 12x32"};
+// Cache blocks: the B micro-panel (kc x nr) is reused across the A micro-panels of an
+// A block (mc x kc, in L2); the B panel (kc x nc) sits in L3. On a Zen 4 core (32 KiB
+// L1, 1 MiB L2) the B micro-panel does not stay in L1 at these sizes either way, and
+// measured no slower for it: kc 128 (so that it would) read 5-15% slower at 1024^3 and
+// above, kc 384 read 0-4% faster than 256.
+//
+// 6x64 first: 24 accumulators, four B vectors and one broadcast per k step, and the
+// fewest A broadcasts per FMA. On a Zen 4 core it read 3-5% faster than 12x32 at 1024^3
+// and above (CPU time, alternating in one process), about the same on the MLP shapes.
+// 12x32 is the kernel measured on a Zen 5 core (see the project notes); the run-time
+// probe in matmul.cc picks between them on the CPU at hand.
+const GemmArch kArchs[] = {
+    {6, 64, 144, 384, 2048, kernel<6, 4>, "avx512 6x64"},
+    {12, 32, 144, 256, 2048, kernel<12, 2>, "avx512 12x32"},
+};
 
 template <int N>
 double probe(double seconds) {
@@ -80,7 +103,7 @@ double probe(double seconds) {
 
 }  // namespace
 
-const GemmArch* avx512_arch() { return &kArch; }
+ArchList avx512_archs() { return {kArchs, static_cast<int>(sizeof(kArchs) / sizeof(kArchs[0]))}; }
 
 double fma_probe_avx512(int accumulators, double seconds) {
   switch (accumulators) {
@@ -97,7 +120,7 @@ double fma_probe_avx512(int accumulators, double seconds) {
 
 #else
 namespace tl::cpu::gemm_detail {
-const GemmArch* avx512_arch() { return nullptr; }
+ArchList avx512_archs() { return {nullptr, 0}; }
 double fma_probe_avx512(int, double) { return 0; }
 }  // namespace tl::cpu::gemm_detail
 #endif
