@@ -12,6 +12,10 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 
 const TASK_TYPES = ['binary', 'multiclass', 'multilabel', 'regression'] as const satisfies readonly TaskConfig['type'][];
 const FEATURE_KINDS = ['categorical', 'numeric', 'multihot', 'text'] as const satisfies readonly NonNullable<FeatureConfig['kind']>[];
+const SPLIT_KINDS = ['random', 'stratified', 'time', 'column'] as const;
+const TARGET_TRANSFORMS = ['none', 'log1p'] as const satisfies readonly NonNullable<TaskConfig['transform']>[];
+const TARGET_SCALES = ['standard', 'none'] as const satisfies readonly NonNullable<TaskConfig['scale']>[];
+const ON_BAD_ROW = ['skip', 'error'] as const;
 
 // ---- How a failed check reads ---------------------------------------------------------
 
@@ -50,13 +54,14 @@ function failsWith(message: (at: Place) => string) {
 
 /**
  * A field of type T that passes `test`; any other value fails with `message`. A refinement,
- * not a zod type check, so a failure does not stop the checks of the fields around it.
+ * not a zod type check: its failure does not abort the parse, so inside `baselines` (true,
+ * false or an object) a bad field of the object is named, not lost in a failed union.
  */
 function checked<T>(test: (value: unknown) => boolean, message: (at: Place) => string) {
   return z.custom<T>().refine(test, failsWith(message));
 }
 
-/** A field typed for the code that reads it, whose value this schema does not check (the data step does). */
+/** A field typed for the code that reads it, whose value this schema leaves to the data step. */
 function unchecked<T>() {
   return z.custom<T>().optional();
 }
@@ -75,7 +80,12 @@ function section<Shape extends z.core.$ZodLooseShape>(shape: Shape, notAnObject:
   });
 }
 
-const quotedObject = (at: Place) => `'${at.field}' must be an object, got ${at.got}`;
+/** 'a, b or c'. */
+function inWords(values: readonly string[]): string {
+  return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}` : values.join('');
+}
+
+const mustBeAnObject = (at: Place) => `'${at.field}' must be an object, got ${at.got}`;
 
 const positiveInt = () => checked<number>((v) => Number.isInteger(v) && (v as number) >= 1, (at) => `${at.field} must be a positive integer, got ${at.got}`);
 
@@ -105,12 +115,12 @@ function weightingProblem(name: unknown): string | null {
 const splitSchema = section(
   {
     /** random (default), stratified (by `column`), time (by `column`), column (a column names each row's split). */
-    kind: z.enum(['random', 'stratified', 'time', 'column'], failsWith((at) => `${at.field} must be random, stratified, time or column, got ${at.got}`)).default('random'),
+    kind: z.enum(SPLIT_KINDS, failsWith((at) => `${at.field} must be ${inWords(SPLIT_KINDS)}, got ${at.got}`)).default('random'),
     column: unchecked<string>(),
     validation: fraction().default(0.1),
     test: fraction().default(0.1),
   },
-  quotedObject,
+  mustBeAnObject,
 );
 
 const dataSchema = section(
@@ -126,9 +136,9 @@ const dataSchema = section(
     dedupe: trueOrFalse().optional(),
     split: splitSchema.prefault({}),
     /** Ragged rows and broken quotes in the training file: 'skip' (the data step's default) counts and reports them, 'error' stops at the first. */
-    onBadRow: z.enum(['skip', 'error'], failsWith((at) => `${at.field} must be 'skip' or 'error', got ${at.got}`)).optional(),
+    onBadRow: z.enum(ON_BAD_ROW, failsWith((at) => `${at.field} must be ${inWords(ON_BAD_ROW.map((v) => `'${v}'`))}, got ${at.got}`)).optional(),
   },
-  quotedObject,
+  mustBeAnObject,
   // The Bank data's leak column is dropped by default; a config for the user's own data must not inherit that.
 ).transform((data) => ({ ...data, drop: data.drop ?? (data.path ? [] : ['duration']) }));
 
@@ -136,7 +146,7 @@ const taskSchema = section(
   {
     name: checked<string>((v) => typeof v === 'string' && v !== '', (at) => `${at.item} needs a 'name'`),
     column: unchecked<TaskConfig['column']>(),
-    type: z.enum(TASK_TYPES, failsWith((at) => `${at.item} (${ITEM_NAME}): type must be binary, multiclass, multilabel or regression, got ${at.got}`)),
+    type: z.enum(TASK_TYPES, failsWith((at) => `${at.item} (${ITEM_NAME}): type must be ${inWords(TASK_TYPES)}, got ${at.got}`)),
     positive: unchecked<TaskConfig['positive']>(),
     negative: unchecked<TaskConfig['negative']>(),
     classes: unchecked<TaskConfig['classes']>(),
@@ -146,8 +156,8 @@ const taskSchema = section(
     posWeight: checked<number>((v) => typeof v === 'number' && Number.isFinite(v) && v > 0, (at) => `${at.field} (${ITEM_NAME}) must be a finite number > 0, got ${at.got}`).optional(),
     towerHidden: layerWidths().optional(),
     /** Regression only, like `scale`. */
-    transform: z.enum(['none', 'log1p'], failsWith((at) => `${at.field} (${ITEM_NAME}) must be none or log1p, got ${at.got}`)).optional(),
-    scale: z.enum(['standard', 'none'], failsWith((at) => `${at.field} (${ITEM_NAME}) must be standard or none, got ${at.got}`)).optional(),
+    transform: z.enum(TARGET_TRANSFORMS, failsWith((at) => `${at.field} (${ITEM_NAME}) must be ${inWords(TARGET_TRANSFORMS)}, got ${at.got}`)).optional(),
+    scale: z.enum(TARGET_SCALES, failsWith((at) => `${at.field} (${ITEM_NAME}) must be ${inWords(TARGET_SCALES)}, got ${at.got}`)).optional(),
   },
   (at) => `${at.field} needs a 'name'`,
 );
@@ -156,7 +166,7 @@ const featureSchema = section(
   {
     name: checked<string>((v) => typeof v === 'string' && v !== '', (at) => `${at.item} needs a 'name'`),
     column: unchecked<FeatureConfig['column']>(),
-    kind: z.enum(FEATURE_KINDS, failsWith((at) => `${at.item} (${ITEM_NAME}): kind must be categorical, numeric, multihot or text, got ${at.got}`)).optional(),
+    kind: z.enum(FEATURE_KINDS, failsWith((at) => `${at.item} (${ITEM_NAME}): kind must be ${inWords(FEATURE_KINDS)}, got ${at.got}`)).optional(),
     minCount: unchecked<FeatureConfig['minCount']>(),
     maxVocab: unchecked<FeatureConfig['maxVocab']>(),
     hashBuckets: unchecked<FeatureConfig['hashBuckets']>(),
@@ -188,7 +198,7 @@ const modelSchema = section(
     ctrTask: unchecked<string>(),
     ctcvrTask: unchecked<string>(),
   },
-  quotedObject,
+  mustBeAnObject,
 );
 
 const trainingSchema = section(
@@ -208,7 +218,7 @@ const trainingSchema = section(
     monitor: checked<string>((v) => typeof v === 'string', (at) => `${at.field} must be 'score', 'loss' or 'task.metric', got ${at.got}`).default('score'),
     seed: checked<number>((v) => Number.isInteger(v), (at) => `${at.field} must be an integer, got ${at.got}`).default(1),
   },
-  quotedObject,
+  mustBeAnObject,
 );
 
 const baselinesSchema = section(
