@@ -166,6 +166,15 @@ test('alternating schedules, sampling ratios, per-task data sets, resampling', (
   const batches = new mtl.TensorBatches(rare, 50, new mtl.Rng(1), { resample: { a: { positive: 5 } } });
   for (const b of batches) positives += Array.from(b.labels.a.data()).filter((v) => v === 1).length;
   t.is(positives, 200);
+
+  // Fractional resampling draws a new number of rows each epoch: every epoch runs all of its batches.
+  for (const seed of [1, 2, 3, 4]) {
+    const samples: number[] = [];
+    mtl.train(new mtl.SharedBottom({ tasks: [tasks[0]], inputDim: 6 }), rare, { epochs: 4, batchSize: 50, seed, resample: { a: { positive: 2.5 } }, ...quiet,
+      callbacks: { onEpochEnd: (e) => samples.push(e.samples) } });
+    t.is(samples.length, 4);
+    for (const s of samples) t.true(s > n + 40 && s < n + 2 * 40, `seed ${seed}: ${s} rows in an epoch (about ${n} + 1.5 x 40)`);
+  }
 });
 
 test('data loaders, callbacks, progress lines, step logging, errors', (t) => {

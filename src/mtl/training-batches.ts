@@ -40,16 +40,16 @@ export class TrainingBatches {
 
   /**
    * Starts epoch `epoch` and returns its number of steps: every batch of the main loader,
-   * or of every task's loader once. The count is read before the epoch's reshuffle.
+   * or of every task's loader once. The count is read after the epoch's reshuffle, since
+   * fractional resampling draws a new number of rows each time.
    */
   startEpoch(epoch: number): number {
-    const steps = this.main ? this.main.numBatches : [...this.perTask.values()].reduce((s, l) => s + l.numBatches, 0);
     // Every epoch, the first included, fixes its permutation: a loader shared with an earlier
     // model (or iterated to fit target scalers) must not carry that model's shuffle state.
     if (epoch > 0 || this.main === this.data) this.main?.reshuffle?.(epoch);
     if (epoch === 0 && isPerTask(this.data)) for (const [n, l] of this.perTask) if (l === this.data.perTask[n]) l.reshuffle?.(0);
     this.mainIterator = this.main ? this.main[Symbol.iterator]() : null;
-    return steps;
+    return this.main ? this.main.numBatches : [...this.perTask.values()].reduce((s, l) => s + l.numBatches, 0);
   }
 
   /** The next batch for a step training `active`: from the main loader, or from the one active task's own. */
