@@ -34,6 +34,7 @@ const unaryCases: [string, (x: tl.Tensor) => tl.Tensor, (x: number) => number, [
   ['clamp', (x) => tl.clamp(x, -0.5, 0.7), (x) => Math.min(0.7, Math.max(-0.5, x)), [-2, 2]],
   ['pow(2.5)', (x) => tl.pow(x, 2.5), (x) => x ** 2.5, [0.1, 3]],
   ['square', tl.square, (x) => x * x, [-3, 3]],
+  ['silu', tl.silu, (x) => x / (1 + Math.exp(-x)), [-6, 6]],
 ];
 
 const f32 = (n: number, lo: number, hi: number) => Float32Array.from(randomArray(n, lo, hi));

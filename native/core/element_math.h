@@ -90,6 +90,7 @@ TL_UNARY(Tanh, true, return tanhf(x), return g * (1.0f - out * out))
 TL_UNARY(Clamp, false, float y = x < p0 ? p0 : x; return p1 < y ? p1 : y,
          return (x >= p0) & (x <= p1) ? g : 0.0f)
 TL_UNARY(PowScalar, false, return powf(x, p0), return g * p0 * powf(x, p0 - 1.0f))
+TL_UNARY(Silu, false, return x * sigmoid(x), float s = sigmoid(x); return g * (s * (1.0f + x * (1.0f - s))))
 #undef TL_UNARY
 
 // X(functor, name in TS): the enum, the dispatch and the exported names, in this order.
@@ -105,7 +106,8 @@ TL_UNARY(PowScalar, false, return powf(x, p0), return g * p0 * powf(x, p0 - 1.0f
   X(Sigmoid, sigmoid)   \
   X(Tanh, tanh)         \
   X(Clamp, clamp)       \
-  X(PowScalar, powScalar)
+  X(PowScalar, powScalar) \
+  X(Silu, silu)
 
 // Binary ops: forward(a, b), and backward adding g * d out/d a and g * d out/d b into
 // ga and gb (out is the forward result, read only when needs_out).

@@ -97,6 +97,8 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor { return unar
 export function gelu(x: Tensor): Tensor { return unary('gelu', x); }
 export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x); }
 export function tanh(x: Tensor): Tensor { return unary('tanh', x); }
+/** SiLU (swish): x * sigmoid(x). */
+export function silu(x: Tensor): Tensor { return unary('silu', x); }
 /** Clamps to [min, max]; the gradient passes where the input was inside. */
 export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
   if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max))

@@ -207,6 +207,7 @@ export class Tensor {
   gelu() { return ops.gelu(this); }
   sigmoid() { return ops.sigmoid(this); }
   tanh() { return ops.tanh(this); }
+  silu() { return ops.silu(this); }
   clamp(...a: Rest<typeof ops.clamp>) { return ops.clamp(this, ...a); }
 
   sum(...a: Rest<typeof ops.sum>) { return ops.sum(this, ...a); }
