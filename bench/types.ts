@@ -10,10 +10,7 @@ export interface BenchCase {
   flops?: number;
   /** Bytes moved per call, for memory-bound kernels (reported as GB/s). */
   bytes?: number;
-  /**
-   * Builds inputs and returns the function to time. Throwing an error whose message
-   * contains 'not implemented' skips the row (the op has not landed in this tree).
-   */
+  /** Builds inputs and returns the function to time; an error fails the run, naming the row. */
   setup: () => () => void;
   /** Frees what setup built (optional). */
   teardown?: () => void;
