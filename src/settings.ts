@@ -1,4 +1,5 @@
 // Engine-wide settings.
+import { readFileSync } from 'node:fs';
 import { native } from './native.js';
 
 /** Threads the native kernels use (default: the number of cores, or TRUNKLINE_NUM_THREADS). */
@@ -33,10 +34,12 @@ export interface GemmKernelChoice {
   kernel: string;
   /**
    * 'probe': timed against the other candidates on this CPU on first use (a few ms, once
-   * per process and instruction set); 'default': the instruction set's first kernel
-   * (TRUNKLINE_TUNE=off, or only one candidate); 'forced': set by {@link setGemmKernel}.
+   * per process and instruction set); 'cache': an earlier probe's answer for this CPU and
+   * trunkline version, from the tuning cache (see {@link retuneGemm}); 'default': the
+   * instruction set's first kernel (TRUNKLINE_TUNE=off, or only one candidate); 'forced':
+   * set by {@link setGemmKernel}.
    */
-  how: 'probe' | 'default' | 'forced';
+  how: 'probe' | 'cache' | 'default' | 'forced';
   /** The kernels the active instruction set allows, with the probe's seconds (0 where it did not run). */
   candidates: { name: string; seconds: number }[];
 }
@@ -45,9 +48,20 @@ export interface GemmKernelChoice {
 interface GemmKernelNative {
   gemm_kernels(): string[];
   gemm_kernel_choice(): GemmKernelChoice;
+  gemm_retune(): GemmKernelChoice;
+  gemm_tune_info(): { cache: string; cpu: string };
+  gemm_set_tune_version(version: string): void;
   gemm_set_kernel(name: string): void;
 }
 const gemmNative = native as unknown as GemmKernelNative;
+
+// The tuning cache keys its answers by trunkline's version (package.json, one level up
+// from both src/ and dist/), so an upgrade probes again.
+try {
+  gemmNative.gemm_set_tune_version(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
+} catch {
+  // No package.json beside the code: the key says 'unknown'.
+}
 
 /**
  * The matrix-multiply kernel in use and how it was chosen. Which kernel is fastest
@@ -57,6 +71,23 @@ const gemmNative = native as unknown as GemmKernelNative;
  */
 export function gemmKernel(): GemmKernelChoice {
   return gemmNative.gemm_kernel_choice();
+}
+
+/**
+ * Times the gemm kernels again under the active instruction set, whatever the tuning
+ * cache holds, and records the winner there (`npx trunkline tune`). The cache,
+ * `$XDG_CACHE_HOME/trunkline/gemm-kernels.tsv` (else `~/.cache/trunkline/`), keeps one
+ * answer per CPU model, instruction set, trunkline version and set of kernels, so every
+ * process on a machine uses the same kernel. TRUNKLINE_TUNE=force probes on every start;
+ * TRUNKLINE_TUNE=off neither probes nor reads the cache.
+ */
+export function retuneGemm(): GemmKernelChoice & { cache: string; cpu: string } {
+  return { ...gemmNative.gemm_retune(), ...gemmNative.gemm_tune_info() };
+}
+
+/** Where the tuning cache lives ('' without a home directory) and the CPU as its key names it. */
+export function gemmTuneInfo(): { cache: string; cpu: string } {
+  return gemmNative.gemm_tune_info();
 }
 
 /** Every gemm kernel this CPU can run, by name. */

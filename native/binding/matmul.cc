@@ -186,6 +186,29 @@ Napi::Value GemmKernelChoice(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// Probes again whatever the tuning cache says and records the answer: as gemm_kernel_choice.
+Napi::Value GemmRetune(const Napi::CallbackInfo& info) {
+  cpu::gemm_retune();
+  return GemmKernelChoice(info);
+}
+
+// { cache: the tuning cache's path ("" where there is none), cpu: the CPU as its key names it }
+Napi::Value GemmTuneInfo(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("cache", cpu::gemm_tune_cache_path());
+  o.Set("cpu", cpu::gemm_cpu_model());
+  return o;
+}
+
+// (version): trunkline's version, part of the tuning cache's key.
+Napi::Value GemmSetTuneVersion(const Napi::CallbackInfo& info) {
+  Args a(info, "gemm_set_tune_version");
+  a.expect_count(1);
+  if (!info[0].IsString()) a.fail("argument 0 must be a version string");
+  cpu::set_gemm_tune_version(info[0].As<Napi::String>().Utf8Value().c_str());
+  return info.Env().Undefined();
+}
+
 // (name): forces that kernel ("" returns to the automatic choice).
 Napi::Value GemmSetKernel(const Napi::CallbackInfo& info) {
   Args a(info, "gemm_set_kernel");
@@ -210,6 +233,9 @@ KernelList matmul_kernels() {
       {"gemm_kernel_name", GemmKernelName},
       {"gemm_kernels", GemmKernels},
       {"gemm_kernel_choice", GemmKernelChoice},
+      {"gemm_retune", GemmRetune},
+      {"gemm_tune_info", GemmTuneInfo},
+      {"gemm_set_tune_version", GemmSetTuneVersion},
       {"gemm_set_kernel", GemmSetKernel},
   };
 }

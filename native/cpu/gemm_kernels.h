@@ -2,6 +2,7 @@
 // sizes of each instruction set. The driver (matmul.cc) packs panels and calls these.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace tl::cpu::gemm_detail {
 
@@ -37,5 +38,14 @@ double thread_seconds();
 // `accumulators` independent chains; width 8 (AVX2) or 16 (AVX-512) lanes.
 double fma_probe_avx2(int accumulators, double seconds);
 double fma_probe_avx512(int accumulators, double seconds);
+
+// The tuning cache (gemm_tune.cc): the probe's choice per key, a line "key<TAB>kernel"
+// in $XDG_CACHE_HOME/trunkline/gemm-kernels.tsv (else ~/.cache/trunkline/).
+std::string cpu_model();        // brand string, family, model and stepping
+std::string tune_cache_path();  // "" where there is no cache directory
+void set_tune_version(const std::string& version);  // trunkline's version, part of the key
+std::string tune_version();
+bool tune_cache_read(const std::string& key, std::string& kernel);
+void tune_cache_write(const std::string& key, const std::string& kernel);
 
 }  // namespace tl::cpu::gemm_detail

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <string>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -408,8 +409,9 @@ void gemm_region(const GemmArch& ar, const Problem& pr, int64_t m0, int64_t m1, 
 // Which kernel is fastest depends on the core, not only on its instruction set: on a
 // Zen 4 core AVX-512 FMAs run as two 256-bit halves, so its AVX-512 and AVX2 peaks are
 // equal and the tile shape and blocking decide. So the first product that reaches the
-// blocked path times each candidate on the calling thread (a few ms, once per process
-// and instruction set) and keeps the fastest; TRUNKLINE_TUNE=off keeps the instruction
+// blocked path takes the choice from the tuning cache (gemm_tune.cc), or else times each
+// candidate on the calling thread (a few ms, once per process and instruction set),
+// keeps the fastest and records it there; TRUNKLINE_TUNE=off keeps the instruction
 // set's default instead.
 
 // Candidates under `isa`: the kernels of every SIMD set at or below it, the default
@@ -423,9 +425,30 @@ std::vector<int> candidates(Isa isa) {
   return out;
 }
 
-bool tuning_off() {
+// TRUNKLINE_TUNE: "off" keeps the default, "force" probes even when the cache has an
+// answer (and rewrites it); anything else uses the cache, probing where it has none.
+enum class TuneMode { On, Off, Force };
+
+TuneMode tune_mode() {
   const char* env = std::getenv("TRUNKLINE_TUNE");
-  return env && (!std::strcmp(env, "off") || !std::strcmp(env, "0") || !std::strcmp(env, "false"));
+  if (!env) return TuneMode::On;
+  if (!std::strcmp(env, "off") || !std::strcmp(env, "0") || !std::strcmp(env, "false")) return TuneMode::Off;
+  if (!std::strcmp(env, "force")) return TuneMode::Force;
+  return TuneMode::On;
+}
+
+// The cache key: the CPU, the instruction set, trunkline's version, and every
+// candidate with its blocking (a build whose kernels differ never reads another's answer).
+std::string cache_key(Isa isa, const std::vector<int>& cand) {
+  std::string key = gemm_detail::cpu_model() + "|" + isa_name(isa) + "|" + gemm_detail::tune_version();
+  for (int i : cand) {
+    const GemmArch& ar = *kernel_table().all[i];
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), "|%s %d %d %lld %lld %lld", ar.name, ar.mr, ar.nr, static_cast<long long>(ar.mc),
+                  static_cast<long long>(ar.kc), static_cast<long long>(ar.nc));
+    key += buf;
+  }
+  return key;
 }
 
 // Times each candidate on one fixed product (the same inputs every run) and returns the
@@ -465,25 +488,39 @@ int probe_kernels(const std::vector<int>& cand, double* seconds) {
 
 struct Choice {
   std::atomic<int> kernel{-1};  // index into kernel_table(); -1: not chosen yet
-  const char* how = "default";  // "probe" or "default"
+  const char* how = "default";  // "probe", "cache" or "default"
   std::vector<double> seconds;  // the probe's time per candidate, when it ran
 };
 Choice choices[3];  // per instruction set
 std::mutex choice_mutex;
 
+// Under choice_mutex.
+void choose(Isa isa, Choice& ch, TuneMode mode) {
+  std::vector<int> cand = candidates(isa);
+  int k = cand.front();
+  ch.how = "default";
+  ch.seconds.clear();
+  if (cand.size() > 1 && mode != TuneMode::Off) {
+    std::string key = cache_key(isa, cand), name;
+    int cached = mode != TuneMode::Force && gemm_detail::tune_cache_read(key, name) ? find_kernel(name.c_str()) : -1;
+    if (cached >= 0 && std::find(cand.begin(), cand.end(), cached) != cand.end()) {
+      k = cached;
+      ch.how = "cache";
+    } else {
+      ch.seconds.assign(cand.size(), 0.0);
+      k = probe_kernels(cand, ch.seconds.data());
+      ch.how = "probe";
+      gemm_detail::tune_cache_write(key, kernel_table().all[k]->name);
+    }
+  }
+  ch.kernel.store(k, std::memory_order_release);
+}
+
 Choice& choice_for(Isa isa) {
   Choice& ch = choices[static_cast<int>(isa)];
   if (ch.kernel.load(std::memory_order_acquire) >= 0) return ch;
   std::lock_guard<std::mutex> lock(choice_mutex);
-  if (ch.kernel.load(std::memory_order_relaxed) >= 0) return ch;
-  std::vector<int> cand = candidates(isa);
-  int k = cand.front();
-  if (cand.size() > 1 && !tuning_off()) {
-    ch.seconds.assign(cand.size(), 0.0);
-    k = probe_kernels(cand, ch.seconds.data());
-    ch.how = "probe";
-  }
-  ch.kernel.store(k, std::memory_order_release);
+  if (ch.kernel.load(std::memory_order_relaxed) < 0) choose(isa, ch, tune_mode());
   return ch;
 }
 
@@ -560,6 +597,21 @@ GemmChoice gemm_kernel_choice() {
     out.candidates.push_back({kernel_table().all[cand[i]]->name, i < ch.seconds.size() ? ch.seconds[i] : 0.0});
   return out;
 }
+
+GemmChoice gemm_retune() {
+  Isa isa = active_isa();
+  {
+    std::lock_guard<std::mutex> lock(choice_mutex);
+    choose(isa, choices[static_cast<int>(isa)], TuneMode::Force);
+  }
+  return gemm_kernel_choice();
+}
+
+void set_gemm_tune_version(const char* version) { gemm_detail::set_tune_version(version ? version : ""); }
+
+std::string gemm_tune_cache_path() { return gemm_detail::tune_cache_path(); }
+
+std::string gemm_cpu_model() { return gemm_detail::cpu_model(); }
 
 bool set_gemm_kernel(const char* name) {
   if (!name || !*name) {

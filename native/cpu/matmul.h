@@ -59,7 +59,8 @@ const char* gemm_kernel_at(int i);
 // nullptr or "" returns to the automatic choice. False (nothing changed) for an unknown name.
 bool set_gemm_kernel(const char* name);
 // The kernel in use and how it was chosen: "probe" (timed against the other candidates
-// on this CPU), "default" (TRUNKLINE_TUNE=off, or a single candidate) or "forced"; with
+// on this CPU), "cache" (a probe's answer kept from an earlier process, see
+// gemm_tune.cc), "default" (TRUNKLINE_TUNE=off, or a single candidate) or "forced"; with
 // the candidates under the active instruction set and the probe's seconds for each
 // (0 where it did not run). Runs the probe if it has not run yet.
 struct GemmChoice {
@@ -67,5 +68,12 @@ struct GemmChoice {
   std::vector<std::pair<std::string, double>> candidates;
 };
 GemmChoice gemm_kernel_choice();
+// Probes again under the active instruction set whatever the cache says, and records
+// the answer there (npx trunkline tune).
+GemmChoice gemm_retune();
+// trunkline's version, part of the tuning cache's key; set before the first product.
+void set_gemm_tune_version(const char* version);
+std::string gemm_tune_cache_path();  // "" where there is no cache directory
+std::string gemm_cpu_model();
 
 }  // namespace tl::cpu

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The trunkline command line: train | eval | predict | rehash | bench.
+// The trunkline command line: train | eval | predict | rehash | bench | tune.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { ARCHITECTURES, defaultConfig, loadConfig, validateConfig, type Architecture } from './config.js';
@@ -144,6 +144,17 @@ program
   .action(async () => {
     const { runBenchCli } = await import('./bench.js');
     await runBenchCli(process.argv.slice(3));
+  });
+
+program
+  .command('tune')
+  .description("time the matrix-multiply kernels on this CPU and record the fastest in the tuning cache")
+  .action(async () => {
+    const { retuneGemm } = await import('../settings.js');
+    const r = retuneGemm();
+    log(`${r.cpu}: times of a 96x256x768 product on one thread, best of four`);
+    for (const c of r.candidates) log(`  ${c.name.padEnd(16)} ${(c.seconds * 1e3).toFixed(3)} ms${c.name === r.kernel ? '  <- chosen' : ''}`);
+    log(r.cache ? `recorded in ${r.cache}` : 'not recorded: no cache directory (set XDG_CACHE_HOME or HOME)');
   });
 
 registerServeCommands(program, log);
