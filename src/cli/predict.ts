@@ -1,9 +1,9 @@
 // `trunkline predict` and `trunkline eval`: a saved model on new raw CSV rows.
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-import { DataLoader, readCsv, type EncodedDataset } from '../data/index.js';
+import { DataLoader, readTable, type EncodedDataset } from '../data/index.js';
 import { evaluate } from '../mtl/index.js';
-import { writeCsv, type CsvColumnValues } from '../io/index.js';
+import { isParquetPath, writeCsv, writeParquet, type CsvColumnValues } from '../io/index.js';
 import { inUserTerms, loadRun, logConversions, requiredColumns, warnInvalidNumbers } from './saved.js';
 import { formatTable } from './summary.js';
 
@@ -64,7 +64,7 @@ export async function runPredict(args: PredictArgs): Promise<void> {
   const types = { ...run.pipeline.schema() };
   for (const c of keep) if (!(c in types)) types[c] = 'categorical';
   // Every input row gets an output row, so a ragged row is an error, not a skipped row.
-  const table = await readCsv(args.data, { types, required: [...new Set([...run.pipeline.inputColumns, ...keep])], onBadRow: 'error' });
+  const table = await readTable(args.data, { types, required: [...new Set([...run.pipeline.inputColumns, ...keep])], onBadRow: 'error' });
   warnInvalidNumbers(table, run.pipeline, args.log);
   const encoded = run.pipeline.transform(table, { labels: 'none' });
   logUnseen(encoded, args.data, args.log);
@@ -118,14 +118,14 @@ export async function runPredict(args: PredictArgs): Promise<void> {
     out.add(name, Array.from({ length: table.numRows }, (_, i) => table.cell(i, c)), `the kept column '${c}'`);
   }
   Object.assign(out.columns, tasks.columns);
-  writeCsv(args.out, out.columns);
+  (isParquetPath(args.out) ? writeParquet : writeCsv)(args.out, out.columns);
   args.log(`wrote ${encoded.numRows} predictions for ${raws.map((r) => r.name).join(', ')} to ${args.out}`);
 }
 
 export async function runEval(args: { model: string; data: string; log: (s: string) => void }): Promise<Record<string, Record<string, number>>> {
   const run = loadRun(args.model);
   logConversions(run, args.log);
-  const table = await readCsv(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline), onBadRow: 'error' });
+  const table = await readTable(args.data, { types: run.pipeline.schema(), required: requiredColumns(run.pipeline), onBadRow: 'error' });
   warnInvalidNumbers(table, run.pipeline, args.log);
   const encoded = run.pipeline.transform(table, { labels: 'required' });
   logUnseen(encoded, args.data, args.log);

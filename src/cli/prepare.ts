@@ -6,7 +6,7 @@ import {
   columnSplit,
   loadBankMarketing,
   randomSplit,
-  readCsv,
+  readTable,
   readSplitFiles,
   splitTable,
   stratifiedSplit,
@@ -50,7 +50,7 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
     if (!config.data.path) throw new Error('data.validationPath / data.testPath need data.path (the training file)');
     ({ train, validation, test } = await readSplitFiles({ train: config.data.path, validation: config.data.validationPath, test: config.data.testPath }, { onBadRow }));
   } else {
-    train = config.data.path ? await readCsv(config.data.path, { onBadRow }) : await loadBankMarketing();
+    train = config.data.path ? await readTable(config.data.path, { onBadRow }) : await loadBankMarketing();
   }
   const badRows = [train, validation, test].reduce((n, t) => n + (t?.report?.badRows ?? 0), 0);
   const firstBad = [train, validation, test].find((t) => t?.report?.badRowSamples.length)?.report;

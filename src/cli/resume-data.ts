@@ -1,15 +1,16 @@
-// The new rows `train --resume` continues on: a CSV file, or the serving feedback log
+// The new rows `train --resume` continues on: CSV or Parquet (a file, a directory or a glob), or the serving feedback log
 // (JSON lines, as `trunkline serve --feedback-dir` writes them): one or more .jsonl files
 // or directories of them, comma-separated.
-import { statSync } from 'node:fs';
-import { readCsv, type FeaturePipeline, type Table } from '../data/index.js';
+import { readdirSync, statSync } from 'node:fs';
+import { readTable, type FeaturePipeline, type Table } from '../data/index.js';
 import { readFeedbackTable } from '../serve/feedback-table.js';
 import { requiredColumns } from './saved.js';
 
+/** A .jsonl file, or a directory holding some (a directory of CSV or Parquet files is data). */
 function isFeedbackPath(path: string): boolean {
   if (path.endsWith('.jsonl')) return true;
   try {
-    return statSync(path).isDirectory();
+    return statSync(path).isDirectory() && readdirSync(path).some((n) => n.endsWith('.jsonl'));
   } catch {
     return false;
   }
@@ -18,7 +19,7 @@ function isFeedbackPath(path: string): boolean {
 export async function readResumeRows(data: string, pipeline: FeaturePipeline, log: (s: string) => void): Promise<Table> {
   const paths = data.split(',').map((p) => p.trim()).filter(Boolean);
   const types = pipeline.schema();
-  if (!paths.some(isFeedbackPath)) return readCsv(data, { types, required: requiredColumns(pipeline) });
+  if (!paths.some(isFeedbackPath)) return readTable(data, { types, required: requiredColumns(pipeline) });
   const notFeedback = paths.filter((p) => !isFeedbackPath(p));
   if (notFeedback.length) throw new Error(`--data: ${notFeedback.join(', ')} is not a feedback log (.jsonl or a directory of them); give CSV files one at a time`);
   const { table, read } = readFeedbackTable(paths, { types });

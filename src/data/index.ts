@@ -1,6 +1,8 @@
 // The data pipeline: CSV -> Table -> cleaning -> splits -> fitted features -> batches.
 export { Table, parseNumber, inferType, DEFAULT_MISSING, type Column, type NumericColumn, type StringColumn, type ColumnType, type ReadReport } from './table.js';
 export { readCsv, readCsvString, sniffDialect, type CsvOptions, type Dialect } from './csv.js';
+export { readParquet, type ParquetOptions } from './parquet.js';
+export { readTable, readDataFile, dataFiles } from './sources.js';
 export { cleanTable, columnStats, type CleanOptions, type CleaningReport, type ColumnStats } from './clean.js';
 export {
   FeaturePipeline,

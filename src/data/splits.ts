@@ -3,7 +3,8 @@
 // through the engine's Generator so a seed gives the same split everywhere.
 import { Generator } from '../tensor/random.js';
 import { asNumbers, asStrings } from './columns.js';
-import { readCsv, type CsvOptions } from './csv.js';
+import type { CsvOptions } from './csv.js';
+import { readTable } from './sources.js';
 import type { Table } from './table.js';
 
 export interface Split {
@@ -200,9 +201,9 @@ export async function readSplitFiles(
   files: { train: string; validation?: string; test?: string },
   options: CsvOptions = {},
 ): Promise<{ train: Table; validation?: Table; test?: Table }> {
-  const train = await readCsv(files.train, options);
+  const train = await readTable(files.train, options);
   const types = { ...train.schema(), ...options.types };
   const readLike = (path: string | undefined) =>
-    path ? readCsv(path, { ...options, types, columns: train.columnNames, required: train.columnNames }) : Promise.resolve(undefined);
+    path ? readTable(path, { ...options, types, columns: train.columnNames, required: train.columnNames }) : Promise.resolve(undefined);
   return { train, validation: await readLike(files.validation), test: await readLike(files.test) };
 }

@@ -51,6 +51,8 @@ export class Table {
     /** The source (file name) used in error messages. */
     readonly file = '<table>',
     readonly report?: ReadReport,
+    /** For a table read from several files: each row's file, for messages. */
+    readonly rowFiles?: { names: readonly string[]; index: Uint16Array },
   ) {
     this.numRows = lineNumbers.length;
     for (const c of columns) {
@@ -105,7 +107,8 @@ export class Table {
   /** "file.csv line 17" for row i. */
   where(row: number): string {
     const line = this.lineNumbers[row];
-    return line > 0 ? `${this.file} line ${line}` : `${this.file} row ${row}`;
+    const file = this.rowFiles ? this.rowFiles.names[this.rowFiles.index[row]] : this.file;
+    return line > 0 ? `${file} line ${line}` : `${file} row ${row}`;
   }
 
   /** A new table with the given rows, in that order (dictionaries are shared). */
@@ -113,6 +116,12 @@ export class Table {
     const n = rows.length;
     const lines = new Int32Array(n);
     for (let i = 0; i < n; i++) lines[i] = this.lineNumbers[rows[i]];
+    let rowFiles: Table['rowFiles'];
+    if (this.rowFiles) {
+      const index = new Uint16Array(n);
+      for (let i = 0; i < n; i++) index[i] = this.rowFiles.index[rows[i]];
+      rowFiles = { names: this.rowFiles.names, index };
+    }
     const cols = this.columns.map((c): Column => {
       if (c.type === 'numeric') {
         const v = new Float64Array(n);
@@ -123,13 +132,13 @@ export class Table {
       for (let i = 0; i < n; i++) codes[i] = c.codes[rows[i]];
       return { name: c.name, type: c.type, codes, dictionary: c.dictionary };
     });
-    return new Table(cols, lines, this.file, this.report);
+    return new Table(cols, lines, this.file, this.report, rowFiles);
   }
 
   /** A new table without the named columns. */
   drop(names: readonly string[]): Table {
     const set = new Set(names);
-    return new Table(this.columns.filter((c) => !set.has(c.name)), this.lineNumbers, this.file, this.report);
+    return new Table(this.columns.filter((c) => !set.has(c.name)), this.lineNumbers, this.file, this.report, this.rowFiles);
   }
 
   /** Builds a table from plain arrays (tests, small in-memory data); types are inferred unless given. */

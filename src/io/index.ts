@@ -1,6 +1,7 @@
 // Save and load: safetensors weights, atomic writes, model directories.
 export { writeFileAtomic } from './atomic.js';
 export { formatCsv, writeCsv, type CsvColumnValues } from './csv-writer.js';
+export { writeParquet, isParquetPath } from './parquet-writer.js';
 export {
   serializeSafetensors,
   parseSafetensors,
