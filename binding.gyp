@@ -35,7 +35,9 @@
     },
     {
       "target_name": "trunkline",
-      "sources": ["<@(core_sources)", "<@(cpu_sources)", "<@(binding_sources)"],
+      # MPI is a cmake-js-only option: node-gyp always compiles the communicator's stub,
+      # so tl.distributed reports that this build has no MPI.
+      "sources": ["<@(core_sources)", "<@(cpu_sources)", "<@(binding_sources)", "native/dist/comm_stub.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "dependencies": ["trunkline_simd"],

@@ -5,11 +5,14 @@
 
 namespace tl::binding {
 
+// The communicator (dist.cc): MPI collectives, or a stub saying the build has none.
+KernelList dist_kernels();
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const KernelList families[] = {
       core_kernels(),     elementwise_kernels(), reduce_kernels(),    shape_kernels(),
       matmul_kernels(),   conv_kernels(),        softmax_kernels(),   loss_kernels(),
-      embedding_kernels(), optim_kernels(),      cuda_kernels(),
+      embedding_kernels(), optim_kernels(),      cuda_kernels(),     dist_kernels(),
   };
   for (const KernelList& family : families)
     for (const KernelDef& k : family) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
