@@ -5,21 +5,16 @@
 // plain weighted-sum gradient, with each task's declared weight.
 // Hyper-parameter: `seed` (default 1) of the random projection order.
 import { Generator } from '../../tensor/random.js';
-import { addInto, dot, removeComponent, scaled } from '../gradients.js';
-import { weightedSum, type LossWeighting } from './strategy.js';
+import { addInto, dot, removeComponent } from '../gradients.js';
+import { mergeSharedGradients } from './shared-gradient.js';
+import type { LossWeighting } from './strategy.js';
 
 export function pcgrad(options: { seed?: number } = {}): LossWeighting {
   const generator = new Generator(options.seed ?? 1);
   const random = (): number => generator.uniform();
   return {
     name: 'pcgrad',
-    combine(ctx) {
-      const weights = ctx.taskWeights.slice();
-      const loss = weightedSum(ctx.losses, weights);
-      if (ctx.tasks.length < 2 || !ctx.sharedParameters.length) return { loss, weights };
-      const g = ctx.taskGradients().map((gi, i) => (weights[i] === 1 ? gi : scaled(gi, weights[i])));
-      return { loss, weights, sharedGradient: projectConflicting(g, random) };
-    },
+    combine: (ctx) => mergeSharedGradients(ctx, (g) => ({ weights: ctx.taskWeights.slice(), gradient: projectConflicting(g, random) })),
   };
 }
 
@@ -38,8 +33,8 @@ export function projectConflicting(grads: readonly Float32Array[], random: () =>
   return merged;
 }
 
-/** 0..n-1 without `self`, in a random order (Fisher-Yates driven by `random`). */
-function shuffledOthers(n: number, self: number, random: () => number): number[] {
+/** 0..n-1 without `self`, in a random order (Fisher-Yates driven by `random`); GradVac visits the others the same way. */
+export function shuffledOthers(n: number, self: number, random: () => number): number[] {
   const order = [...Array(n).keys()].filter((j) => j !== self);
   for (let k = order.length - 1; k > 0; k--) {
     const r = Math.floor(random() * (k + 1));
