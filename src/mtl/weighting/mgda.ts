@@ -3,10 +3,11 @@
 // the task gradients: a common descent direction for every task while one exists, and zero
 // at a Pareto-stationary point. The weights come from Frank-Wolfe on the T x T Gram matrix,
 // each step an exact line search between the current point and the best vertex (the
-// paper's Algorithm 2). The paper's MGDA-UB runs the same solver on the gradients with
-// respect to the shared representation, an upper bound that saves backward passes; the
-// weighting interface sees gradients on the shared parameters, so this is the exact
-// problem MGDA-UB bounds. Task-specific parameters train on their own losses, as in the paper.
+// paper's Algorithm 2), started from the best pair of tasks. The paper's MGDA-UB runs the
+// same solver on the gradients with respect to the shared representation, an upper bound
+// that saves backward passes; the weighting interface sees gradients on the shared
+// parameters, so this solves the exact problem MGDA-UB bounds. Task-specific parameters
+// train on their own losses, as in the paper.
 // The convex weights are logged times T (they read against equal weighting's 1s) and the
 // shared gradient is T times the min-norm point, on the scale of the plain sum.
 // Hyper-parameter: `normalization` of each task gradient before the solve, from the paper:
@@ -43,18 +44,16 @@ function gradientNormalizer(kind: MgdaNormalization, g: Float32Array, loss: numb
 
 /**
  * The convex weights alpha (alpha >= 0, sum 1) minimising |sum_i alpha_i g_i|^2 given the
- * Gram matrix G_ij = g_i . g_j: Frank-Wolfe from the uniform point, each step moving toward
- * the vertex with the smallest (G alpha)_t by the exact line search of `minNormOfTwo`.
- * Two tasks are solved in closed form.
+ * Gram matrix G_ij = g_i . g_j. Two tasks are solved in closed form; more start, as the
+ * authors' code does, from the best pair's min-norm point (so a solution on an edge of the
+ * simplex is found exactly) and run Frank-Wolfe: each step moves toward the vertex with the
+ * smallest (G alpha)_t by the exact line search of `minNormOfTwo`.
  */
 export function minNormWeights(G: Matrix, maxIterations = 250, tolerance = 1e-7): number[] {
   const T = G.length;
   if (T === 1) return [1];
-  if (T === 2) {
-    const gamma = minNormOfTwo(G[0][0], G[0][1], G[1][1]);
-    return [gamma, 1 - gamma];
-  }
-  let alpha = new Array<number>(T).fill(1 / T);
+  let alpha = bestPair(G);
+  if (T === 2) return alpha;
   for (let it = 0; it < maxIterations; it++) {
     const Ga = matVec(G, alpha);
     let t = 0;
@@ -67,4 +66,16 @@ export function minNormWeights(G: Matrix, maxIterations = 250, tolerance = 1e-7)
     if (change < tolerance) break;
   }
   return alpha;
+}
+
+/** The min-norm point over the pair of tasks whose segment comes closest to the origin. */
+function bestPair(G: Matrix): number[] {
+  let best = { i: 0, j: 1, gamma: 0.5, norm2: Infinity };
+  for (let i = 0; i < G.length; i++)
+    for (let j = i + 1; j < G.length; j++) {
+      const gamma = minNormOfTwo(G[i][i], G[i][j], G[j][j]);
+      const norm2 = gamma * gamma * G[i][i] + 2 * gamma * (1 - gamma) * G[i][j] + (1 - gamma) * (1 - gamma) * G[j][j];
+      if (norm2 < best.norm2) best = { i, j, gamma, norm2 };
+    }
+  return G.map((_, k) => (k === best.i ? best.gamma : k === best.j ? 1 - best.gamma : 0));
 }
