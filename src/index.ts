@@ -20,3 +20,4 @@ export * as io from './io/index.js';
 export { loadRun, LoadedRun, type TaskPrediction, type SavedRunConfig } from './cli/saved.js';
 export { serve, buildServer, ServedModel, readFeedback, abReport, type ServeOptions, type RowAnswer, type FeedbackEntry } from './serve/index.js';
 export { cuda, type CudaMemoryStats, type MatmulPrecision } from './backend/cuda.js';
+export * as distributed from './distributed/index.js';

@@ -126,6 +126,10 @@ export interface KernelTable {
   cuda_synchronize(timeoutMs?: number): void;
   cuda_setMatmulPrecision(p: MatmulPrecision): void;
   cuda_getMatmulPrecision(): MatmulPrecision;
+  // communicator (native/dist; src/distributed/comm.ts types and checks them). Optional:
+  // an addon built before it lacks them, and src/distributed reads that as "no MPI".
+  dist_isAvailable?(): boolean;
+  dist_unavailableReason?(): string;
 }
 
 export const native: KernelTable = require(addonPath());

@@ -8,6 +8,7 @@ import { asLoader } from './data.js';
 import type { MultiTaskModel } from './model.js';
 import type { EvaluationResult } from './history.js';
 import type { DataSource } from './types.js';
+import type { DataParallel } from '../distributed/data-parallel.js';
 
 function growable(): { push(a: ArrayLike<number>): void; get(): Float64Array } {
   let buf = new Float64Array(1024), n = 0;
@@ -26,9 +27,17 @@ function growable(): { push(a: ArrayLike<number>): void; get(): Float64Array } {
 }
 
 /** Losses and metrics of each task (or of `tasks`) over the data, in eval mode, without gradients. */
-export function evaluate(model: MultiTaskModel, data: DataSource, options: { batchSize?: number; tasks?: string[]; extraMetrics?: string[] } = {}): EvaluationResult {
+export function evaluate(
+  model: MultiTaskModel,
+  data: DataSource,
+  options: { batchSize?: number; tasks?: string[]; extraMetrics?: string[]; dataParallel?: DataParallel | null } = {},
+): EvaluationResult {
   const tasks = model.tasks.filter((t) => !options.tasks || options.tasks.includes(t.name));
-  const loader = asLoader(data, options.batchSize ?? 1024, new Generator(0), { shuffle: false });
+  // Distributed: each rank evaluates its share of the batches; the sums and the labels and
+  // predictions are then combined over the ranks, so AUC and friends see every row.
+  const dp = options.dataParallel ?? null;
+  const all = asLoader(data, options.batchSize ?? 1024, new Generator(0), { shuffle: false });
+  const loader = dp ? dp.shard(all, false) : all;
   const wasTraining = model.training;
   model.eval();
   const labels = new Map(tasks.map((t) => [t.name, growable()]));
@@ -58,6 +67,11 @@ export function evaluate(model: MultiTaskModel, data: DataSource, options: { bat
   } finally {
     model.train(wasTraining);
   }
+  if (dp) {
+    const totals = dp.sum(Float64Array.from(tasks.flatMap((t) => [lossSum.get(t.name) ?? 0, rows.get(t.name) ?? 0])));
+    tasks.forEach((t, i) => [lossSum.set(t.name, totals[2 * i]), rows.set(t.name, totals[2 * i + 1])]);
+  }
+  const gathered = (m: Map<string, { get(): Float64Array }>, name: string): Float64Array => (dp ? dp.gather(m.get(name)!.get()) : m.get(name)!.get());
   const result: EvaluationResult = { loss: {}, metrics: {}, rows: {} };
   for (const t of tasks) {
     const n = rows.get(t.name) ?? 0;
@@ -65,7 +79,7 @@ export function evaluate(model: MultiTaskModel, data: DataSource, options: { bat
     if (!n) continue;
     result.loss[t.name] = lossSum.get(t.name)! / n;
     const names = [...new Set([...t.metrics, ...(options.extraMetrics ?? [])])];
-    result.metrics[t.name] = evaluateTask(t.type, names, labels.get(t.name)!.get(), preds.get(t.name)!.get(), t.outputWidth);
+    result.metrics[t.name] = evaluateTask(t.type, names, gathered(labels, t.name), gathered(preds, t.name), t.outputWidth);
   }
   return result;
 }

@@ -60,4 +60,11 @@ export interface TrainOptions {
   seed?: number;
   /** Keep every n-th step in history.steps (default 1; 0 = none). */
   logStepsEvery?: number;
+  /**
+   * Data-parallel training across the processes of an MPI launcher (mpirun, srun; see
+   * docs/distributed.md): each rank trains on its share of the batches, gradients are
+   * averaged before each step, validation is gathered, only rank 0 shows progress. A
+   * no-op outside a launcher. Default false.
+   */
+  distributed?: boolean;
 }

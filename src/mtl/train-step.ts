@@ -2,6 +2,7 @@
 // combined loss (plus the model's penalty), backward, any gradient surgery written back
 // onto the shared parameters, the optimizer step; returns the step's record.
 import type { Tensor } from '../tensor/tensor.js';
+import type { DataParallel } from '../distributed/data-parallel.js';
 import { add } from '../ops/elementwise.js';
 import type { Optimizer } from './deps.js';
 import type { ConflictMonitor } from './diagnostics.js';
@@ -24,6 +25,8 @@ export interface StepParts {
   conflicts: ConflictMonitor;
   /** Whether a step samples the task gradients for the conflict monitor. */
   samplesConflicts: (step: number) => boolean;
+  /** Distributed training's gradient averaging; null in one process. */
+  dataParallel: DataParallel | null;
 }
 
 /** The step's record, and the model's penalty (which the epoch averages but the step log leaves out). */
@@ -58,7 +61,12 @@ export function trainStep(parts: StepParts, batch: Batch, active: readonly strin
   const { model, weighting, optimizer } = parts;
   optimizer.zeroGrad();
   const { tasks, losses, declaredWeights } = taskLosses(parts, batch, model.forward(batch.inputs), active);
-  if (!losses.length) return null;
+  if (!losses.length) {
+    // Under data parallelism the other ranks' rows may carry labels: this rank still joins
+    // the gradient average (with zeros) and the step.
+    if (parts.dataParallel?.averageGradients(parts.params.all)) optimizer.step();
+    return null;
+  }
   const lossValues = losses.map((l) => l.item());
   for (const [i, v] of lossValues.entries())
     if (!Number.isFinite(v)) throw new Error(`train: task '${tasks[i]}' loss is ${v} at step ${step} (epoch ${epoch}); lower the learning rate or check the labels`);
@@ -77,13 +85,14 @@ export function trainStep(parts: StepParts, batch: Batch, active: readonly strin
   };
   if (parts.samplesConflicts(step) && tasks.length > 1 && shared.length) parts.conflicts.record(tasks, ctx.taskGradients());
 
-  const result = weighting.combine(ctx);
+  const result = weighting.combine(parts.dataParallel ? withoutTaskGradients(ctx, weighting.name) : ctx);
   if (result.weights.length !== tasks.length)
     throw new Error(`train: weighting '${weighting.name}' returned ${result.weights.length} weights for ${tasks.length} tasks`);
   const penalty = model.penalty();
   const total = penalty ? add(result.loss, penalty) : result.loss;
   total.backward();
   if (result.sharedGradient) setSharedGradient(shared, result.sharedGradient);
+  parts.dataParallel?.averageGradients(parts.params.all);
   optimizer.step();
   return {
     step,
@@ -93,5 +102,19 @@ export function trainStep(parts: StepParts, batch: Batch, active: readonly strin
     weights: Object.fromEntries(tasks.map((n, i) => [n, result.weights[i]])),
     total: total.item(),
     penalty: penalty ? penalty.item() : 0,
+  };
+}
+
+/**
+ * The weighting's view under data parallelism: per-task gradients are this rank's alone,
+ * and a strategy that steers the step by them (PCGrad, GradNorm, ...) would steer each rank
+ * differently, so it is refused rather than silently approximated.
+ */
+function withoutTaskGradients(ctx: WeightingContext, name: string): WeightingContext {
+  return {
+    ...ctx,
+    taskGradients: () => {
+      throw new Error(`train: weighting '${name}' needs per-task gradients, which distributed training does not support yet; use a loss-based weighting (fixed, uncertainty, dwa, ...) with distributed: true`);
+    },
   };
 }

@@ -5,6 +5,7 @@
 // (train-step.ts), the epoch's record (epoch-log.ts) and early stopping (early-stopping.ts).
 import { tidy } from '../tensor/scope.js';
 import { Generator } from '../tensor/random.js';
+import { dataParallel } from '../distributed/data-parallel.js';
 import { checkTrainingData } from './checks.js';
 import { ConflictMonitor, conflictSteps } from './diagnostics.js';
 import { EarlyStopper } from './early-stopping.js';
@@ -79,13 +80,20 @@ function prepare(model: MultiTaskModel, data: DataSource | PerTaskData, options:
   const weighting = typeof options.weighting === 'string' ? weightingByName(options.weighting) : options.weighting ?? fixed();
   weighting.init?.(model.tasks.map((t) => t.name));
   const generator = new Generator(options.seed ?? 0);
+  const dp = dataParallel(options.distributed);
 
   checkTrainingData(model.tasks, tasks, data, isPerTask(data));
   // Regression tasks declared without a target scaler get one fitted on their training labels.
   fitTargetScalers(tasks, (t) => sourceOf(data, t.name));
-  const batches = new TrainingBatches(data, names, options.batchSize ?? 128, generator, { shuffle: options.shuffle, resample: options.resample });
+  const batches = new TrainingBatches(data, names, options.batchSize ?? 128, generator, {
+    shuffle: options.shuffle,
+    resample: options.resample,
+    shard: dp ? (loader) => dp.shard(loader, true) : undefined,
+  });
 
   const params = parameterGroups(model, tasks, weighting, options);
+  // Every rank starts from rank 0's weights (and the weighting's own parameters).
+  dp?.broadcastFrom0([...Object.values(model.stateDict()), ...params.all]);
   const parts: StepParts = {
     model,
     tasks: new Map(tasks.map((t) => [t.name, t])),
@@ -94,7 +102,10 @@ function prepare(model: MultiTaskModel, data: DataSource | PerTaskData, options:
     params,
     conflicts: new ConflictMonitor(),
     samplesConflicts: conflictSteps(options.conflictEvery, options.conflictWarmup),
+    dataParallel: dp,
   };
+  // Only rank 0 shows progress.
+  const progressOption = dp && dp.rank > 0 ? false : options.verbose === undefined ? options.progress ?? 'auto' : ([false, true, 'lines'] as const)[options.verbose];
   return {
     options,
     epochs: options.epochs ?? 10,
@@ -104,7 +115,7 @@ function prepare(model: MultiTaskModel, data: DataSource | PerTaskData, options:
     parts,
     stopper: options.earlyStopping ? new EarlyStopper(options.earlyStopping, names) : null,
     history: { architecture: model.architecture, weighting: weighting.name, schedule: kind, tasks: names, epochs: [], steps: [], best: null, stoppedEarly: false },
-    progress: new Progress(options.verbose === undefined ? options.progress ?? 'auto' : ([false, true, 'lines'] as const)[options.verbose], names),
+    progress: new Progress(progressOption, names),
     step: 0,
   };
 }
@@ -141,10 +152,12 @@ function trainEpoch(run: Run, epoch: number): EpochRecord {
 function endEpoch(run: Run, log: EpochLog): EpochRecord {
   const { model, optimizer, weighting, conflicts } = run.parts;
   const rec = log.record({ lr: optimizer.paramGroups.map((g) => g.lr), gateUsage: model.gateUsage(), gradientCosines: conflicts.summary() });
+  // Every rank's weighting and early stopping must see the same losses: their mean over the ranks.
+  if (run.parts.dataParallel) rec.loss = run.parts.dataParallel.meanOverRanks(rec.loss, run.names);
   weighting.epochEnd?.(rec.loss);
   if (run.options.validation) {
     const extraMetrics = run.stopper?.metric === 'score' ? ['score'] : [];
-    rec.validation = evaluate(model, run.options.validation, { batchSize: Math.max(run.options.batchSize ?? 128, 512), tasks: run.names, extraMetrics });
+    rec.validation = evaluate(model, run.options.validation, { batchSize: Math.max(run.options.batchSize ?? 128, 512), tasks: run.names, extraMetrics, dataParallel: run.parts.dataParallel });
   }
   return rec;
 }

@@ -18,6 +18,9 @@ export class TrainingBatches {
   private readonly perTask = new Map<string, DataLoader>();
   private readonly cyclers = new Map<string, Cycler>();
   private mainIterator: Iterator<Batch> | null = null;
+  /** What this process iterates: the loaders themselves, or its share of them (distributed). */
+  private readonly view: (loader: DataLoader) => DataLoader;
+  private readonly views = new Map<DataLoader, DataLoader>();
 
   /** Tensor data is batched here (shuffled and resampled with `generator`); loaders are used as they are. */
   constructor(
@@ -25,15 +28,17 @@ export class TrainingBatches {
     tasks: readonly string[],
     batchSize: number,
     generator: Generator,
-    options: { shuffle?: boolean; resample?: Record<string, Resampling> },
+    options: { shuffle?: boolean; resample?: Record<string, Resampling>; shard?: (loader: DataLoader) => DataLoader },
   ) {
+    const shard = options.shard;
+    this.view = (l) => (shard ? this.views.get(l) ?? this.views.set(l, shard(l)).get(l)! : l);
     if (isPerTask(data)) {
       for (const n of tasks) {
         if (!data.perTask[n]) throw new Error(`train: perTask data has no entry for task '${n}'`);
         const resample = options.resample?.[n] ? { [n]: options.resample[n] } : undefined;
         const loader = asLoader(data.perTask[n], batchSize, generator, { shuffle: options.shuffle, resample });
         this.perTask.set(n, loader);
-        this.cyclers.set(n, new Cycler(loader));
+        this.cyclers.set(n, new Cycler(this.view(loader)));
       }
     } else this.main = asLoader(data, batchSize, generator, { shuffle: options.shuffle, resample: options.resample });
   }
@@ -48,8 +53,8 @@ export class TrainingBatches {
     // model (or iterated to fit target scalers) must not carry that model's shuffle state.
     if (epoch > 0 || this.main === this.data) this.main?.reshuffle?.(epoch);
     if (epoch === 0 && isPerTask(this.data)) for (const [n, l] of this.perTask) if (l === this.data.perTask[n]) l.reshuffle?.(0);
-    this.mainIterator = this.main ? this.main[Symbol.iterator]() : null;
-    return this.main ? this.main.numBatches : [...this.perTask.values()].reduce((s, l) => s + l.numBatches, 0);
+    this.mainIterator = this.main ? this.view(this.main)[Symbol.iterator]() : null;
+    return this.main ? this.view(this.main).numBatches : [...this.perTask.values()].reduce((s, l) => s + this.view(l).numBatches, 0);
   }
 
   /** The next batch for a step training `active`: from the main loader, or from the one active task's own. */

@@ -1,0 +1,103 @@
+// Collectives on tensors, in place where MPI's are. Each is a no-op (or the identity) in a
+// world of one process. Device tensors travel through host memory.
+import { native } from '../native.js';
+import { Tensor } from '../tensor/tensor.js';
+import { fromBuffer } from '../tensor/creation.js';
+import { activeComm } from './world.js';
+
+export type ReduceOp = 'sum' | 'mean';
+
+/** Overwrites `t`'s elements with `values` (same count), on whatever device `t` lives. */
+export function writeInto(t: Tensor, values: Float32Array | Int32Array): void {
+  if (t.device === 'cpu') {
+    (t.buf as Float32Array | Int32Array).set(values.subarray(0, t.size));
+    return;
+  }
+  const src = fromBuffer(values.slice(0, t.size), [t.size]).to(t.device);
+  native.copy_block(t.kbuf, 0, [1], src.kbuf, 0, [1], [t.size], false);
+  src.dispose();
+}
+
+/** Every rank's `t` summed (or averaged), written back into `t` on every rank; returns `t`. */
+export function allReduce(t: Tensor, op: ReduceOp = 'sum'): Tensor {
+  if (op !== 'sum' && op !== 'mean') throw new Error(`allReduce: op must be 'sum' or 'mean', got '${op}'`);
+  if (t.dtype !== 'float32') throw new Error(`allReduce: tensor ${t.describe()} is ${t.dtype}; only float32 is reduced`);
+  const comm = activeComm();
+  if (!comm) return t;
+  const host = t.data() as Float32Array;
+  comm.dist_allReduce(host, host.length, op === 'mean');
+  writeInto(t, host);
+  return t;
+}
+
+/** Rank `root`'s `t` copied into `t` on every rank (float32 or int32); returns `t`. */
+export function broadcast(t: Tensor, root = 0): Tensor {
+  const comm = activeComm();
+  if (!comm) return t;
+  const host = t.data() as Float32Array | Int32Array;
+  comm.dist_broadcast(host, root);
+  writeInto(t, host);
+  return t;
+}
+
+/** Every rank's raw bytes, in rank order (the sizes may differ). */
+export function allGatherBytes(bytes: Uint8Array): Uint8Array[] {
+  const comm = activeComm();
+  if (!comm) return [bytes.slice()];
+  const { data, sizes } = comm.dist_allGather(bytes);
+  const parts: Uint8Array[] = [];
+  let o = 0;
+  for (const s of sizes) parts.push(data.subarray(o, (o += s)));
+  return parts;
+}
+
+/** Every rank's float64 values end to end, in rank order. */
+export function allGatherF64(values: Float64Array): Float64Array {
+  const parts = allGatherBytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0) / 8);
+  let o = 0;
+  for (const p of parts) {
+    out.set(new Float64Array(p.slice().buffer), o);
+    o += p.length / 8;
+  }
+  return out;
+}
+
+/**
+ * Every rank's `t` concatenated along the first dimension, in rank order (the first
+ * dimension may differ between ranks; the others must match). A new tensor on `t`'s device.
+ */
+export function allGather(t: Tensor): Tensor {
+  const comm = activeComm();
+  if (!comm) return t.clone();
+  const rest = t.shape.slice(1);
+  const shapes = allGatherBytes(new TextEncoder().encode(JSON.stringify([t.dtype, rest])));
+  for (const [r, s] of shapes.entries()) {
+    const theirs = new TextDecoder().decode(s);
+    if (theirs !== JSON.stringify([t.dtype, rest]))
+      throw new Error(`allGather: rank ${r} has ${theirs} (dtype, trailing dims), this rank ${JSON.stringify([t.dtype, rest])}`);
+  }
+  const host = t.data() as Float32Array | Int32Array;
+  const parts = allGatherBytes(new Uint8Array(host.buffer, host.byteOffset, host.byteLength));
+  const total = parts.reduce((s, p) => s + p.length, 0) / 4;
+  const out = t.dtype === 'int32' ? new Int32Array(total) : new Float32Array(total);
+  new Uint8Array(out.buffer).set(concat(parts));
+  const inner = rest.reduce((a, b) => a * b, 1);
+  const gathered = fromBuffer(out, [inner ? total / inner : 0, ...rest]);
+  return t.device === 'cpu' ? gathered : gathered.to(t.device);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Waits until every rank has reached it. */
+export function barrier(): void {
+  activeComm()?.dist_barrier();
+}
