@@ -67,8 +67,9 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
   train = cleaned.table;
 
   if (!validation || !test) {
-    const s = config.data.split ?? {};
-    const opts = { validation: s.validation ?? 0.1, test: s.test ?? 0.1, seed };
+    // The config schema fills in the split's fractions.
+    const s = config.data.split;
+    const opts = { validation: s.validation, test: s.test, seed };
     const split =
       s.kind === 'stratified'
         ? stratifiedSplit(train, s.column ?? taskColumns(config)[0], opts)
