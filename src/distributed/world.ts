@@ -39,7 +39,19 @@ function join(): World {
   // A clean exit leaves MPI together with the others; a failing one (an uncaught error,
   // a non-zero exit code) ends the whole job, so no rank waits forever in a collective
   // for this one.
-  process.on('exit', (code) => (code === 0 ? comm.dist_finalize() : comm.dist_abort(code || 1)));
+  // Node prints an uncaught error only after the exit handlers, which never return here:
+  // the handler prints it, with the rank.
+  let fatal: unknown = null;
+  process.on('uncaughtExceptionMonitor', (err) => (fatal = err));
+  process.on('exit', (code) => {
+    if (code === 0) return comm.dist_finalize();
+    const why = fatal instanceof Error ? `: ${fatal.stack ?? fatal.message}` : fatal !== null ? `: ${String(fatal)}` : '';
+    process.stderr.write(`trunkline: rank ${rank} of ${size} is exiting with code ${code}${why}\ntrunkline: ending the job\n`);
+    // The launcher forwards output asynchronously and MPI_Abort kills at once: a moment's
+    // pause lets this rank's error message reach the terminal first.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    comm.dist_abort(code || 1);
+  });
   return { rank, size, comm };
 }
 

@@ -1,0 +1,163 @@
+// Data-parallel training over MPI. Always: the one-process world (no launcher), where every
+// collective is a no-op and distributed: true trains exactly as without. With mpirun and an
+// addon built with MPI: the collectives on 2 and 3 ranks, 2 ranks at batch B against one
+// process at batch 2B on the same rows, and a failing rank ending the job. Without them
+// those tests are registered as skipped, with the reason printed.
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { distributed, manualSeed, mtl, tensor } from '../src/index.js';
+import { nativePath } from '../src/native.js';
+import { sharedSignal } from './helpers/mtl-synthetic.js';
+import { tempDir } from './helpers/tmp.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const HELPERS = join(ROOT, 'test', 'helpers');
+
+// ---- the one-process world -------------------------------------------------------------
+
+test.serial('outside a launcher the world is one process and every collective is a no-op', (t) => {
+  t.is(distributed.launcherWorld({}), null);
+  t.deepEqual(distributed.init(), { rank: 0, worldSize: 1 });
+  t.is(distributed.rank(), 0);
+  t.is(distributed.worldSize(), 1);
+  t.false(distributed.isDistributed());
+  const x = tensor([1, 2, 3]);
+  t.is(distributed.allReduce(x, 'sum'), x);
+  t.deepEqual(Array.from(distributed.allReduce(x, 'mean').data()), [1, 2, 3]);
+  t.deepEqual(Array.from(distributed.broadcast(x, 0).data()), [1, 2, 3]);
+  t.deepEqual(Array.from(distributed.allGather(x).data()), [1, 2, 3]);
+  distributed.barrier();
+  t.throws(() => distributed.allReduce(x, 'max' as 'sum'), { message: /op must be 'sum' or 'mean'/ });
+});
+
+test.serial('distributed: true in one process trains exactly as without it', (t) => {
+  const run = (distributedOption: boolean) => {
+    manualSeed(3);
+    const model = new mtl.SharedBottom({ tasks: [{ name: 'a', type: 'binary' }, { name: 'r', type: 'regression' }], inputDim: 6, trunkHidden: [8] });
+    mtl.train(model, sharedSignal(96, 1).tensors(), { epochs: 2, batchSize: 16, weighting: 'uncertainty', validation: sharedSignal(40, 2).tensors(), progress: false, distributed: distributedOption });
+    return Object.values(model.stateDict()).flatMap((p) => Array.from(p.data()));
+  };
+  t.deepEqual(run(true), run(false));
+});
+
+test('the launcher is read from Open MPI, PMI (MPICH) and Slurm variables', (t) => {
+  t.deepEqual(distributed.launcherWorld({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '4' }), { launcher: 'Open MPI', rank: 1, size: 4 });
+  t.deepEqual(distributed.launcherWorld({ PMI_RANK: '0', PMI_SIZE: '2' }), { launcher: 'PMI', rank: 0, size: 2 });
+  t.deepEqual(distributed.launcherWorld({ SLURM_PROCID: '3', SLURM_NTASKS: '8' }), { launcher: 'Slurm', rank: 3, size: 8 });
+  t.is(distributed.launcherWorld({ SLURM_PROCID: '0' }), null, 'a rank without a size is no launcher');
+  t.throws(() => distributed.launcherWorld({ PMI_RANK: '2', PMI_SIZE: '2' }), { message: /PMI_RANK=2 and PMI_SIZE=2 are not a rank within a world size/ });
+});
+
+test('under a launcher without an MPI build: an error saying so and how to rebuild', (t) => {
+  const err = t.throws(() => distributed.requireComm({ launcher: 'Open MPI', rank: 1, size: 2 }, null));
+  t.regex(err!.message, /started by Open MPI as rank 1 of 2, but the loaded trunkline addon was built without MPI/);
+  t.regex(err!.message, /libopenmpi-dev/);
+  t.regex(err!.message, /cmake-js compile/);
+});
+
+// With an addon built without MPI, the real path: a process that believes it was launched.
+if (distributed.nativeComm() === null)
+  test('a launched process with an addon built without MPI fails at init, saying so', (t) => {
+    const env = { ...process.env, TRUNKLINE_ADDON: nativePath, OMPI_COMM_WORLD_RANK: '0', OMPI_COMM_WORLD_SIZE: '2' };
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/index.ts').then((tl) => tl.distributed.init())"], { cwd: ROOT, env, encoding: 'utf8' });
+    t.not(r.status, 0);
+    t.regex(r.stderr, /started by Open MPI as rank 0 of 2, but the loaded trunkline addon was built without MPI/);
+  });
+
+// ---- under mpirun ----------------------------------------------------------------------
+
+const mpirunFound = spawnSync('mpirun', ['--version'], { encoding: 'utf8' }).status === 0;
+const mpiBuild = distributed.nativeComm() !== null;
+const skipReason = !mpirunFound
+  ? 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev, then rebuild the addon)'
+  : !mpiBuild
+    ? `the addon (${nativePath}) was built without MPI; rebuild it with MPI installed (npx cmake-js compile -O build-cmake)`
+    : '';
+if (skipReason) console.log(`distributed tests under mpirun skipped: ${skipReason}`);
+const mpiTest = (title: string, body: Parameters<typeof test.serial>[1]) =>
+  skipReason ? test.skip(`${title} (skipped: ${skipReason})`, () => {}) : test.serial(title, body);
+
+interface Done {
+  code: number | null;
+  signal: string | null;
+  output: string;
+  seconds: number;
+}
+
+/** `node --import tsx <script> ...args`, alone (np 0) or as np ranks of mpirun. */
+function launch(np: number, script: string, args: string[], timeoutMs = 60_000): Promise<Done> {
+  const node = [process.execPath, '--import', 'tsx', join(HELPERS, script), ...args];
+  const [cmd, ...argv] = np ? ['mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), '-x', 'TRUNKLINE_ADDON', '-x', 'TRUNKLINE_NUM_THREADS', ...node] : node;
+  // One kernel thread per rank: the ranks share the machine's cores.
+  const env = { ...process.env, TRUNKLINE_ADDON: nativePath, TRUNKLINE_NUM_THREADS: '1' };
+  for (const k of Object.keys(env)) if (/^(OMPI_|PMI_|PMIX_|SLURM_)/.test(k)) delete env[k];
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, env, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, output, seconds: (performance.now() - started) / 1000 }));
+  });
+}
+
+mpiTest('collectives on 2 and 3 ranks: allReduce sum and mean, broadcast float32 and int32, allGather of different sizes, barrier', async (t) => {
+  for (const np of [2, 3]) {
+    const r = await launch(np, 'distributed-collectives.ts', []);
+    t.is(r.code, 0, r.output);
+    t.regex(r.output, new RegExp(`collectives ok on ${np} ranks`));
+  }
+});
+
+type Trained = { worldSize: number; params: Record<string, number[]>; validation: { metrics: Record<string, Record<string, number>> } };
+const readRank = (out: string, rank: number): Trained => JSON.parse(readFileSync(`${out}.rank${rank}.json`, 'utf8'));
+
+/** max over elements of |a - b| / max(|a|, |b|, 1e-3): relative, with a floor for values near zero. */
+function maxRelativeDifference(a: Trained, b: Trained): number {
+  let worst = 0;
+  for (const [k, v] of Object.entries(a.params))
+    v.forEach((x, i) => {
+      const y = b.params[k][i];
+      worst = Math.max(worst, Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-3));
+    });
+  return worst;
+}
+
+for (const arch of ['shared-bottom', 'mmoe'])
+  mpiTest(`${arch}, uncertainty weighting: 2 ranks at batch 16 end 50 steps where 1 process at batch 32 does`, async (t) => {
+    const dir = tempDir();
+    // 320 rows, 5 epochs of 10 steps; each rank starts from other weights (rank 0's are broadcast).
+    const one = await launch(0, 'distributed-train.ts', [arch, '32', '5', join(dir, 'one')]);
+    t.is(one.code, 0, one.output);
+    const two = await launch(2, 'distributed-train.ts', [arch, '16', '5', join(dir, 'two')]);
+    t.is(two.code, 0, two.output);
+    const ref = readRank(join(dir, 'one'), 0), r0 = readRank(join(dir, 'two'), 0), r1 = readRank(join(dir, 'two'), 1);
+    t.is(r0.worldSize, 2);
+    t.deepEqual(r1.params, r0.params, 'both ranks hold the same parameters');
+    const diff = maxRelativeDifference(ref, r0);
+    const line = `${arch}: max relative parameter difference, 2 ranks x batch 16 vs 1 process x batch 32, after 50 steps: ${diff.toExponential(2)}`;
+    console.log(line);
+    t.log(line);
+    t.true(diff < 1e-4, line);
+    // Validation metrics are computed on every rank's rows together, as in one process.
+    t.true(Math.abs(r0.validation.metrics.a.auc - ref.validation.metrics.a.auc) < 1e-6, `validation AUC ${r0.validation.metrics.a.auc} vs ${ref.validation.metrics.a.auc}`);
+  });
+
+mpiTest('a rank killed mid-run ends the job within seconds, naming the rank', async (t) => {
+  const dir = tempDir();
+  const r = await launch(2, 'distributed-train.ts', ['shared-bottom', '16', '5', join(dir, 'k'), 'kill', '1', '20'], 30_000);
+  t.not(r.code, 0, r.output);
+  t.true(r.seconds < 30, `stopped after ${r.seconds.toFixed(1)} s`);
+  t.regex(r.output, /process rank 1 .*exited on signal 9/);
+});
+
+mpiTest('a rank that throws ends the job, its error printed with its rank', async (t) => {
+  const dir = tempDir();
+  const r = await launch(2, 'distributed-train.ts', ['shared-bottom', '16', '5', join(dir, 'e'), 'throw', '1', '20'], 30_000);
+  t.not(r.code, 0, r.output);
+  t.true(r.seconds < 30, `stopped after ${r.seconds.toFixed(1)} s`);
+  t.regex(r.output, /rank 1 of 2 is exiting with code 1: Error: rank 1 fails on purpose at step 20/);
+});

@@ -1,0 +1,36 @@
+// Each collective on tensors, checked on every rank under mpirun by test/distributed.test.ts;
+// a wrong value throws (and the rank's exit ends the job with a message naming it).
+import { distributed, tensor, fromBuffer } from '../../src/index.js';
+
+const { rank, worldSize: W } = distributed.init();
+const expect = (what: string, got: ArrayLike<number>, want: number[]): void => {
+  const g = Array.from(got);
+  if (g.length !== want.length || g.some((v, i) => Math.abs(v - want[i]) > 1e-6)) throw new Error(`${what} on rank ${rank}: got [${g}], expected [${want}]`);
+};
+const ranks = Array.from({ length: W }, (_, r) => r);
+const sumOf = (f: (r: number) => number): number => ranks.reduce((s, r) => s + f(r), 0);
+
+const x = tensor([rank + 1, 10 * (rank + 1), -rank]);
+distributed.allReduce(x, 'sum');
+expect('allReduce sum', x.data(), [sumOf((r) => r + 1), sumOf((r) => 10 * (r + 1)), -sumOf((r) => r)]);
+const m = tensor([[rank, 2 * rank]]);
+distributed.allReduce(m, 'mean');
+expect('allReduce mean', m.data(), [sumOf((r) => r) / W, sumOf((r) => 2 * r) / W]);
+
+const b = tensor([rank, rank + 0.5]);
+distributed.broadcast(b, W - 1);
+expect('broadcast float32', b.data(), [W - 1, W - 0.5]);
+const bi = fromBuffer(Int32Array.from([rank * 7, 3]), [2]);
+distributed.broadcast(bi, 0);
+expect('broadcast int32', bi.data(), [0, 3]);
+
+// Rank r contributes r + 1 rows of 2.
+const rows = fromBuffer(Float32Array.from({ length: 2 * (rank + 1) }, (_, i) => 100 * rank + i), [rank + 1, 2]);
+const g = distributed.allGather(rows);
+expect('allGather shape', g.shape, [sumOf((r) => r + 1), 2]);
+expect('allGather values', g.data(), ranks.flatMap((r) => Array.from({ length: 2 * (r + 1) }, (_, i) => 100 * r + i)));
+const bytes = distributed.allGatherBytes(new TextEncoder().encode('r'.repeat(rank)));
+expect('allGatherBytes sizes', bytes.map((p) => p.length), ranks);
+
+distributed.barrier();
+if (rank === 0) console.log(`collectives ok on ${W} ranks`);
