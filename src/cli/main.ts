@@ -56,7 +56,7 @@ program
   .option('--data <csv>', 'training CSV (gzip allowed); default: the embedded UCI Bank Marketing data')
   .option('--config <json>', 'job config (tasks, features, model, training); see README')
   .option('--arch <names>', `multi-task architecture(s), comma-separated: ${ARCHITECTURES.join(', ')}`, archList)
-  .option('--weighting <name>', 'loss weighting: fixed, equal, mean, max, uncertainty, gradnorm, dwa, rlw, famo, pcgrad, gradvac, graddrop, mgda, cagrad, nash-mtl, imtl, imtl-g, aligned-mtl, db-mtl')
+  .option('--weighting <name>', 'loss weighting: fixed, equal, mean, max, uncertainty, dwa, rlw, famo, gradnorm, gradnorm-full, pcgrad, gradvac, graddrop, mgda, cagrad, nash-mtl, imtl, imtl-g, aligned-mtl, db-mtl')
   .option('--seeds <list>', 'seeds, comma-separated (results are reported as mean ± std)', seedList)
   .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', positiveInt)
   .option('--no-baselines', 'skip the single-task baselines')

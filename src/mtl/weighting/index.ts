@@ -24,6 +24,7 @@ export { weightedSum, type LossWeighting, type WeightingContext, type WeightingR
 export { fixed, equal, mean, max, uncertainty, gradNorm, dwa, pcgrad, mgda, cagrad, nashMtl, imtl, alignedMtl, famo, rlw, gradVac, gradDrop, dbMtl };
 export { uncertaintyLoss } from './uncertainty.js';
 export { projectConflicting } from './pcgrad.js';
+export { lastLayerSpan } from './gradnorm.js';
 // The pure merges behind the gradient strategies, for tests and custom strategies.
 export { minNormWeights, type MgdaNormalization } from './mgda.js';
 export { conflictAverseWeights } from './cagrad.js';
@@ -38,7 +39,7 @@ export { gramMatrix, weightedCombination } from './linalg.js';
 export { dot, norm } from '../gradients.js';
 
 const BUILT_IN: Record<string, () => LossWeighting> = {
-  fixed, equal, mean, max, uncertainty, gradnorm: gradNorm, dwa, rlw, famo,
+  fixed, equal, mean, max, uncertainty, gradnorm: gradNorm, 'gradnorm-full': () => gradNorm({ layer: 'last' }), dwa, rlw, famo,
   pcgrad, gradvac: gradVac, graddrop: gradDrop, mgda, cagrad, 'nash-mtl': nashMtl, imtl, 'imtl-g': () => imtl({ lossBalance: false }), 'aligned-mtl': alignedMtl, 'db-mtl': dbMtl,
 };
 
@@ -47,7 +48,7 @@ export const weightingNames: readonly string[] = Object.keys(BUILT_IN);
 
 /**
  * A built-in strategy by name, with its default hyper-parameters: fixed, equal, mean, max,
- * uncertainty, gradnorm, dwa, rlw, famo (loss values only); pcgrad, gradvac, graddrop, mgda,
+ * uncertainty, dwa, rlw, famo (loss values only); gradnorm, gradnorm-full, pcgrad, gradvac, graddrop, mgda,
  * cagrad, nash-mtl, imtl, imtl-g, aligned-mtl, db-mtl (per-task gradients on the shared parameters).
  */
 export function weightingByName(name: string): LossWeighting {
