@@ -6,6 +6,7 @@ import { DataLoader, type EncodedDataset, type FeatureSpec, type TaskSpec } from
 import { evaluate, train, type MultiTaskModel, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
+import { init as joinWorld } from '../distributed/world.js';
 import { metricDirection } from '../metrics/index.js';
 import { baselinesEnabled, type Architecture, type JobConfig } from './config.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
@@ -62,7 +63,8 @@ function trainOne(
       : `seed ${seed}: multi-task ${architecture} (${parameters} parameters, weighting ${weighting})`,
   );
   const data = loaders(prepared, config, seed);
-  const options = trainOptions(config, { tasks, seed, validation: data.validation, progress: args.progress, weighting });
+  // Data-parallel under an MPI launcher (mpirun -np N npx trunkline train ...); a no-op alone.
+  const options = { ...trainOptions(config, { tasks, seed, validation: data.validation, progress: args.progress, weighting }), distributed: true };
   const [history, seconds] = timed(() => train(model, data.train, options));
   const run: ModelRun = {
     kind,
@@ -85,7 +87,11 @@ function timed<T>(f: () => T): [T, number] {
 }
 
 export async function runTrain(args: TrainArgs): Promise<RunResult> {
+  // Under an MPI launcher every rank trains; only rank 0 logs and writes the run directory.
+  const { rank, worldSize } = joinWorld();
+  if (rank > 0) args = { ...args, log: () => {}, progress: false };
   const { config, log } = args;
+  if (worldSize > 1) log(`data-parallel training on ${worldSize} ranks (each rank takes 1 batch in ${worldSize}; gradients averaged; rank 0 logs and writes the run)`);
   const runs: ModelRun[] = [];
   // Per architecture, the seed whose kept checkpoint scored best on validation.
   const saved = new Map<Architecture, SavedModel>();
@@ -120,6 +126,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
   kept.forEach((k, i) => (k.dir = i === 0 ? 'model' : join('models', k.architecture)));
   const first = kept[0] ?? null;
   const data = first ? dataSummary(first.prepared) : null;
+  if (rank > 0) return { dir: '', runs };
   const finalDir = writeRunDir(args.outDir, (tmpDir) => {
     writeJson(join(tmpDir, 'metrics.json'), {
       format: 'trunkline.run',
