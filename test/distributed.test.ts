@@ -87,12 +87,14 @@ interface Done {
 }
 
 /** `node --import tsx <script> ...args`, alone (np 0) or as np ranks of mpirun. */
-function launch(np: number, script: string, args: string[], timeoutMs = 60_000): Promise<Done> {
+function launch(np: number, script: string, args: string[], timeoutMs = 60_000, extraEnv: NodeJS.ProcessEnv = {}): Promise<Done> {
   const node = [process.execPath, '--import', 'tsx', join(HELPERS, script), ...args];
-  const [cmd, ...argv] = np ? ['mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), '-x', 'TRUNKLINE_ADDON', '-x', 'TRUNKLINE_NUM_THREADS', ...node] : node;
+  const [cmd, ...argv] = np ? ['mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), '-x', 'TRUNKLINE_ADDON', '-x', 'TRUNKLINE_NUM_THREADS', ...Object.keys(extraEnv).flatMap((k) => ['-x', k]), ...node] : node;
   // One kernel thread per rank: the ranks share the machine's cores.
-  const env = { ...process.env, TRUNKLINE_ADDON: nativePath, TRUNKLINE_NUM_THREADS: '1' };
-  for (const k of Object.keys(env)) if (/^(OMPI_|PMI_|PMIX_|SLURM_)/.test(k)) delete env[k];
+  // Containers often forbid the cross-process memory copy Open MPI's shared-memory transport
+  // tries first; plain copies work everywhere.
+  const env: NodeJS.ProcessEnv = { ...process.env, TRUNKLINE_ADDON: nativePath, TRUNKLINE_NUM_THREADS: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', ...extraEnv };
+  for (const k of Object.keys(env)) if (/^(OMPI_COMM|PMI_|PMIX_|SLURM_)/.test(k)) delete env[k];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { cwd: ROOT, env, timeout: timeoutMs, killSignal: 'SIGKILL' });
@@ -160,4 +162,10 @@ mpiTest('a rank that throws ends the job, its error printed with its rank', asyn
   t.not(r.code, 0, r.output);
   t.true(r.seconds < 30, `stopped after ${r.seconds.toFixed(1)} s`);
   t.regex(r.output, /rank 1 of 2 is exiting with code 1: Error: rank 1 fails on purpose at step 20/);
+});
+
+mpiTest('a weighting that needs per-task gradients is refused under distributed training, by name', async (t) => {
+  const r = await launch(2, 'distributed-train.ts', ['shared-bottom', '16', '1', join(tempDir(), 'p')], 30_000, { TRUNKLINE_TEST_WEIGHTING: 'pcgrad' });
+  t.not(r.code, 0, r.output);
+  t.regex(r.output, /weighting 'pcgrad' needs per-task gradients, which distributed training does not support yet/);
 });

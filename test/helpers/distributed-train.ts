@@ -27,7 +27,7 @@ const history = mtl.train(model, sharedSignal(320, 1).tensors(), {
   epochs: Number(epochs),
   batchSize: Number(batch),
   lr: 0.01,
-  weighting: 'uncertainty',
+  weighting: process.env.TRUNKLINE_TEST_WEIGHTING ?? 'uncertainty',
   seed: 5,
   validation: sharedSignal(200, 2).tensors(),
   earlyStopping: { metric: 'auc', monitor: 'a', patience: 100 },
