@@ -130,7 +130,15 @@ async function numpySeconds(name: string, reps: number): Promise<number> {
 // ---- rounds ---------------------------------------------------------------------------------
 tl.setNumThreads(threads);
 const chosen = CASES.filter((c) => !filters.length || filters.some((f) => c.name.includes(f)));
-console.log(`trunkline vs NumPy ${numpyVersion}, ${threads} thread(s), ${rounds} alternating rounds, load average ${loadavg()[0].toFixed(1)}`);
+// The gemm kernel in use and how it was chosen (an addon built before the choice existed names the kernel only).
+let gemm: string;
+try {
+  const g = tl.gemmKernel();
+  gemm = `${g.kernel} (${g.how})`;
+} catch {
+  gemm = native.gemm_kernel_name();
+}
+console.log(`trunkline vs NumPy ${numpyVersion}, ${threads} thread(s), ${rounds} alternating rounds, load average ${loadavg()[0].toFixed(1)}, gemm kernel ${gemm}`);
 // OpenBLAS's threads keep spinning for a fraction of a second after a call (ours for
 // 50 us): timing one side right after the other's multi-threaded turn measured the
 // first with a core taken (small products read half speed). A pause lets both go idle.
@@ -182,5 +190,5 @@ console.log('ratio: NumPy time / trunkline time, the median over rounds (above 1
 const dir = join(here, 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `side-by-side-${threads}t-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), threads, rounds, numpy: numpyVersion, loadAverage: loadavg()[0], rows }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), threads, rounds, numpy: numpyVersion, gemmKernel: gemm, loadAverage: loadavg()[0], rows }, null, 2));
 console.log(`wrote ${file}`);
