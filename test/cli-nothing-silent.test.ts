@@ -170,7 +170,7 @@ test('nothing silent 5: train --resume never saves a model worse on validation t
   else t.true(better(m.monitor.best, m.monitor.start), `kept ${m.kept}: ${m.monitor.best} beats ${m.monitor.start}`);
 });
 
-test('nothing silent: binary garbage or a directory as --data is an error naming it', async (t) => {
+test('nothing silent: binary garbage or a directory without data files as --data is an error naming it', async (t) => {
   const run = await trainOnce();
   const dir = tempDir();
   const garbage = join(dir, 'model.bin');
@@ -186,8 +186,12 @@ test('nothing silent: binary garbage or a directory as --data is an error naming
   assertCleanFailure(t, tr, /model\.bin: .*binary file/);
   const l = await cli(['predict', '--model', run, '--data', latin1, '--out', join(dir, 'p.csv')], dir);
   assertCleanFailure(t, l, /latin1\.csv: .*not UTF-8 text .*line 2/);
-  const d = await cli(['predict', '--model', run, '--data', dir, '--out', join(dir, 'p.csv')], dir);
-  assertCleanFailure(t, d, new RegExp(`${dir.replace(/[/.]/g, '\\$&')}.*is a directory, not a CSV file`));
+  // A directory is read as shards of data; one without data files names itself.
+  const notes = join(dir, 'notes');
+  mkdirSync(notes);
+  writeFileSync(join(notes, 'readme.md'), 'no data here');
+  const d = await cli(['predict', '--model', run, '--data', notes, '--out', join(dir, 'p.csv')], dir);
+  assertCleanFailure(t, d, new RegExp(`${notes.replace(/[/.]/g, '\\$&')}: a directory with no data files`));
   t.false(existsSync(join(dir, 'p.csv')));
   t.false(existsSync(join(dir, 'runs')));
 });
