@@ -4,8 +4,9 @@
 import { mtl, metrics, manualSeed, fromBuffer, nn, type Tensor } from 'trunkline';
 const { Linear } = nn;
 
-// ---- 1. The strategy: Random Loss Weighting (Lin et al. 2021) -----------------------
+// ---- 1. The strategy: Random Loss Weighting (Lin et al. 2022) -----------------------
 // Each step draws weights softmax(z), z ~ N(0, 1), scaled to sum to the number of tasks.
+// trunkline ships it as 'rlw'; it is written by hand here because it fits in a few lines.
 const randomLossWeighting: mtl.LossWeighting = {
   name: 'random (custom)',
   combine({ losses }) {
