@@ -23,7 +23,7 @@ function runGemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alph
 }
 
 // Register tiles 4x8 (portable), 6x16 (AVX2), 6x64 and 12x32 (AVX-512); cache blocks MC
-// 128/144, KC 256/384, NC 2048. Each triple puts some dimension just below, on and above
+// 96/128/144, KC 256/384, NC 2048. Each triple puts some dimension just below, on and above
 // an edge.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 17, 3], [15, 16, 17], [16, 15, 1], [17, 17, 17], [5, 7, 11], [6, 16, 8],

@@ -66,15 +66,17 @@ void kernel(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
 // A block (mc x kc, in L2); the B panel (kc x nc) sits in L3. On a Zen 4 core (32 KiB
 // L1, 1 MiB L2) the B micro-panel does not stay in L1 at these sizes either way, and
 // measured no slower for it: kc 128 (so that it would) read 5-15% slower at 1024^3 and
-// above, kc 384 read 0-4% faster than 256.
+// above, kc 384 read 0-4% faster than 256; for 6x64, mc 96 read 0-3% faster than 144
+// (and than 72 or 240), and kc-loop unrolling by 1, 4 or 8 instead of 2 within 1%.
 //
 // 6x64 first: 24 accumulators, four B vectors and one broadcast per k step, and the
-// fewest A broadcasts per FMA. On a Zen 4 core it read 3-5% faster than 12x32 at 1024^3
-// and above (CPU time, alternating in one process), about the same on the MLP shapes.
+// fewest A broadcasts per FMA. On a Zen 4 core it read 3-5% faster than 12x32 and 1-3%
+// faster than AVX2's 6x16 at 1024^3 and above (alternating in one process; 93-96% of
+// the FMA peak), and the same or slightly faster on the 512x256x256 MLP shapes.
 // 12x32 is the kernel measured on a Zen 5 core (see the project notes); the run-time
 // probe in matmul.cc picks between them on the CPU at hand.
 const GemmArch kArchs[] = {
-    {6, 64, 144, 384, 2048, kernel<6, 4>, "avx512 6x64"},
+    {6, 64, 96, 384, 2048, kernel<6, 4>, "avx512 6x64"},
     {12, 32, 144, 256, 2048, kernel<12, 2>, "avx512 12x32"},
 };
 
