@@ -17,7 +17,7 @@ void kernel(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
   // running pointer in a loop GCC must not unroll: when the rows' addresses were
   // computed up front, GCC kept them live in zmm registers until the stores and spilled
   // a B vector to the stack in every k step (12x32 lost 7-15% to that on a Zen 5 core).
-  // Prefetching measured 3-6% faster than none at 1024^3 and above on a Zen 4 core.
+  // Prefetching measured 3-10% faster than none at 1024^3 and above on a Zen 4 core.
   const char* row = reinterpret_cast<const char*>(c);
   const int64_t step = ldc * static_cast<int64_t>(sizeof(float));
 #pragma GCC unroll 1
@@ -65,7 +65,7 @@ void kernel(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
 // Cache blocks: the B micro-panel (kc x nr) is reused across the A micro-panels of an
 // A block (mc x kc, in L2); the B panel (kc x nc) sits in L3. On a Zen 4 core (32 KiB
 // L1, 1 MiB L2) the B micro-panel does not stay in L1 at these sizes either way, and
-// measured no slower for it: kc 128 (so that it would) read 5-15% slower at 1024^3 and
+// measured no slower for it: kc 128 (so that it would) read 4-12% slower at 1024^3 and
 // above, kc 384 read 0-4% faster than 256; for 6x64, mc 96 read 0-3% faster than 144
 // (and than 72 or 240), and kc-loop unrolling by 1, 4 or 8 instead of 2 within 1%.
 //
