@@ -591,6 +591,7 @@ GemmChoice gemm_kernel_choice() {
   int f = forced();
   bool is_forced = f >= 0 && static_cast<int>(kernel_table().isa[f]) <= static_cast<int>(isa);
   out.kernel = active_arch().name;
+  std::lock_guard<std::mutex> lock(choice_mutex);  // gemm_retune may be rewriting how and seconds
   out.how = is_forced ? "forced" : ch.how;
   std::vector<int> cand = candidates(isa);
   for (size_t i = 0; i < cand.size(); ++i)
