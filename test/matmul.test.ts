@@ -127,6 +127,40 @@ test.serial('the gemm kernel is chosen among those the instruction set allows, a
   t.not(tl.gemmKernel().how, 'forced');
 });
 
+test.serial('a product with few columns or rows runs on the candidate that pads its tiles least', (t) => {
+  const tile = (name: string) => name.split(' ')[1].split('x').map(Number);
+  const use = (name: string, m: number, n: number) => {
+    const [mr, nr] = tile(name);
+    return (m / (Math.ceil(m / mr) * mr)) * (n / (Math.ceil(n / nr) * nr));
+  };
+  try {
+    for (const isa of ISAS_HERE) {
+      tl.setIsa(isa);
+      const choice = tl.gemmKernel();
+      const names = choice.candidates.map((c) => c.name);
+      t.is(native.gemm_kernel_for(4096, 1024), choice.kernel, `${isa}: full tiles run on the chosen kernel`);
+      for (const [m, n] of [[512, 10], [4096, 32], [256, 100], [10, 256], [512, 200], [1000, 1000], [1, 1]]) {
+        const k = native.gemm_kernel_for(m, n);
+        t.true(names.includes(k), `${isa} ${m}x${n}: ${k} is a candidate`);
+        // The best share of useful work in its tiles, where a kernel other than the chosen
+        // one must do 5% better.
+        const score = (name: string) => use(name, m, n) * (name === choice.kernel ? 1 : 0.95);
+        t.true(k === choice.kernel || score(k) > score(choice.kernel), `${isa} ${m}x${n}: ${k}`);
+        for (const other of names) t.true(score(other) <= score(k) + 1e-12, `${isa} ${m}x${n}: ${other} pads less than ${k}`);
+      }
+    }
+    tl.setIsa(tl.getIsa().best);
+    // A forced kernel runs every product.
+    for (const name of tl.gemmKernels()) {
+      tl.setGemmKernel(name);
+      t.is(native.gemm_kernel_for(512, 10), name);
+    }
+  } finally {
+    tl.setIsa(tl.getIsa().best);
+    tl.setGemmKernel(null);
+  }
+});
+
 function refMatmul(a: Float64Array | Float32Array, b: Float64Array | Float32Array, m: number, n: number, k: number): Float64Array {
   return refGemm(false, false, m, n, k, 1, Float32Array.from(a), Float32Array.from(b), 0, new Float32Array(0));
 }

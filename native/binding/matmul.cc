@@ -161,6 +161,13 @@ Napi::Value GemmKernelName(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), cpu::gemm_kernel_name());
 }
 
+// (m, n): the kernel an m x n product runs on.
+Napi::Value GemmKernelFor(const Napi::CallbackInfo& info) {
+  Args a(info, "gemm_kernel_for");
+  a.expect_count(2);
+  return Napi::String::New(info.Env(), cpu::gemm_kernel_for(a.integer(0, 1, kMaxDim), a.integer(1, 1, kMaxDim)));
+}
+
 // Names of the gemm kernels this CPU can run.
 Napi::Value GemmKernels(const Napi::CallbackInfo& info) {
   Napi::Array out = Napi::Array::New(info.Env());
@@ -232,6 +239,7 @@ KernelList matmul_kernels() {
       {"memory_bandwidth", MemoryBandwidth},
       {"gemm_kernel_name", GemmKernelName},
       {"gemm_kernels", GemmKernels},
+      {"gemm_kernel_for", GemmKernelFor},
       {"gemm_kernel_choice", GemmKernelChoice},
       {"gemm_retune", GemmRetune},
       {"gemm_tune_info", GemmTuneInfo},

@@ -526,6 +526,39 @@ Choice& choice_for(Isa isa) {
 
 const GemmArch& chosen_arch(Isa isa) { return *kernel_table().all[choice_for(isa).kernel.load(std::memory_order_acquire)]; }
 
+// The chosen kernel is the fastest on full tiles; a product with few columns (a narrow
+// output layer, a conv with few channels) or few rows spends most of a wide tile on
+// padding at the edge: at 4096x32x128 the 6x64 tile ran at 49 GFLOP/s where AVX2's 6x16
+// ran at 90 on a Zen 4 core, at 512x10x256 15 against 48. So among the candidates the
+// product takes the one with the least padded work, where another kernel must do at
+// least 5% less than the chosen one (which is faster on full tiles). Depends only on m
+// and n, so results do not change with the thread count.
+double tile_use(const GemmArch& ar, int64_t m, int64_t n) {
+  auto use = [](int64_t x, int t) { return static_cast<double>(x) / static_cast<double>((x + t - 1) / t * t); };
+  return use(m, ar.mr) * use(n, ar.nr);
+}
+
+const GemmArch& arch_for(int64_t m, int64_t n) {
+  const GemmArch& main = active_arch();
+  Isa isa = active_isa();
+  int f = forced();
+  if ((f >= 0 && static_cast<int>(kernel_table().isa[f]) <= static_cast<int>(isa)) || &main != &base_arch())
+    return main;  // a forced kernel or TL_GEMM_TUNE's blocks apply to every product
+  static const std::vector<int> cands[3] = {candidates(Isa::Portable), candidates(Isa::Avx2), candidates(Isa::Avx512)};
+  const GemmArch* pick = &main;
+  double best = tile_use(main, m, n);
+  if (best >= 0.95) return main;
+  for (int i : cands[static_cast<int>(isa)]) {
+    const GemmArch* ar = kernel_table().all[i];
+    double u = 0.95 * tile_use(*ar, m, n);
+    if (ar != &main && u > best) {
+      best = u;
+      pick = ar;
+    }
+  }
+  return *pick;
+}
+
 // Tiny products: packing would cost more than the arithmetic.
 void gemm_small(const Problem& pr) {
   for (int64_t i = 0; i < pr.m; ++i) {
@@ -576,6 +609,8 @@ void choose_grid(int64_t m, int64_t n, bool ta, bool tb, int nt, const GemmArch&
 }  // namespace
 
 const char* gemm_kernel_name() { return active_arch().name; }
+
+const char* gemm_kernel_for(int64_t m, int64_t n) { return arch_for(m, n).name; }
 
 int gemm_kernel_count() { return static_cast<int>(kernel_table().all.size()); }
 
@@ -638,7 +673,7 @@ void gemm_ex(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, con
     return;
   }
   if (m * n * k <= kSmallWork) return gemm_small(pr);
-  const GemmArch& ar = active_arch();
+  const GemmArch& ar = arch_for(m, n);
   int64_t work = m * n * k;
   int nt = static_cast<int>(std::min<int64_t>({max_threads, num_threads(), std::max<int64_t>(1, work / kWorkPerThread)}));
   int tm = 1, tn = 1;

@@ -52,6 +52,9 @@ void linear_backward(float* gx, float* gw, float* gb, const float* g, const floa
 
 // Name of the micro-kernel the active instruction set uses (for benchmarks and tests).
 const char* gemm_kernel_name();
+// The kernel an m x n product runs on: the chosen one, or a narrower tile where the
+// chosen one would spend much of its work on edge padding (see arch_for in matmul.cc).
+const char* gemm_kernel_for(int64_t m, int64_t n);
 // The kernels this CPU can run, by name (index 0 .. count-1; nullptr past the end).
 int gemm_kernel_count();
 const char* gemm_kernel_at(int i);
