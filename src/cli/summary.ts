@@ -129,7 +129,8 @@ export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: 
   log(`\nTest metrics per task${seeds > 1 ? ` (mean ± std over ${seeds} seeds)` : ''}${hasBaselines && hasMulti ? '; Δ is against the single-task model' : ''}:\n`);
   log(formatTable(header, rows));
   const units = Object.entries(regressionUnits(config));
-  if (units.length) log(`\nRMSE and MAE: ${units.map(([t, u]) => `${t} in ${u}`).join('; ')}; score = 1 - RMSE/std of the target (0: predicting the mean).`);
+  log('');
+  if (units.length) log(`RMSE and MAE: ${units.map(([t, u]) => `${t} in ${u}`).join('; ')}; score = 1 - RMSE/std of the target (0: predicting the mean).`);
   const monitors = [...new Set(runs.map((r) => r.monitor))];
   if (monitors.length) log(`Early stopping and the kept checkpoint followed the ${monitors.join('; ')}.`);
   const sizes = modelLabels(runs).map((l) => {
