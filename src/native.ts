@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CudaMemoryStats, MatmulPrecision } from './backend/cuda.js';
 import type { Isa } from './settings.js';
+import type { GemmKernelChoice } from './settings.js';
 
 const require = createRequire(import.meta.url);
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,6 +86,14 @@ export interface KernelTable {
   /** GB/s read + written. */
   memory_bandwidth(megabytes: number, threads: number, repeats: number): number;
   gemm_kernel_name(): string;
+  // gemm kernel choice (native/binding/matmul.cc): the kernels the active instruction set
+  // allows, which one runs and how it was chosen, the probe and its cache.
+  gemm_kernels(): string[];
+  gemm_kernel_choice(): GemmKernelChoice;
+  gemm_retune(): GemmKernelChoice;
+  gemm_tune_info(): { cache: string; cpu: string };
+  gemm_set_tune_version(version: string): void;
+  gemm_set_kernel(name: string): void;
   // conv and pooling (dims: the packed shape arrays of native/binding/conv.cc)
   conv2d_forward(out: Buf, x: Buf, w: Buf, bias: OptBuf, dims: Dims): void;
   conv2d_backward(gx: OptBuf, gw: OptBuf, gb: OptBuf, g: Buf, x: Buf, w: Buf, dims: Dims): void;

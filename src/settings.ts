@@ -44,21 +44,12 @@ export interface GemmKernelChoice {
   candidates: { name: string; seconds: number }[];
 }
 
-// The addon's gemm-kernel entries (native/binding/matmul.cc).
-interface GemmKernelNative {
-  gemm_kernels(): string[];
-  gemm_kernel_choice(): GemmKernelChoice;
-  gemm_retune(): GemmKernelChoice;
-  gemm_tune_info(): { cache: string; cpu: string };
-  gemm_set_tune_version(version: string): void;
-  gemm_set_kernel(name: string): void;
-}
-const gemmNative = native as unknown as GemmKernelNative;
+
 
 // The tuning cache keys its answers by trunkline's version (package.json, one level up
 // from both src/ and dist/), so an upgrade probes again.
 try {
-  gemmNative.gemm_set_tune_version(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
+  native.gemm_set_tune_version(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
 } catch {
   // No package.json beside the code: the key says 'unknown'.
 }
@@ -70,7 +61,7 @@ try {
  * fastest; TRUNKLINE_TUNE=off skips that and uses the instruction set's default.
  */
 export function gemmKernel(): GemmKernelChoice {
-  return gemmNative.gemm_kernel_choice();
+  return native.gemm_kernel_choice();
 }
 
 /**
@@ -82,17 +73,17 @@ export function gemmKernel(): GemmKernelChoice {
  * TRUNKLINE_TUNE=off neither probes nor reads the cache.
  */
 export function retuneGemm(): GemmKernelChoice & { cache: string; cpu: string } {
-  return { ...gemmNative.gemm_retune(), ...gemmNative.gemm_tune_info() };
+  return { ...native.gemm_retune(), ...native.gemm_tune_info() };
 }
 
 /** Where the tuning cache lives ('' without a home directory) and the CPU as its key names it. */
 export function gemmTuneInfo(): { cache: string; cpu: string } {
-  return gemmNative.gemm_tune_info();
+  return native.gemm_tune_info();
 }
 
 /** Every gemm kernel this CPU can run, by name. */
 export function gemmKernels(): string[] {
-  return gemmNative.gemm_kernels();
+  return native.gemm_kernels();
 }
 
 /**
@@ -100,5 +91,5 @@ export function gemmKernels(): string[] {
  * instruction set allows it); null returns to the automatic choice.
  */
 export function setGemmKernel(name: string | null): void {
-  gemmNative.gemm_set_kernel(name ?? '');
+  native.gemm_set_kernel(name ?? '');
 }
