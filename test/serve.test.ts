@@ -90,24 +90,21 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+  return reply(res);
+}
+
+async function get(url: string): Promise<Reply> {
+  return reply(await fetch(url));
+}
+
+/** Status, text and the JSON body (null where the body is not JSON, as /metrics). */
+async function reply(res: Response): Promise<Reply> {
   const text = await res.text();
   let parsed: unknown = null;
   try {
     parsed = JSON.parse(text);
   } catch {
     // not JSON: left null, the test says so
-  }
-  return { status: res.status, body: parsed, text };
-}
-
-async function get(url: string): Promise<Reply> {
-  const res = await fetch(url);
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // /metrics is text
   }
   return { status: res.status, body: parsed, text };
 }
