@@ -267,3 +267,13 @@ test('idDropout replaces categorical ids by the out-of-vocabulary id while train
   t.true(dropped > 0.25 * 4000 && dropped < 0.35 * 4000, `${dropped} of 4000 ids dropped at p = 0.3`);
   t.throws(() => new mtl.SharedBottom({ features, idDropout: 1, tasks: [{ name: 'y', type: 'binary' }] }), { message: /idDropout must be in \[0, 1\)/ });
 });
+
+test('nothing silent: without baselines the summary claims no Δ column, and one epoch is "1 epoch"', async (t) => {
+  const csv = shopCsv(300, 8);
+  const lines: string[] = [];
+  await runTrain({ config: jobFor(csv, { epochs: 1 }, { baselines: false }), architectures: ['shared-bottom'], seeds: [1], outDir: tempDir(), progress: false, log: (l) => lines.push(l) });
+  const text = lines.join('\n');
+  t.regex(text, /Test metrics per task:/);
+  t.notRegex(text, /Δ is against the single-task model/);
+  t.regex(text, /shared-bottom: 1 epoch,/);
+});
