@@ -38,10 +38,8 @@ export interface FeatureConfig {
 }
 
 /** The contract's feature spec: what an input layer needs to size itself. */
-export type FeatureSpec =
-  | { name: string; kind: 'categorical'; cardinality: number }
-  | { name: string; kind: 'numeric'; width: number }
-  | { name: string; kind: 'multihot' | 'text'; cardinality: number };
+export type { FeatureSpec } from '../shared/contract.js';
+import type { FeatureSpec } from '../shared/contract.js';
 
 /** A fitted feature (JSON-safe). */
 export type FittedFeature =

@@ -5,7 +5,8 @@ import { asNumbers, asStrings } from './columns.js';
 import type { Table } from './table.js';
 import { applyTransform, type TargetScaler, type TargetTransform } from '../shared/target.js';
 
-export type TaskType = 'binary' | 'multiclass' | 'multilabel' | 'regression';
+import type { TaskHeadSpec, TaskType } from '../shared/contract.js';
+export type { TaskType } from '../shared/contract.js';
 
 export interface TaskConfig {
   /** The task name (keys `Batch.labels`). */
@@ -41,15 +42,7 @@ export interface FittedTask {
 }
 
 /** What the trainer needs to size a head: K for multiclass / multilabel. */
-export interface TaskSpec {
-  name: string;
-  type: TaskType;
-  /** Multiclass: number of classes; multilabel: K; binary and regression: 1. */
-  outputs: number;
-  classes?: string[];
-  /** Regression: how the target is scaled for training. */
-  target?: TargetScaler;
-}
+export type TaskSpec = TaskHeadSpec;
 
 export type EncodedLabel =
   | { type: 'binary' | 'regression'; values: Float32Array }

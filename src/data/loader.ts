@@ -5,14 +5,10 @@ import type { Device } from '../tensor/dtype.js';
 import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { EncodedDataset } from './features.js';
+import type { Batch as ContractBatch, DataLoader as ContractLoader } from '../shared/contract.js';
 
-export interface Batch {
-  /** Rows B. */
-  size: number;
-  /** Keyed by feature name; bags add `name.offsets`. */
-  inputs: Record<string, Tensor>;
-  /** Keyed by task name. */
-  labels: Record<string, Tensor>;
+/** The contract's batch, plus the data set rows it holds. */
+export interface Batch extends ContractBatch {
   /** The data set rows of this batch (for sample weights, predictions, debugging). */
   rows: Int32Array;
 }
@@ -32,7 +28,7 @@ export interface DataLoaderOptions {
   device?: Device;
 }
 
-export class DataLoader implements Iterable<Batch> {
+export class DataLoader implements Iterable<Batch>, ContractLoader {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;

@@ -3,8 +3,10 @@
 import { accuracy, argmaxRows, f1, precision, recall, threshold, type Numbers } from './classification.js';
 import { rocAuc, rocAucMacro } from './ranking.js';
 import { logLoss, mae, rmse } from './regression.js';
+import type { TaskType } from '../shared/contract.js';
 
-export type TaskKind = 'binary' | 'multiclass' | 'multilabel' | 'regression';
+/** The task types of the data contract. */
+export type TaskKind = TaskType;
 
 // 'score' puts every task on one higher-is-better scale, so tasks can be averaged (early
 // stopping's default): AUC (binary, macro for multilabel), accuracy (multiclass), and

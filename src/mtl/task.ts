@@ -9,6 +9,7 @@ import { losses } from './deps.js';
 import { DEFAULT_METRICS, METRIC_NAMES, type TaskKind } from '../metrics/evaluate.js';
 import type { Batch } from './types.js';
 import { applyTransform, invertTransform, metricUnit, type TargetScaler } from '../shared/target.js';
+import type { TaskHeadSpec } from '../shared/contract.js';
 
 export type TaskType = TaskKind;
 
@@ -235,7 +236,7 @@ export function defineTasks(specs: readonly (TaskSpec | Task)[]): Task[] {
 
 /** Task declarations from the data pipeline's fitted task specs ({ name, type, outputs }). */
 export function tasksFromData(
-  specs: readonly { name: string; type: TaskType; outputs: number; target?: TargetScaler }[],
+  specs: readonly TaskHeadSpec[],
   overrides: Record<string, Partial<TaskSpec>> = {},
 ): Task[] {
   return defineTasks(

@@ -1,22 +1,8 @@
-// The batch format shared with src/data (see data-contract.md).
+// What the trainer reads: the data contract's batches and loaders (src/shared/contract.ts),
+// or whole data sets as tensors.
 import type { Tensor } from '../tensor/tensor.js';
-
-export type FeatureSpec =
-  | { name: string; kind: 'categorical'; cardinality: number }
-  | { name: string; kind: 'numeric'; width: number }
-  | { name: string; kind: 'multihot' | 'text'; cardinality: number };
-
-export interface Batch {
-  size: number;
-  inputs: Record<string, Tensor>;
-  labels: Record<string, Tensor>;
-}
-
-/** Any iterable of batches that knows how many it yields per epoch. */
-export interface DataLoader extends Iterable<Batch> {
-  numBatches: number;
-  reshuffle?(epoch: number): void;
-}
+import type { Batch, DataLoader } from '../shared/contract.js';
+export type { Batch, DataLoader, FeatureSpec } from '../shared/contract.js';
 
 /** Whole data sets as row-aligned tensors (first dim = rows); the trainer batches them. */
 export interface TensorData {
