@@ -11,6 +11,7 @@ import { superviseChild } from './interrupt.js';
 import { rehashModel } from '../io/index.js';
 import { modelDir } from './saved.js';
 import { registerServeCommands } from '../serve/cli.js';
+import { positiveIntArg } from './arg-parsers.js';
 
 const log = (line: string): void => console.log(line);
 
@@ -41,11 +42,6 @@ function archList(value: string): Architecture[] {
   return out;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
-  return n;
-}
 
 const program = new Command();
 program.name('trunkline').description('Multi-task learning on a native tensor engine').version(packageVersion()).showHelpAfterError();
@@ -58,7 +54,7 @@ program
   .option('--arch <names>', `multi-task architecture(s), comma-separated: ${ARCHITECTURES.join(', ')}`, archList)
   .option('--weighting <name>', 'loss weighting: fixed, equal, mean, max, uncertainty, dwa, rlw, famo, gradnorm, gradnorm-full, pcgrad, gradvac, graddrop, mgda, cagrad, nash-mtl, imtl, imtl-g, aligned-mtl, db-mtl')
   .option('--seeds <list>', 'seeds, comma-separated (results are reported as mean ± std)', seedList)
-  .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', positiveInt)
+  .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', positiveIntArg)
   .option('--no-baselines', 'skip the single-task baselines')
   .option('--baselines-only', 'train only the single-task baselines (no multi-task model)')
   .option('--resume <run>', 'continue a saved run (runs/<id>) on --data with its vocabularies')
@@ -121,7 +117,7 @@ program
   .requiredOption('--out <csv>', 'where to write the predictions (an existing file only with --force)')
   .option('--force', 'overwrite --out if it exists')
   .option('--keep <columns>', 'input columns copied to the output as they are (ids), comma-separated', columnList)
-  .option('--top-k <k>', 'multiclass tasks: the k most likely classes and their probabilities', positiveInt)
+  .option('--top-k <k>', 'multiclass tasks: the k most likely classes and their probabilities', positiveIntArg)
   .action(async (opts) => {
     await runPredict({ model: opts.model, data: opts.data, out: opts.out, force: opts.force === true, keep: opts.keep, topK: opts.topK, log });
   });

@@ -1,6 +1,7 @@
 // Learning-rate schedulers. Each sets group.lr on step() from the group's initialLr;
 // ReduceLROnPlateau reacts to a metric instead of the step count.
 import type { Optimizer } from './optimizer.js';
+import { checkPositiveInt } from '../shared/checks.js';
 
 export abstract class LRScheduler {
   /** Steps taken so far (0 right after construction). */
@@ -47,10 +48,6 @@ export abstract class LRScheduler {
   }
 }
 
-function positiveInt(v: unknown, where: string, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${what} must be a positive integer, got ${String(v)}`);
-  return v;
-}
 
 function inRange(v: unknown, where: string, what: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !(v > lo && v <= hi)) throw new Error(`${where}: ${what} must be in (${lo}, ${hi}], got ${String(v)}`);
@@ -63,7 +60,7 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
   constructor(opt: Optimizer<{ lr: number; weightDecay: number }>, { stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }) {
     super(opt);
-    this.stepSize = positiveInt(stepSize, 'StepLR', 'stepSize');
+    this.stepSize = checkPositiveInt(stepSize, 'StepLR', 'stepSize');
     this.gamma = inRange(gamma, 'StepLR', 'gamma', 0, Infinity);
     this.init();
   }
@@ -91,7 +88,7 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
   constructor(opt: Optimizer<{ lr: number; weightDecay: number }>, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
     super(opt);
-    this.tMax = positiveInt(tMax, 'CosineAnnealingLR', 'tMax');
+    this.tMax = checkPositiveInt(tMax, 'CosineAnnealingLR', 'tMax');
     if (typeof etaMin !== 'number' || !(etaMin >= 0)) throw new Error(`CosineAnnealingLR: etaMin must be >= 0, got ${String(etaMin)}`);
     this.etaMin = etaMin;
     this.init();
@@ -107,7 +104,7 @@ export class LinearWarmup extends LRScheduler {
   readonly startFactor: number;
   constructor(opt: Optimizer<{ lr: number; weightDecay: number }>, { warmupSteps, startFactor = 0.1 }: { warmupSteps: number; startFactor?: number }) {
     super(opt);
-    this.warmupSteps = positiveInt(warmupSteps, 'LinearWarmup', 'warmupSteps');
+    this.warmupSteps = checkPositiveInt(warmupSteps, 'LinearWarmup', 'warmupSteps');
     this.startFactor = inRange(startFactor, 'LinearWarmup', 'startFactor', 0, 1);
     this.init();
   }

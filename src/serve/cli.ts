@@ -1,6 +1,7 @@
 // The `serve` and `ab-report` commands, registered on the trunkline program. Their code
 // (and fastify) is imported when one of them runs, so other commands start as fast as before.
 import { Command, InvalidArgumentError } from 'commander';
+import { positiveIntArg } from '../cli/arg-parsers.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -10,11 +11,6 @@ function nonNegative(value: string): number {
   return n;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
-  return n;
-}
 
 function port(value: string): number {
   const n = Number(value);
@@ -32,9 +28,9 @@ export function registerServeCommands(program: Command, log: (s: string) => void
     .option('--split <weights>', 'A/B weights per arm, e.g. a=0.9,b=0.1 (default: equal)')
     .option('--split-key <column>', 'row column that keeps a key on one arm (e.g. user_id)')
     .option('--batch-window-ms <ms>', 'how long a request waits for others to share its forward pass', nonNegative, 1)
-    .option('--max-batch-rows <n>', 'rows that start a forward pass at once', positiveInt, 256)
-    .option('--max-rows <n>', 'most rows in one request', positiveInt, 1024)
-    .option('--body-limit <bytes>', 'largest request body', positiveInt, 1 << 20)
+    .option('--max-batch-rows <n>', 'rows that start a forward pass at once', positiveIntArg, 256)
+    .option('--max-rows <n>', 'most rows in one request', positiveIntArg, 1024)
+    .option('--body-limit <bytes>', 'largest request body', positiveIntArg, 1 << 20)
     .option('--feedback-dir <dir>', 'turn on POST /feedback, appending labelled rows to <dir>/feedback-YYYY-MM-DD.jsonl')
     .option('--token <token>', 'bearer token for /feedback and /admin/* (or TRUNKLINE_TOKEN)')
     .option('--allow-unauthenticated-writes', 'without a token, open /feedback and /admin/* to anyone who can reach the port')

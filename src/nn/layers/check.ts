@@ -1,11 +1,7 @@
 // Argument checks shared by the layer constructors.
 import type { Tensor } from '../../tensor/tensor.js';
 
-export function checkPositiveInt(v: unknown, layer: string, arg: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
-    throw new Error(`${layer}: ${arg} must be a positive integer, got ${String(v)}`);
-  return v;
-}
+export { checkPositiveInt } from '../../shared/checks.js';
 
 export function checkProbability(p: unknown, layer: string, arg = 'p'): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`${layer}: ${arg} must be in [0, 1], got ${String(p)}`);
