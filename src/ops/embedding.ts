@@ -20,12 +20,7 @@ export function embedding(weight: Tensor, indices: Tensor): Tensor {
   const device = sameDevice(op, weight, indices);
   const n = indices.size;
   const out = empty([...indices.shape, dim], device);
-  try {
-    callKernel(op, () => native.embedding_forward(out.kbuf, weight.kbuf, indices.kbuf, n, vocab, dim));
-  } catch (e) {
-    out.dispose();
-    throw e;
-  }
+  callKernel(op, () => native.embedding_forward(out.kbuf, weight.kbuf, indices.kbuf, n, vocab, dim), { dispose: [out] });
   return record(
     out,
     op,
@@ -64,12 +59,7 @@ export function embeddingBag(weight: Tensor, indices: Tensor, offsets: Tensor, m
   const bags = offsets.size;
   const mean = mode === 'mean';
   const out = empty([bags, dim], device);
-  try {
-    callKernel(op, () => native.embedding_bag_forward(out.kbuf, weight.kbuf, indices.kbuf, offsets.kbuf, per?.kbuf ?? null, n, bags, vocab, dim, mean));
-  } catch (e) {
-    out.dispose();
-    throw e;
-  }
+  callKernel(op, () => native.embedding_bag_forward(out.kbuf, weight.kbuf, indices.kbuf, offsets.kbuf, per?.kbuf ?? null, n, bags, vocab, dim, mean), { dispose: [out] });
   const inputs = per ? [weight, per] : [weight];
   return record(
     out,

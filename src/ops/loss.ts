@@ -79,12 +79,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   const lse = empty([n], device);
   const norm = empty([1], device);
   const tail = [n, c, ignoreIndex, smoothing, sw?.kbuf ?? null, cw?.kbuf ?? null, code] as const;
-  try {
-    callKernel(op, () => native.softmax_cross_entropy_forward(out.kbuf, lse.kbuf, norm.kbuf, logits.kbuf, labels.kbuf, ...tail));
-  } catch (e) {
-    for (const t of [out, lse, norm]) t.dispose();
-    throw e;
-  }
+  callKernel(op, () => native.softmax_cross_entropy_forward(out.kbuf, lse.kbuf, norm.kbuf, logits.kbuf, labels.kbuf, ...tail), { dispose: [out, lse, norm] });
   return finishLoss(
     out,
     op,

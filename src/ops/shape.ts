@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkShape, fmt, normAxis, numel, shapesEqual, stridesOf, type Shape } from '../tensor/shape.js';
 import { native } from '../native.js';
 import { checkInt, checkTensor, empty, record, recordUnary, sameDevice } from './core.js';
+import { callKernel } from './kernel-call.js';
 
 type Buf = Tensor['kbuf'];
 
@@ -14,15 +15,6 @@ function copyBlock(dst: Buf, dstOffset: number, dstStrides: Shape, src: Buf, src
   native.copy_block(dst, dstOffset, dstStrides, src, srcOffset, srcStrides, shape, accumulate);
 }
 
-/** Calls a kernel that checks index data, renaming its error after the op. */
-function indexKernel(op: string, where: string, call: () => void): void {
-  try {
-    call();
-  } catch (e) {
-    const msg = (e as Error).message.replace(/^[a-z_]+: /, '');
-    throw new Error(`${op}: ${msg} (${where})`);
-  }
-}
 
 /** The same data in another shape (no copy). One dim may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -229,8 +221,8 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const outShape = x.shape.map((d, i) => (i === ax ? k : d));
   const out = empty(outShape, x.device, x.dtype);
   const where = `axis ${ax} of ${fmt(x.shape)}`;
-  indexKernel(op, where, () => native.index_select_forward(out.kbuf, x.kbuf, index.kbuf, outer, n, inner, k));
-  return recordUnary(out, op, x, (gx, g) => indexKernel(op, where, () => native.index_select_backward(gx.kbuf, g.kbuf, index.kbuf, outer, n, inner, k)), [index]);
+  callKernel(op, () => native.index_select_forward(out.kbuf, x.kbuf, index.kbuf, outer, n, inner, k), { where });
+  return recordUnary(out, op, x, (gx, g) => callKernel(op, () => native.index_select_backward(gx.kbuf, g.kbuf, index.kbuf, outer, n, inner, k), { where }), [index]);
 }
 
 /** torch.gather: out[i][j] = x[i][index[i][j]] along `axis`; index has x's rank. */
@@ -249,8 +241,8 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   });
   const out = empty(index.shape, x.device, x.dtype);
   const where = `axis ${ax} of ${fmt(x.shape)}`;
-  indexKernel(op, where, () => native.gather_forward(out.kbuf, x.kbuf, index.kbuf, index.shape, x.shape, ax));
-  return recordUnary(out, op, x, (gx, g) => indexKernel(op, where, () => native.gather_backward(gx.kbuf, g.kbuf, index.kbuf, index.shape, x.shape, ax)), [index]);
+  callKernel(op, () => native.gather_forward(out.kbuf, x.kbuf, index.kbuf, index.shape, x.shape, ax), { where });
+  return recordUnary(out, op, x, (gx, g) => callKernel(op, () => native.gather_backward(gx.kbuf, g.kbuf, index.kbuf, index.shape, x.shape, ax), { where }), [index]);
 }
 
 /** Removes size-1 dims: the given ones (each must have size 1), or all of them. */
