@@ -84,7 +84,7 @@ export function allGather(t: Tensor): Tensor {
   new Uint8Array(out.buffer).set(concat(parts));
   const inner = rest.reduce((a, b) => a * b, 1);
   const gathered = fromBuffer(out, [inner ? total / inner : 0, ...rest]);
-  return t.device === 'cpu' ? gathered : gathered.to(t.device);
+  return gathered.to(t.device);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -80,7 +80,7 @@ export class DataParallel {
         for (let k = 0; k < slice.length; k++) slice[k] *= scale;
         const g = fromBuffer(Float32Array.from(slice), p.shape);
         p.zeroGrad();
-        p.grad = keep(p.device === 'cpu' ? g : g.to(p.device));
+        p.grad = keep(g.to(p.device));
         any = true;
       });
     }

@@ -73,7 +73,7 @@ export class TensorBatches implements DataLoader {
     for (let s = 0; s < this.order.length; s += this.batchSize) {
       const rows = this.order.subarray(s, Math.min(s + this.batchSize, this.order.length));
       const index = fromBuffer(Int32Array.from(rows), [rows.length]);
-      const pick = (t: Tensor): Tensor => indexSelect(t, 0, t.device === 'cpu' ? index : index.to(t.device));
+      const pick = (t: Tensor): Tensor => indexSelect(t, 0, index.to(t.device));
       const inputs: Record<string, Tensor> = {}, labels: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(this.data.inputs)) inputs[k] = pick(t);
       for (const [k, t] of Object.entries(this.data.labels)) labels[k] = pick(t);

@@ -90,6 +90,6 @@ export class InputEncoder extends Module {
     const ids = Int32Array.from(x.cpu().data() as Int32Array);
     for (let i = 0; i < ids.length; i++) if (globalGenerator.uniform() < this.idDropout) ids[i] = 0;
     const out = fromBuffer(ids, x.shape);
-    return x.device === 'cpu' ? out : out.to(x.device);
+    return out.to(x.device);
   }
 }

@@ -80,6 +80,6 @@ export function setSharedGradient(shared: readonly Tensor[], flat: Float32Array)
     o += p.size;
     const g = fromBuffer(Float32Array.from(slice), p.shape);
     p.zeroGrad();
-    p.grad = keep(p.device === 'cpu' ? g : g.to(p.device));
+    p.grad = keep(g.to(p.device));
   }
 }

@@ -130,7 +130,7 @@ export class Task {
     if (raw !== label) raw.dispose();
     const device = label.device;
     const t = fromBuffer(target, label.shape), m = fromBuffer(mask, label.shape);
-    return { target: device === 'cpu' ? t : t.to(device), mask: device === 'cpu' ? m : m.to(device), count };
+    return { target: t.to(device), mask: m.to(device), count };
   }
 
   /** Gives the raw tower output the task's shape: [B] for width-1 tasks, [B, C] otherwise. */

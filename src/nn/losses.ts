@@ -21,7 +21,7 @@ function asWeights(w: Tensor | readonly number[] | null | undefined, device: Ten
   if (w === null || w === undefined) return null;
   if (w instanceof Tensor) return w;
   const t = tensor(Float32Array.from(w), [w.length]);
-  return device === 'cpu' ? t : toDevice(t, device);
+  return toDevice(t, device);
 }
 
 export interface CrossEntropyOptions {
