@@ -42,7 +42,7 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
 }
 
-/** The message of every failed check on one schema. zod calls it once the issue's full path is known. */
+/** The message of every failed check on one schema. zod calls it once the failed check's full path is known. */
 function failsWith(message: (at: Place) => string) {
   return {
     error: (issue: z.core.$ZodRawIssue): string => {
