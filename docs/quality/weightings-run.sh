@@ -1,6 +1,6 @@
 #!/bin/bash
-# Every weighting on Bank Marketing + balance (README: "Every weighting method on a task
-# that dominates"): single-task baselines once, then MMoE under each weighting, 3 seeds.
+# Every weighting on Bank Marketing + balance (README: "Every weighting method on Bank +
+# balance"): single-task baselines once, then MMoE under each weighting, 3 seeds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 npx trunkline train --config docs/quality/bank-balance.json --arch mmoe --seeds 1,2,3 --baselines-only --out runs/weightings/base --no-progress
