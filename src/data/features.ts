@@ -5,6 +5,8 @@
 import { asNumbers, asStrings, fnv1a } from './columns.js';
 import { encodeTask, encodeTaskCounted, fitTask, taskSpec, type EncodedLabel, type FittedTask, type TaskConfig, type TaskSpec } from './labels.js';
 import type { ColumnType, Table } from './table.js';
+import type { FeatureSpec } from '../shared/contract.js';
+import { presentStats } from '../shared/stats.js';
 
 export type FeatureKind = ColumnType;
 
@@ -39,7 +41,6 @@ export interface FeatureConfig {
 
 /** The contract's feature spec: what an input layer needs to size itself. */
 export type { FeatureSpec } from '../shared/contract.js';
-import type { FeatureSpec } from '../shared/contract.js';
 
 /** A fitted feature (JSON-safe). */
 export type FittedFeature =
@@ -491,21 +492,7 @@ function fitFeature(train: Table, cfg: FeatureConfig, explicit: boolean, warning
       const { values } = asNumbers(col);
       const idLike = idLikeNumericWarning(train, name, column, values);
       if (idLike) warnings.push(idLike);
-      let n = 0;
-      let sum = 0;
-      let min = Infinity;
-      let max = -Infinity;
-      for (const v of values) {
-        if (Number.isNaN(v)) continue;
-        n++;
-        sum += v;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      const mean = n ? sum / n : 0;
-      let ss = 0;
-      for (const v of values) if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
-      const std = n ? Math.sqrt(ss / n) : 0;
+      const { n, mean, std, min, max } = presentStats(values);
       let center = 0;
       let divisor = 1;
       if (scale === 'standard') {

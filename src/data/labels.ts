@@ -4,6 +4,7 @@
 import { asNumbers, asStrings } from './columns.js';
 import type { Table } from './table.js';
 import { applyTransform, type TargetScaler, type TargetTransform } from '../shared/target.js';
+import { presentStats } from '../shared/stats.js';
 
 import type { TaskHeadSpec, TaskType } from '../shared/contract.js';
 export type { TaskType } from '../shared/contract.js';
@@ -118,21 +119,15 @@ function fitTargetScaler(train: Table, column: string, config: TaskConfig): Targ
   const { values, invalidRows } = asNumbers(train.column(column));
   if (invalidRows.length)
     throw new Error(`${train.where(invalidRows[0])}, column '${column}': label '${train.cell(invalidRows[0], column)}' is not a number for regression task '${config.name}'`);
-  let n = 0;
-  let sum = 0;
+  const transformed = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isNaN(v)) continue;
-    if (transform === 'log1p' && !(v > -1))
+    if (transform === 'log1p' && !Number.isNaN(v) && !(v > -1))
       throw new Error(`${train.where(i)}, column '${column}': label ${v} is outside the domain of transform 'log1p' (needs > -1) for regression task '${config.name}'`);
-    n++;
-    sum += applyTransform(transform, v);
+    transformed[i] = applyTransform(transform, v);
   }
+  const { n, mean, std } = presentStats(transformed);
   if (scale === 'none' || n === 0) return { transform, mean: 0, std: 1 };
-  const mean = sum / n;
-  let ss = 0;
-  for (const v of values) if (!Number.isNaN(v)) ss += (applyTransform(transform, v) - mean) ** 2;
-  const std = Math.sqrt(ss / n);
   return { transform, mean, std: std > 0 ? std : 1 };
 }
 

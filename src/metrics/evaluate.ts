@@ -4,6 +4,7 @@ import { accuracy, argmaxRows, f1, precision, recall, threshold, type Numbers } 
 import { rocAuc, rocAucMacro } from './ranking.js';
 import { logLoss, mae, rmse } from './regression.js';
 import type { TaskType } from '../shared/contract.js';
+import { presentStats } from '../shared/stats.js';
 
 /** The task types of the data contract. */
 export type TaskKind = TaskType;
@@ -40,24 +41,10 @@ export function evaluateTask(kind: TaskKind, metrics: readonly string[], labels:
   return out;
 }
 
-/** Standard deviation of the present (non-NaN) labels. */
-function labelStd(y: Numbers): number {
-  let n = 0, s = 0, ss = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (Number.isNaN(y[i])) continue;
-    n++;
-    s += y[i];
-    ss += y[i] * y[i];
-  }
-  if (!n) return NaN;
-  const mean = s / n;
-  return Math.sqrt(Math.max(0, ss / n - mean * mean));
-}
-
 function one(kind: TaskKind, m: string, y: Numbers, p: Numbers, width: number): number {
   if (m === 'score') {
     if (kind === 'regression') {
-      const sd = labelStd(y);
+      const sd = presentStats(y).std; // 0 when no label is present
       return sd > 0 ? 1 - rmse(y, p) / sd : NaN;
     }
     m = kind === 'multiclass' ? 'accuracy' : 'auc';

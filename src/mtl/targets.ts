@@ -1,6 +1,7 @@
 // Fitting regression target scalers from the training data, for tasks declared without one:
 // a raw target in dollars or on a 1-5 scale would otherwise own the shared layers' gradient.
 import type { Task } from './task.js';
+import { presentStats } from '../shared/stats.js';
 import { isLoader, type Batch, type DataSource } from './types.js';
 
 /** Mean and std of each unfitted regression task's labelled training rows; sets `task.target`. */
@@ -9,27 +10,13 @@ export function fitTargetScalers(tasks: readonly Task[], sources: (task: Task) =
     if (task.type !== 'regression' || task.target !== undefined) continue;
     const data = sources(task);
     if (!data) continue;
-    let n = 0, sum = 0, sumSq = 0;
-    const add = (values: ArrayLike<number>): void => {
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (Number.isNaN(v)) continue;
-        n++;
-        sum += v;
-        sumSq += v * v;
-      }
-    };
+    const labels: number[] = [];
     const batches: Iterable<Batch> = isLoader(data) ? data : [{ size: 0, inputs: data.inputs, labels: data.labels }];
     for (const batch of batches) {
       const label = task.labelOf(batch);
-      if (label) add(label.cpu().data() as Float32Array);
+      if (label) for (const v of label.cpu().data() as Float32Array) labels.push(v);
     }
-    if (n === 0) {
-      task.target = null;
-      continue;
-    }
-    const mean = sum / n;
-    const std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-    task.target = { transform: 'none', mean, std: std > 0 ? std : 1 };
+    const { n, mean, std } = presentStats(labels);
+    task.target = n === 0 ? null : { transform: 'none', mean, std: std > 0 ? std : 1 };
   }
 }
