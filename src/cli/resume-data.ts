@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readTable, type FeaturePipeline, type Table } from '../data/index.js';
 import { readFeedbackTable } from '../serve/feedback-table.js';
 import { requiredColumns } from './saved.js';
+import { plural } from './summary.js';
 
 /** A .jsonl file, or a directory holding some (a directory of CSV or Parquet files is data). */
 function isFeedbackPath(path: string): boolean {
@@ -24,6 +25,6 @@ export async function readResumeRows(data: string, pipeline: FeaturePipeline, lo
   if (notFeedback.length) throw new Error(`--data: ${notFeedback.join(', ')} is not a feedback log (.jsonl or a directory of them); give CSV files one at a time`);
   const { table, read } = readFeedbackTable(paths, { types });
   table.requireColumns(requiredColumns(pipeline));
-  log(`feedback log: ${read.entries.length} rows from ${read.files.length} file${read.files.length === 1 ? '' : 's'}${read.skipped.length ? `, ${read.skipped.length} torn or unreadable lines skipped (first: ${read.skipped[0].file} line ${read.skipped[0].line}: ${read.skipped[0].reason})` : ''}`);
+  log(`feedback log: ${read.entries.length} rows from ${plural(read.files.length, 'file')}${read.skipped.length ? `, ${read.skipped.length} torn or unreadable lines skipped (first: ${read.skipped[0].file} line ${read.skipped[0].line}: ${read.skipped[0].reason})` : ''}`);
   return table;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DataLoader, randomSplit, splitTable } from '../data/index.js';
 import { evaluate, monitoredValue, train, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
-import { metricDirection } from '../metrics/index.js';
+import { beats, metricDirection } from '../metrics/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -51,8 +51,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
 
   const tasks = run.model.tasks.map((t) => t.name);
   const es = earlyStoppingFor(job, tasks);
-  // The trainer's own rule for which way is better.
-  const higherIsBetter = es.metric !== 'loss' && metricDirection(es.metric) !== 'lower';
+  const higherIsBetter = metricDirection(es.metric) === 'higher';
   const before = evaluate(run.model, validation, { extraMetrics: ['score'] });
   const startValue = monitoredValue(before, null, tasks, es.monitor, es.metric);
   const start: Record<string, Tensor> = Object.fromEntries(Object.entries(run.model.stateDict()).map(([k, t]) => [k, keep(t.clone())]));
@@ -65,7 +64,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   );
   const seconds = (performance.now() - t0) / 1000;
   const bestValue = history.best?.value ?? NaN;
-  const improved = Number.isFinite(bestValue) && (!Number.isFinite(startValue) || (higherIsBetter ? bestValue > startValue : bestValue < startValue));
+  const improved = beats(es.metric, bestValue, startValue);
   const what = describeMonitor(es);
   let kept: string;
   if (improved) {

@@ -7,7 +7,7 @@ import { evaluate, train, type MultiTaskModel, type ProgressOption } from '../mt
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { init as joinWorld } from '../distributed/world.js';
-import { metricDirection } from '../metrics/index.js';
+import { beats } from '../metrics/index.js';
 import { baselinesEnabled, type Architecture, type JobConfig } from './config.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { buildModel } from './models.js';
@@ -112,10 +112,10 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
       const { run, model } = trainOne('multi-task', architecture, prepared, config, seed, args);
       runs.push(run);
       const value = run.history.best?.value ?? NaN;
-      const lowerIsBetter = run.history.best?.metric === 'loss' || (run.history.best ? metricDirection(run.history.best.metric) === 'lower' : false);
+      const metric = run.history.best?.metric ?? 'loss';
       const current = saved.get(architecture);
-      const better = !current || !Number.isFinite(current.value) || (Number.isFinite(value) && (lowerIsBetter ? value < current.value : value > current.value));
-      if (better) saved.set(architecture, { model, prepared, architecture, seed, value, metric: run.history.best?.metric ?? 'loss', monitor: run.monitor, dir: '' });
+      if (!current || !Number.isFinite(current.value) || beats(metric, value, current.value))
+        saved.set(architecture, { model, prepared, architecture, seed, value, metric, monitor: run.monitor, dir: '' });
     }
   }
   const totalSeconds = (performance.now() - started) / 1000;

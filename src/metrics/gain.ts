@@ -12,6 +12,13 @@ export function metricDirection(metric: string): Direction {
   return LOWER_IS_BETTER.has(metric) ? 'lower' : 'higher';
 }
 
+/** Whether `value` is better than `reference` on `metric`; a finite value beats a non-finite reference, a non-finite value beats nothing. */
+export function beats(metric: string, value: number, reference: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (!Number.isFinite(reference)) return true;
+  return metricDirection(metric) === 'lower' ? value < reference : value > reference;
+}
+
 export type TaskMetrics = Record<string, Record<string, number>>;
 
 export interface MultiTaskGain {

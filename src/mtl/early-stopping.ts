@@ -65,7 +65,7 @@ export class EarlyStopper {
   constructor(private readonly options: EarlyStopping, private readonly tasks: readonly string[]) {
     this.monitor = options.monitor ?? 'mean';
     this.metric = options.metric ?? 'loss';
-    this.mode = options.mode ?? (this.metric === 'loss' || metricDirection(this.metric) === 'lower' ? 'min' : 'max');
+    this.mode = options.mode ?? (metricDirection(this.metric) === 'lower' ? 'min' : 'max');
   }
 
   /** After an epoch: keeps the weights when the epoch is the best so far; true once patience has run out. */
