@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { tempDir } from './helpers/tmp.js';
 import { shopConfig, shopRows, toCsv, type ShopRow } from './helpers/cli-fixtures.js';
 import { buildServer, ServedModel } from '../src/serve/index.js';
+import { checkRows } from '../src/serve/rows.js';
 import * as trunkline from '../src/index.js';
 import type { ServeOptions } from '../src/serve/options.js';
 import { abReport } from '../src/serve/ab-report.js';
@@ -536,4 +537,16 @@ test('serve and ab-report fail cleanly on a missing model, a bad split or a miss
     t.regex(r.stderr, message);
     t.notRegex(r.stderr, /^\s+at /m, 'no stack trace');
   }
+});
+
+test('served cells read missing values as training does: a category None is a value, NaN in a numeric column is refused', (t) => {
+  const columns = [
+    { column: 'age', kind: 'numeric' as const, separator: '|' },
+    { column: 'region', kind: 'categorical' as const, separator: '|' },
+  ];
+  const block = checkRows([{ age: 'NA', region: 'None' }, { age: '', region: 'N/A' }, { age: 3, region: 'NULL' }], columns);
+  t.deepEqual([...block.numbers.get('age')!].map((v) => (Number.isNaN(v) ? 'missing' : v)), ['missing', 'missing', 3]);
+  t.deepEqual(block.strings.get('region'), ['None', 'N/A', null]);
+  for (const bad of ['nan', 'NaN', 'Infinity'])
+    t.throws(() => checkRows([{ age: bad, region: 'x' }], columns), { message: /is not a finite number/ }, bad);
 });

@@ -1,7 +1,7 @@
 // Raw JSON rows -> checked, columnar blocks. A request's rows are checked once, on
 // arrival, so one bad row fails only its own request; the micro-batcher later joins the
 // blocks of many requests into one table.
-import type { FeaturePipeline } from '../data/index.js';
+import { DEFAULT_MISSING, type FeaturePipeline } from '../data/index.js';
 import { badRequest, ServeError } from './errors.js';
 
 /** How one input column is read from JSON. */
@@ -30,9 +30,10 @@ export interface RowLimits {
   maxRows: number;
 }
 
-// Cells the CSV reader treats as missing; JSON clients may send them too (or null).
-const MISSING = new Set(['', 'NA', 'N/A', 'nan', 'null', 'NULL', 'None', '?']);
-// Not finite: refused rather than silently treated as missing.
+// Cells the CSV reader treats as missing (the same tokens, so a category such as 'None' is
+// a value here as in training); JSON clients may send them too, or null.
+const MISSING = new Set(DEFAULT_MISSING);
+// Not finite: refused in a numeric column ('NaN' included) rather than read as missing.
 const NOT_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -116,8 +117,8 @@ function numberCell(row: Record<string, unknown>, column: string, i: number): nu
   }
   if (typeof v === 'string') {
     const s = v.trim();
-    if (MISSING.has(s)) return NaN;
     if (NOT_FINITE.test(s)) throw badRequest('not_finite', `row ${i}, column '${column}': '${v}' is not a finite number (send null for a missing value)`);
+    if (MISSING.has(s)) return NaN;
     if (DECIMAL.test(s)) {
       const x = Number(s);
       if (Number.isFinite(x)) return x;
