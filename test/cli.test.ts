@@ -237,7 +237,7 @@ test('predict with a missing feature column names the file and the column', asyn
   writeFileSync(s.file, toCsv(rows, [...FEATURE_COLUMNS]));
   const w = await cli(['predict', '--model', run, '--data', s.file, '--out', out], s.dir);
   t.is(w.code, 0, w.stderr);
-  t.regex(w.stdout, /warning: new\.csv, column 'age': 2 cells are not numbers; they are treated as missing/);
+  t.regex(w.stdout, /warning: new\.csv, column 'age': 2 cells are not numbers \(e\.g\. 'forty' on line 5\); they are treated as missing \(filled with the training mean\)/);
   t.is(readPreds(out).rows.length, 30);
 });
 

@@ -153,12 +153,7 @@ export function requiredColumns(pipeline: FeaturePipeline): string[] {
 
 /** Numeric feature cells that did not parse are read as missing; say so instead of filling them silently. */
 export function warnInvalidNumbers(table: Table, pipeline: FeaturePipeline, log: (s: string) => void): void {
-  for (const f of pipeline.features) {
-    if (f.kind !== 'numeric' || !table.has(f.column)) continue;
-    const col = table.column(f.column);
-    if (col.type === 'numeric' && col.invalid > 0)
-      log(`warning: ${table.file}, column '${f.column}': ${col.invalid} cells are not numbers; they are treated as missing (filled with the training mean)`);
-  }
+  for (const w of pipeline.numericCellWarnings(table)) log(`warning: ${w}`);
 }
 
 /** Says which stored tensors were converted from another dtype (nothing silent). */
