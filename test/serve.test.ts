@@ -311,13 +311,19 @@ test('POST /feedback writes labelled rows, with the serving model, to a log that
   t.truthy((e.prediction as any).clicked.probability);
 });
 
-test.serial('the feedback log, as CSV, continues training with train --resume', async (t) => {
-  const { a } = await models();
+/** A feedback log of 300 labelled rows (in requests of 100) written by a server for model `a`; its directory. */
+async function feedbackLog(t: import('ava').ExecutionContext, a: string, seed: number): Promise<string> {
   const fb = tempDir();
   const { app, url } = await start(a, { feedbackDir: fb, allowUnauthenticatedWrites: true });
   t.teardown(() => app.close());
-  const sent = shopRows(300, 21).map((r, i) => labelled(r, { user_id: `u${i}` }));
+  const sent = shopRows(300, seed).map((r, i) => labelled(r, { user_id: `u${i}` }));
   for (let s = 0; s < sent.length; s += 100) t.is((await post(`${url}/feedback`, { rows: sent.slice(s, s + 100) })).status, 200);
+  return fb;
+}
+
+test.serial('the feedback log, as CSV, continues training with train --resume', async (t) => {
+  const { a } = await models();
+  const fb = await feedbackLog(t, a, 21);
   const csv = join(fb, 'feedback.csv');
   t.deepEqual(feedbackToCsv([fb], csv), { rows: 300, skipped: 0 });
   const { table } = readFeedbackTable([fb], { types: ServedModel.load(a).pipeline.schema() });
@@ -329,11 +335,7 @@ test.serial('the feedback log, as CSV, continues training with train --resume', 
 
 test.serial('train --resume reads the feedback log directly: its directory or its .jsonl files', async (t) => {
   const { a } = await models();
-  const fb = tempDir();
-  const { app, url } = await start(a, { feedbackDir: fb, allowUnauthenticatedWrites: true });
-  t.teardown(() => app.close());
-  const sent = shopRows(300, 22).map((r, i) => labelled(r, { user_id: `u${i}` }));
-  for (let s = 0; s < sent.length; s += 100) t.is((await post(`${url}/feedback`, { rows: sent.slice(s, s + 100) })).status, 200);
+  const fb = await feedbackLog(t, a, 22);
   const out = tempDir();
   const r = await runCli(['train', '--resume', a, '--data', fb, '--epochs', '1', '--out', out, '--no-progress'], work);
   t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
