@@ -48,11 +48,7 @@ export interface LoadedModel<C> {
 /** Saves weights.safetensors and config.json into `dir` (created if needed). */
 export function saveModel<C>(dir: string, options: SaveModelOptions<C>): void {
   const bytes = serializeSafetensors(options.weights, options.metadata);
-  const tensors: ModelConfigFile<C>['weights']['tensors'] = {};
-  for (const name of Object.keys(options.weights).sort()) {
-    const t = options.weights[name];
-    tensors[name] = { dtype: t.dtype, shape: [...t.shape] };
-  }
+  const tensors = tensorList(options.weights);
   const file: ModelConfigFile<C> = {
     format: 'trunkline.model',
     version: 1,
@@ -191,16 +187,10 @@ function writeModelDir(dir: string, files: [string, Uint8Array][]): void {
  */
 export function rehashModel(dir: string): { sha256: string; bytes: number; tensors: number; conversions: Record<string, string> } {
   const cfg = readModelConfig(dir);
-  const weightsPath = join(dir, cfg.weights.file ?? WEIGHTS_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(weightsPath);
-  } catch (e) {
-    throw new Error(`${weightsPath}: cannot read the weights: ${(e as Error).message}`);
-  }
+  const weightsPath = join(readableModelDir(dir), cfg.weights.file ?? WEIGHTS_FILE);
+  const bytes = readWeights(weightsPath);
   const { tensors, conversions } = parseSafetensors(bytes, weightsPath);
-  const listed: ModelConfigFile<unknown>['weights']['tensors'] = {};
-  for (const name of Object.keys(tensors).sort()) listed[name] = { dtype: tensors[name].dtype, shape: [...tensors[name].shape] };
+  const listed = tensorList(tensors);
   for (const t of Object.values(tensors)) t.dispose();
   const updated = { ...cfg, weights: { ...cfg.weights, sha256: sha256(bytes), bytes: bytes.length, tensors: listed } };
   writeModelDir(dir, [
@@ -208,6 +198,21 @@ export function rehashModel(dir: string): { sha256: string; bytes: number; tenso
     [CONFIG_FILE, Buffer.from(JSON.stringify(updated, null, 2) + '\n', 'utf8')],
   ]);
   return { sha256: updated.weights.sha256, bytes: bytes.length, tensors: Object.keys(listed).length, conversions };
+}
+
+/** The name -> dtype and shape list config.json records, sorted by name. */
+function tensorList(tensors: Record<string, Tensor>): ModelConfigFile<unknown>['weights']['tensors'] {
+  const out: ModelConfigFile<unknown>['weights']['tensors'] = {};
+  for (const name of Object.keys(tensors).sort()) out[name] = { dtype: tensors[name].dtype, shape: [...tensors[name].shape] };
+  return out;
+}
+
+function readWeights(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read the weights: ${(e as Error).message}`);
+  }
 }
 
 /** Reads and checks only config.json (e.g. to rebuild the architecture before loading weights). */
@@ -235,12 +240,7 @@ export function loadModel<C = unknown>(dir: string, options: { expected?: Tensor
   const from = readableModelDir(dir);
   const configPath = join(from, CONFIG_FILE);
   const weightsPath = join(from, cfg.weights.file ?? WEIGHTS_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(weightsPath);
-  } catch (e) {
-    throw new Error(`${weightsPath}: cannot read the weights: ${(e as Error).message}`);
-  }
+  const bytes = readWeights(weightsPath);
   if (sha256(bytes) !== cfg.weights.sha256)
     throw new Error(
       `${weightsPath} does not match ${configPath} (checksum differs: ${bytes.length} bytes, expected ${cfg.weights.bytes}); the files come from different saves or one is damaged; if you edited the weights on purpose, run \`trunkline rehash --model ${dir}\` to record their new checksum`,
