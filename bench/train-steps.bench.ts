@@ -2,6 +2,8 @@
 // inside tidy(), as a training loop runs it.
 //   (a) multi-task MLP 256-512-256 with two heads (1 and 10 outputs), MSE + cross-entropy, Adam, batch 512
 //   (b) LeNet on 28x28 images, cross-entropy, Adam, batch 64
+//   (c) MMoE (mtl.MMoE): 62 inputs, 4 experts 128-64, a gate per task, 3 towers of 32
+//       with 1 output each, BCE each, Adam, batch 256
 // Exported as a plain array of { name, setup, fn }: setup() builds the state once, fn(state)
 // runs one step. (Until bench/index.ts's suite format is merged.)
 import * as tl from '../src/index.js';
@@ -26,7 +28,7 @@ class TwoHeadMLP extends nn.Module {
   }
 }
 
-const mlpStep: TrainStepCase<{ model: TwoHeadMLP; opt: optim.Adam; x: tl.Tensor; r: tl.Tensor; y: tl.Tensor }> = {
+export const mlpStep: TrainStepCase<{ model: TwoHeadMLP; opt: optim.Adam; x: tl.Tensor; r: tl.Tensor; y: tl.Tensor }> = {
   name: 'train step: MLP 256-512-256 + heads (1, 10), MSE + CE, Adam, batch 512',
   samplesPerCall: 512,
   setup() {
@@ -69,8 +71,35 @@ const lenetStep: TrainStepCase<{ model: nn.LeNet; opt: optim.Adam; x: tl.Tensor;
   },
 };
 
+export const mmoeStep: TrainStepCase<{ model: tl.mtl.MMoE; opt: optim.Adam; x: tl.Tensor; ys: tl.Tensor[] }> = {
+  name: 'train step: MMoE 62 in, 4 experts 128-64, 3 towers 32-1, BCE, Adam, batch 256',
+  samplesPerCall: 256,
+  setup() {
+    tl.manualSeed(0);
+    const tasks = ['t0', 't1', 't2'].map((name) => ({ name, type: 'binary' as const, towerHidden: [32] }));
+    const model = new tl.mtl.MMoE({ inputDim: 62, numExperts: 4, expertHidden: [128, 64], tasks });
+    return {
+      model,
+      opt: new optim.Adam(model.parameters(), { lr: 1e-3 }),
+      x: tl.randn([256, 62]).keep(),
+      ys: tasks.map(() => tl.randint(0, 2, [256]).float().keep()),
+    };
+  },
+  fn({ model, opt, x, ys }) {
+    tl.tidy(() => {
+      const out = model.forward(x);
+      let loss = nn.losses.bceWithLogits(out.t0, ys[0]);
+      loss = tl.add(loss, nn.losses.bceWithLogits(out.t1, ys[1]));
+      loss = tl.add(loss, nn.losses.bceWithLogits(out.t2, ys[2]));
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+    });
+  },
+};
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const trainStepCases: TrainStepCase<any>[] = [mlpStep, lenetStep];
+export const trainStepCases: TrainStepCase<any>[] = [mlpStep, lenetStep, mmoeStep];
 export default trainStepCases;
 
 /** Runs the cases standalone: npx tsx bench/train-steps.bench.ts [seconds per case]. */
@@ -105,10 +134,14 @@ const mlpFlops = 2 * mlpForward + 2 * 512 * (512 * 256 + 256 * 11);
 const lenetConv1 = 2 * 64 * 6 * 25 * 28 * 28;
 const lenetForward = lenetConv1 + 2 * 64 * (16 * 6 * 25 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 10);
 const lenetFlops = 3 * lenetForward - lenetConv1;
+const mmoeForward = 2 * 256 * (4 * (62 * 128 + 128 * 64) + 3 * (62 * 4 + 64 * 32 + 32));
+const mmoeFirst = 2 * 256 * (4 * 62 * 128 + 3 * 62 * 4); // layers on the input: no input gradient
+const mmoeFlops = 3 * mmoeForward - mmoeFirst;
+const caseFlops = [mlpFlops, lenetFlops, mmoeFlops];
 export const cases: BenchCase[] = trainStepCases.map((c, i) => ({
   group: 'train',
   name: c.name.replace(/^train step: /, ''),
-  flops: i === 0 ? mlpFlops : lenetFlops,
+  flops: caseFlops[i],
   setup: () => {
     const state = c.setup();
     return () => c.fn(state);
