@@ -87,6 +87,11 @@ export class DataParallel {
     return any;
   }
 
+  /** Every rank's `values` summed, in place, in one all-reduce (the per-task gradients of a step). */
+  allReduceSum(values: Float32Array): void {
+    this.comm.dist_allReduce(values, values.length, false);
+  }
+
   /** The mean over ranks of each named value (a rank without a value for a name leaves it out of that mean). */
   meanOverRanks(values: Record<string, number>, names: readonly string[]): Record<string, number> {
     const pairs = new Float64Array(names.length * 2);

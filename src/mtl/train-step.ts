@@ -3,7 +3,8 @@
 // onto the shared parameters, the optimizer step; returns the step's record.
 import type { Tensor } from '../tensor/tensor.js';
 import type { DataParallel } from '../distributed/data-parallel.js';
-import { add } from '../ops/elementwise.js';
+import { add, mul } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import type { Optimizer } from './deps.js';
 import type { ConflictMonitor } from './diagnostics.js';
 import { setSharedGradient, taskGradients } from './gradients.js';
@@ -36,11 +37,13 @@ interface TaskLosses {
   tasks: string[];
   losses: Tensor[];
   declaredWeights: number[];
+  /** Each task's labelled rows in the batch (its loss is their mean). */
+  counts: number[];
 }
 
 /** The masked loss of each active task that has labelled rows in the batch. */
 function taskLosses(parts: StepParts, batch: Batch, outputs: Record<string, Tensor>, active: readonly string[]): TaskLosses {
-  const result: TaskLosses = { tasks: [], losses: [], declaredWeights: [] };
+  const result: TaskLosses = { tasks: [], losses: [], declaredWeights: [], counts: [] };
   for (const n of active) {
     const task = parts.tasks.get(n)!;
     const label = task.labelOf(batch);
@@ -52,24 +55,23 @@ function taskLosses(parts: StepParts, batch: Batch, outputs: Record<string, Tens
     result.tasks.push(n);
     result.losses.push(task.computeLoss(out, prepared, parts.model.probabilityOutputs.has(n)));
     result.declaredWeights.push(task.weight);
+    result.counts.push(prepared.count);
   }
   return result;
 }
 
-/** Trains on `batch` for the `active` tasks; null when none of them has a labelled row in it. */
+/** Trains on `batch` for the `active` tasks; null when none of them has a labelled row in it (in any rank's batch, distributed). */
 export function trainStep(parts: StepParts, batch: Batch, active: readonly string[], step: number, epoch: number): StepResult | null {
   const { model, weighting, optimizer } = parts;
   optimizer.zeroGrad();
-  const { tasks, losses, declaredWeights } = taskLosses(parts, batch, model.forward(batch.inputs), active);
-  if (!losses.length) {
-    // Under data parallelism the other ranks' rows may carry labels: this rank still joins
-    // the gradient average (with zeros) and the step.
-    if (parts.dataParallel?.averageGradients(parts.params.all)) optimizer.step();
-    return null;
-  }
-  const lossValues = losses.map((l) => l.item());
-  for (const [i, v] of lossValues.entries())
-    if (!Number.isFinite(v)) throw new Error(`train: task '${tasks[i]}' loss is ${v} at step ${step} (epoch ${epoch}); lower the learning rate or check the labels`);
+  const outputs = model.forward(batch.inputs);
+  const local = taskLosses(parts, batch, outputs, active);
+  const localValues = local.losses.map((l) => l.item());
+  for (const [i, v] of localValues.entries())
+    if (!Number.isFinite(v)) throw new Error(`train: task '${local.tasks[i]}' loss is ${v} at step ${step} (epoch ${epoch}); lower the learning rate or check the labels`);
+  const agreed = parts.dataParallel ? acrossRanks(parts.dataParallel, parts, local, localValues, outputs, active) : { ...local, lossValues: localValues, reduce: null };
+  const { tasks, losses, declaredWeights, lossValues } = agreed;
+  if (!losses.length) return null;
 
   const shared = parts.params.trainedShared.filter((p) => p.requiresGrad);
   let cached: Float32Array[] | null = null;
@@ -81,11 +83,15 @@ export function trainStep(parts: StepParts, batch: Batch, active: readonly strin
     step,
     epoch,
     sharedParameters: shared,
-    taskGradients: () => (cached ??= taskGradients(losses, shared, [...parts.params.all, ...model.parameters()])),
+    taskGradients: () => {
+      if (cached) return cached;
+      const grads = taskGradients(losses, shared, [...parts.params.all, ...model.parameters()]);
+      return (cached = agreed.reduce ? agreed.reduce(grads) : grads);
+    },
   };
   if (parts.samplesConflicts(step) && tasks.length > 1 && shared.length) parts.conflicts.record(tasks, ctx.taskGradients());
 
-  const result = weighting.combine(parts.dataParallel ? withoutTaskGradients(ctx, weighting.name) : ctx);
+  const result = weighting.combine(ctx);
   if (result.weights.length !== tasks.length)
     throw new Error(`train: weighting '${weighting.name}' returned ${result.weights.length} weights for ${tasks.length} tasks`);
   const penalty = model.penalty();
@@ -106,15 +112,43 @@ export function trainStep(parts: StepParts, batch: Batch, active: readonly strin
 }
 
 /**
- * The weighting's view under data parallelism: per-task gradients are this rank's alone,
- * and a strategy that steers the step by them (PCGrad, GradNorm, ...) would steer each rank
- * differently, so it is refused rather than silently approximated.
+ * The step as every rank must see it under data parallelism, so that a weighting takes the
+ * same decision everywhere and the one a single process would take on all the ranks'
+ * rows together: the tasks labelled in any rank's batch (a task with no labelled row here
+ * gets a zero loss on the graph, so this rank still joins the backward and the averages),
+ * each task's loss as the mean over every rank's labelled rows, and each task's gradient
+ * on the shared parameters as the labelled-row-weighted mean of the ranks' gradients (one
+ * all-reduce of all of them, when the weighting asks for them): for a loss that is a mean
+ * over labelled rows, exactly the gradient of the global batch's loss.
  */
-function withoutTaskGradients(ctx: WeightingContext, name: string): WeightingContext {
-  return {
-    ...ctx,
-    taskGradients: () => {
-      throw new Error(`train: weighting '${name}' needs per-task gradients, which distributed training does not support yet; use a loss-based weighting (fixed, uncertainty, dwa, ...) with distributed: true`);
-    },
+function acrossRanks(dp: DataParallel, parts: StepParts, local: TaskLosses, localValues: readonly number[], outputs: Record<string, Tensor>, active: readonly string[]) {
+  const n = active.length;
+  const mine = new Float64Array(2 * n);
+  local.tasks.forEach((t, i) => {
+    const k = active.indexOf(t);
+    mine[k] = local.counts[i];
+    mine[n + k] = local.counts[i] * localValues[i];
+  });
+  const totals = dp.sum(mine);
+  const tasks: string[] = [], losses: Tensor[] = [], declaredWeights: number[] = [], lossValues: number[] = [], scale: number[] = [];
+  active.forEach((t, k) => {
+    if (!(totals[k] > 0)) return;
+    const i = local.tasks.indexOf(t);
+    if (i < 0 && !outputs[t]) throw new Error(`train: the model produced no output for task '${t}'`);
+    tasks.push(t);
+    losses.push(i >= 0 ? local.losses[i] : mul(sum(outputs[t]), 0));
+    declaredWeights.push(parts.tasks.get(t)!.weight);
+    lossValues.push(totals[n + k] / totals[k]);
+    scale.push(i >= 0 ? local.counts[i] / totals[k] : 0);
+  });
+  const reduce = (grads: Float32Array[]): Float32Array[] => {
+    const len = grads[0]?.length ?? 0;
+    const flat = new Float32Array(len * grads.length);
+    grads.forEach((g, i) => {
+      for (let j = 0; j < len; j++) flat[i * len + j] = g[j] * scale[i];
+    });
+    dp.allReduceSum(flat);
+    return grads.map((_, i) => flat.slice(i * len, (i + 1) * len));
   };
+  return { tasks, losses, declaredWeights, lossValues, reduce };
 }
