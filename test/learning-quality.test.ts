@@ -5,13 +5,13 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mtl, manualSeed, fromBuffer } from '../src/index.js';
+import { metrics, mtl, manualSeed, fromBuffer } from '../src/index.js';
 import { Linear } from '../src/nn/index.js';
 import { runTrain } from '../src/cli/train.js';
 import type { ModelRun } from '../src/cli/run-record.js';
 import { loadConfig, type JobConfig } from '../src/cli/config.js';
 import { earlyStoppingFor } from '../src/cli/train-options.js';
-import { collapsedWeights, conflictSummary, dominations } from '../src/cli/summary.js';
+import { belowConstant, collapsedWeights, conflictSummary, dominations } from '../src/cli/summary.js';
 import { tempDir, tempFile } from './helpers/tmp.js';
 import { shopConfig, shopRows, toCsv } from './helpers/cli-fixtures.js';
 import { gauss, lcg, scaleConflict } from './helpers/mtl-synthetic.js';
@@ -276,4 +276,34 @@ test('nothing silent: without baselines the summary claims no Δ column, and one
   t.regex(text, /Test metrics per task:/);
   t.notRegex(text, /Δ is against the single-task model/);
   t.regex(text, /shared-bottom: 1 epoch,/);
+});
+
+test('every model is held against a constant predictor: metrics.json records its metrics, the summary flags a model no better', async (t) => {
+  // The constant's metrics: the training rate's logloss is the labels' entropy; its AUC is 0.5.
+  const c = metrics.constantMetrics('binary', ['logloss', 'auc'], [1, 0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0]);
+  t.true(Math.abs(c.logloss - -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75))) < 1e-6);
+  t.is(c.auc, 0.5);
+  const r = metrics.constantMetrics('regression', ['rmse'], [1, 3], [0, 4]);
+  t.true(Math.abs(r.rmse - 2) < 1e-9);
+  t.deepEqual(Array.from(metrics.constantPrediction('multiclass', [0, 2, 2, -1], 3)), [1 / 3, 0, 2 / 3]);
+
+  const runs = await train(jobFor(shopCsv(1200, 5)));
+  for (const run of runs) {
+    t.truthy(run.constant, `${run.architecture}: the constant predictor's metrics are recorded`);
+    // The trained models clear the floor on this data, so nothing is flagged.
+    if (run.tasks.includes('clicked')) {
+      t.is(run.constant!.clicked.auc, 0.5);
+      t.true(run.test.metrics.clicked.logloss < run.constant!.clicked.logloss - 0.02, `clicked logloss ${run.test.metrics.clicked.logloss} vs ${run.constant!.clicked.logloss}`);
+    }
+    if (run.tasks.includes('spend'))
+      t.true(run.test.metrics.spend.rmse < run.constant!.spend.rmse * 0.95, `spend rmse ${run.test.metrics.spend.rmse} vs ${run.constant!.spend.rmse}`);
+  }
+  t.deepEqual(belowConstant(runs), []);
+
+  // A model whose logloss is above the constant's is named, with what to try.
+  const mtRun = runs.find((r) => r.kind === 'multi-task')!;
+  const worse = { ...mtRun, test: { ...mtRun.test, metrics: { ...mtRun.test.metrics, clicked: { ...mtRun.test.metrics.clicked, logloss: 0.9 } } }, constant: { ...mtRun.constant!, clicked: { ...mtRun.constant!.clicked, logloss: 0.6 } } };
+  const flagged = belowConstant([worse]);
+  t.is(flagged.length, 1);
+  t.regex(flagged[0], /^shared-bottom: clicked's test logloss 0\.9000 is no better than a constant predictor's 0\.6000: .*training\.monitor to "loss"/);
 });

@@ -3,7 +3,7 @@
 import { renderPage, type Block } from '../report/html.js';
 import { lineChart, type Series } from '../report/svg.js';
 import type { JobConfig } from './config.js';
-import { collapsedWeights, conflictSummary, conflictVerdict, deltaM, dominations, reportedMetrics, summaryRows } from './summary.js';
+import { belowConstant, collapsedWeights, conflictSummary, conflictVerdict, deltaM, dominations, reportedMetrics, summaryRows } from './summary.js';
 import type { DataSummary, ModelRun } from './run-record.js';
 
 export interface ReportOptions {
@@ -29,6 +29,7 @@ export function renderReport(runs: readonly ModelRun[], config: JobConfig, data:
   const compared = runs.some((r) => r.kind === 'single-task') && runs.some((r) => r.kind === 'multi-task');
   const notes = [...(compared ? ['Δ is against the single-task model'] : []), ...(seeds.length > 1 ? [`mean ± std over ${seeds.length} seeds`] : [])];
   blocks.push({ kind: 'table', header, rows, caption: notes.join('; ') });
+  for (const warning of belowConstant(runs)) blocks.push({ kind: 'text', text: warning });
   const dm = deltaM(runs);
   if (Object.keys(dm).length)
     blocks.push({ kind: 'table', header: ['model', "Δm (mean relative gain in each task's headline metric, %)"], rows: Object.entries(dm).map(([k, v]) => [k, `${v >= 0 ? '+' : ''}${v.toFixed(2)}`]) });

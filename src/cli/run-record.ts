@@ -16,6 +16,8 @@ export interface ModelRun {
   /** What early stopping and the kept checkpoint followed, in words. */
   monitor: string;
   test: EvaluationResult;
+  /** The test metrics of a constant predictor (the training rate, class shares or mean) on the same rows; absent under MPI, where a rank holds only its share of the rows. */
+  constant?: Record<string, Record<string, number>>;
   history: History;
 }
 

@@ -1,7 +1,7 @@
 // The per-task table printed at the end of a run: each metric for single-task and
 // every multi-task model (mean ± std over seeds), the delta against single-task, the
 // task weights and the gradient conflict.
-import { metricDirection, multiTaskGain } from '../metrics/index.js';
+import { beats, metricDirection, multiTaskGain } from '../metrics/index.js';
 import type { JobConfig } from './config.js';
 import type { ModelRun } from './run-record.js';
 
@@ -133,6 +133,7 @@ export function printSummary(runs: readonly ModelRun[], config: JobConfig, log: 
   if (units.length) log(`RMSE and MAE: ${units.map(([t, u]) => `${t} in ${u}`).join('; ')}; score = 1 - RMSE/std of the target (0: predicting the mean).`);
   const monitors = [...new Set(runs.map((r) => r.monitor))];
   if (monitors.length) log(`Early stopping and the kept checkpoint followed the ${monitors.join('; ')}.`);
+  for (const w of belowConstant(runs)) log(`! ${w}`);
   const sizes = modelLabels(runs).map((l) => {
     const r = runs.find((x) => (l === 'single-task' ? x.kind === 'single-task' : x.kind === 'multi-task' && x.architecture === l));
     if (!r) return '';
@@ -227,6 +228,40 @@ export function dominations(pairs: readonly PairSummary[]): string[] {
         `(--weighting uncertainty or gradnorm), a lower tasks[].weight for ${big}, and for a regression task keep its target ` +
         `standardised (tasks[].scale "standard", the default) or add "transform": "log1p" for a skewed one.`,
     );
+  }
+  return out;
+}
+
+/** The metrics checked against the constant predictor: each is one a constant can score on. */
+const FLOOR_METRICS = ['logloss', 'rmse', 'auc'];
+
+/**
+ * Models no better on test than a predictor that ignores its inputs (the training rate,
+ * class shares or mean), per model and task, over seeds: the run would mislead the user if
+ * it said nothing. AUC at 0.5 is no ranking; logloss or RMSE above the constant's is worse
+ * than predicting the average.
+ */
+export function belowConstant(runs: readonly ModelRun[]): string[] {
+  const out: string[] = [];
+  for (const label of modelLabels(runs)) {
+    const mine = runs.filter((r) => (label === 'single-task' ? r.kind === 'single-task' : r.kind === 'multi-task' && r.architecture === label));
+    const tasks = [...new Set(mine.flatMap((r) => r.tasks))];
+    for (const task of tasks)
+      for (const metric of FLOOR_METRICS) {
+        const pairs = mine.filter((r) => r.tasks.includes(task)).map((r) => [r.test.metrics[task]?.[metric], r.constant?.[task]?.[metric]] as const);
+        if (!pairs.length || pairs.some(([m, c]) => !Number.isFinite(m) || !Number.isFinite(c))) continue;
+        const model = pairs.reduce((a, [m]) => a + m!, 0) / pairs.length;
+        const constant = pairs.reduce((a, [, c]) => a + c!, 0) / pairs.length;
+        if (beats(metric, model, constant)) continue;
+        const what = metric === 'auc' ? 'AUC' : metric === 'rmse' ? 'RMSE' : metric;
+        const hint =
+          metric === 'logloss'
+            ? 'its probabilities are worse calibrated than the training rate; AUC-based early stopping does not see calibration, so when probabilities matter set training.monitor to "loss"'
+            : metric === 'rmse'
+              ? 'check the features and the target transform (a skewed positive target often needs "transform": "log1p")'
+              : 'it does not rank the rows at all; check the features and the labels';
+        out.push(`${label}: ${task}'s test ${what} ${model.toFixed(4)} is no better than a constant predictor's ${constant.toFixed(4)}${pairs.length > 1 ? ` (means over ${pairs.length} seeds)` : ''}: ${hint}.`);
+      }
   }
   return out;
 }

@@ -3,10 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, type EncodedDataset, type FeatureSpec, type TaskSpec } from '../data/index.js';
-import { evaluate, train, type MultiTaskModel, type ProgressOption } from '../mtl/index.js';
+import { evaluate, evaluateConstant, train, type MultiTaskModel, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
-import { init as joinWorld } from '../distributed/world.js';
+import { init as joinWorld, worldSize } from '../distributed/world.js';
 import { beats } from '../metrics/index.js';
 import { baselinesEnabled, type Architecture, type JobConfig } from './config.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
@@ -75,6 +75,7 @@ function trainOne(
     parameters,
     monitor: describeMonitor(earlyStoppingFor(config, tasks)),
     test: evaluate(model, data.test),
+    ...(worldSize() === 1 ? { constant: evaluateConstant(model.tasks, prepared.train.labels, prepared.test.labels) } : {}),
     history,
   };
   return { run, model };

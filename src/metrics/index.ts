@@ -4,3 +4,4 @@ export * from './ranking.js';
 export * from './regression.js';
 export * from './gain.js';
 export * from './evaluate.js';
+export * from './constant.js';

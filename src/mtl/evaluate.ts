@@ -3,9 +3,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/engine.js';
 import { evaluateTask } from '../metrics/evaluate.js';
+import { constantMetrics } from '../metrics/constant.js';
 import { Generator } from '../tensor/random.js';
 import { asLoader } from './data.js';
 import type { MultiTaskModel } from './model.js';
+import type { Task } from './task.js';
 import type { EvaluationResult } from './history.js';
 import type { DataSource } from './types.js';
 import type { DataParallel } from '../distributed/data-parallel.js';
@@ -82,6 +84,25 @@ export function evaluate(
     result.metrics[t.name] = evaluateTask(t.type, names, gathered(labels, t.name), gathered(preds, t.name), t.outputWidth);
   }
   return result;
+}
+
+/**
+ * The same metrics for a predictor that ignores its inputs and always says the training
+ * labels' rate, class shares or mean: the floor a trained model must clear. `train` and
+ * `data` hold each task's labels by task name (tasks without labels there are left out).
+ */
+export function evaluateConstant(
+  tasks: readonly Task[],
+  train: Record<string, { values: Float32Array | Int32Array }>,
+  data: Record<string, { values: Float32Array | Int32Array }>,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const t of tasks) {
+    const fit = train[t.name], labels = data[t.name];
+    if (!fit || !labels || !labels.values.length) continue;
+    out[t.name] = constantMetrics(t.type, t.metrics, t.metricLabels(fit.values), t.metricLabels(labels.values), t.outputWidth);
+  }
+  return out;
 }
 
 /** Host predictions per output: probabilities for classification tasks (and ESMM's products), values in the target's units for regression. */

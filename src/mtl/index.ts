@@ -16,6 +16,6 @@ export { TensorBatches, type Resampling } from './data.js';
 // TensorBatches shuffles with the engine's generator; `Rng` is the name it went by here.
 export { Generator as Rng } from '../tensor/random.js';
 export { train, monitoredValue, type TrainOptions, type Schedule, type EarlyStopping, type Callbacks, type PerTaskData } from './trainer.js';
-export { evaluate, predict } from './evaluate.js';
+export { evaluate, evaluateConstant, predict } from './evaluate.js';
 export { Progress, type ProgressOption } from './progress.js';
 export type { History, EpochRecord, StepRecord, EvaluationResult } from './history.js';
