@@ -144,13 +144,33 @@ program
 
 program
   .command('tune')
-  .description("time the matrix-multiply kernels on this CPU and record the fastest in the tuning cache")
-  .action(async () => {
-    const { retuneGemm } = await import('../settings.js');
-    const r = retuneGemm();
-    log(`${r.cpu}: times of a 96x256x768 product on one thread, best of four`);
-    for (const c of r.candidates) log(`  ${c.name.padEnd(16)} ${(c.seconds * 1e3).toFixed(3)} ms${c.name === r.kernel ? '  <- chosen' : ''}`);
-    log(r.cache ? `recorded in ${r.cache}` : 'not recorded: no cache directory (set XDG_CACHE_HOME or HOME)');
+  .description('without --space: time the matrix-multiply kernels on this CPU and record the fastest in the tuning cache; with --space: a hyper-parameter search (docs/tune.md)')
+  .option('--space <json>', 'search space: config paths and their values (docs/tune.md); without it, tune times the gemm kernels')
+  .option('--config <json>', 'job config the trials start from (default: the Bank job)')
+  .option('--data <csv>', 'training data (overrides data.path)')
+  .option('--trials <n>', 'trials in all, trial 0 (the config as given) included (default 20)')
+  .option('--parallel <n>', 'worker processes, each with floor(cores / n) threads (default 1)')
+  .option('--search <kind>', 'random (default), grid or tpe')
+  .option('--asha', 'successive halving (ASHA): stop trials that are not in the top 1/eta at a rung')
+  .option('--asha-min-epochs <n>', 'the first rung in epochs (default 1)')
+  .option('--asha-eta <n>', 'the reduction factor (default 3)')
+  .option('--objective <spec>', "what picks the best trial: mean (default), a task, or 'task=w,task=w'")
+  .option('--seed <n>', 'seed of the sampler and of every trial (default 1)')
+  .option('--out <dir>', 'where search directories go', 'runs')
+  .option('--resume <dir>', 'continue a search (runs/tune-<id>): its finished trials are kept')
+  .action(async (opts) => {
+    if (!opts.space && !opts.resume) {
+      const given = ['config', 'data', 'trials', 'parallel', 'search', 'asha', 'ashaMinEpochs', 'ashaEta', 'objective', 'seed'].filter((k) => opts[k] !== undefined);
+      if (given.length) throw new Error(`tune: --${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is a search option: give --space too (docs/tune.md); 'trunkline tune' alone times the gemm kernels`);
+      const { retuneGemm } = await import('../settings.js');
+      const r = retuneGemm();
+      log(`${r.cpu}: times of a 96x256x768 product on one thread, best of four`);
+      for (const c of r.candidates) log(`  ${c.name.padEnd(16)} ${(c.seconds * 1e3).toFixed(3)} ms${c.name === r.kernel ? '  <- chosen' : ''}`);
+      log(r.cache ? `recorded in ${r.cache}` : 'not recorded: no cache directory (set XDG_CACHE_HOME or HOME)');
+      return;
+    }
+    const { runTune } = await import('./tune.js');
+    await runTune({ ...opts, log });
   });
 
 registerServeCommands(program, log);
