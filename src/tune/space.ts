@@ -196,12 +196,17 @@ export function sampleValue(spec: ParamSpec, rng: Generator): unknown {
     case 'choice':
       return spec.values[rng.int(0, spec.values.length)];
     case 'range':
-      return spec.lo + rng.uniform() * (spec.hi - spec.lo);
+      return roundInRange(spec.lo + rng.uniform() * (spec.hi - spec.lo), spec.lo, spec.hi);
     case 'log':
-      return Math.exp(Math.log(spec.lo) + rng.uniform() * (Math.log(spec.hi) - Math.log(spec.lo)));
+      return roundInRange(Math.exp(Math.log(spec.lo) + rng.uniform() * (Math.log(spec.hi) - Math.log(spec.lo))), spec.lo, spec.hi);
     case 'int':
       return rng.int(spec.lo, spec.hi + 1);
   }
+}
+
+/** A continuous value to 4 significant digits (configs stay readable), kept within [lo, hi]. */
+export function roundInRange(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, Number(x.toPrecision(4))));
 }
 
 /** A point drawn uniformly from the space. */

@@ -8,7 +8,7 @@
 // generator seeded by (--seed, trial), and trial i models trials 1..i-lag only, so the same
 // finished results give the same draw whichever trials happened to finish first.
 import { Generator } from '../tensor/random.js';
-import { samplePoint, trialRng, type Param, type ParamSpec, type Params, type Space } from './space.js';
+import { roundInRange, samplePoint, trialRng, type Param, type ParamSpec, type Params, type Space } from './space.js';
 import type { Observation, Sampler } from './sampler.js';
 
 export interface TpeOptions {
@@ -65,7 +65,7 @@ function suggestOne(p: Param, good: unknown[], bad: unknown[], rng: Generator, c
       bestScore = s;
     }
   }
-  return spec.kind === 'int' ? best : fromInternal(best);
+  return spec.kind === 'int' ? best : roundInRange(fromInternal(best), spec.lo, spec.hi);
 }
 
 /** Categories: l and g are the counts plus one (a uniform prior); draw from l, keep the best l/g. */
