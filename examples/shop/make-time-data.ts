@@ -1,5 +1,5 @@
 // A synthetic shop log in time order where most users of the latest rows are new: users
-// arrive all the time and each is active for a spell of 1500 rows (a few heavy users make
+// arrive all the time and each is active for a spell of a quarter of the rows (a few heavy users make
 // many impressions, many users only one), so a time split leaves ~80-85% of the test rows
 // to users the training split never saw. Much of a user's click rate is their own (an affinity drawn per user), the
 // rest comes from the item, the device and the price, which new users share with old ones.
@@ -21,7 +21,7 @@ export interface TimeSessionsOptions {
   seed?: number;
   /** Chance that an impression comes from a new user (default 0.3). */
   newUserRate?: number;
-  /** Returning users are drawn from those who arrived in this many latest rows (default 1500). */
+  /** Returning users are drawn from those who arrived in this many latest rows (default: a quarter of the rows). */
   activeWindow?: number;
 }
 
@@ -30,7 +30,7 @@ export function makeTimeSessions(options: TimeSessionsOptions = {}): string {
   const rows = options.rows ?? 6000;
   const g = new Generator(options.seed ?? 1);
   const newUserRate = options.newUserRate ?? 0.3;
-  const window = options.activeWindow ?? 1500;
+  const window = options.activeWindow ?? Math.round(rows / 4);
   const devices = ['mobile', 'desktop', 'tablet'];
   const categories = ['shoes', 'bags', 'tops', 'electronics', 'home'];
   const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -8,7 +8,10 @@
 // 'before' rebuilds what the library did until then: minCount 1 (no training value maps
 // to id 0) and a random, never-trained row 0.
 //
-// Run: npx tsx examples/shop/unseen-ids.ts [--seeds 1,2,3] [--rows 6000] [--epochs 20] [--min-count n] [--id-dropout p] [--monitor auc|loss]
+// Early stopping follows the mean validation loss by default (--monitor loss): on new users
+// the model must be calibrated, and AUC, which only ranks, keeps checkpoints that are not.
+//
+// Run: npx tsx examples/shop/unseen-ids.ts [--seeds 1,2,3] [--rows 20000] [--epochs 20] [--min-count n] [--id-dropout p] [--monitor loss|auc]
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { data, mtl, manualSeed, globalGenerator, tidy } from 'trunkline';
@@ -27,7 +30,10 @@ export interface UnseenIdResult {
   modelLogloss: number;
   constantLogloss: number;
   /** The same on the unseen-user validation rows (what a choice of settings may look at). */
-  validation: { unseenRows: number; modelLogloss: number; constantLogloss: number };
+  validation: { unseenRows: number; modelLogloss: number; constantLogloss: number; meanProbability: number; clickRate: number };
+  /** On the unseen-user test rows: the model's mean click probability and the actual click rate. */
+  meanProbability: number;
+  clickRate: number;
 }
 
 const FEATURES: data.FeatureConfig[] = [
@@ -58,7 +64,7 @@ function logloss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, ro
 
 export async function measureUnseenIds(options: { seed: number; mode: 'before' | 'after'; rows?: number; epochs?: number; minCount?: number; idDropout?: number; metric?: string }): Promise<UnseenIdResult> {
   const { seed, mode } = options;
-  const table = await readCsvString(makeTimeSessions({ rows: options.rows ?? 6000, seed }), { name: 'time-sessions.csv' });
+  const table = await readCsvString(makeTimeSessions({ rows: options.rows ?? 20000, seed }), { name: 'time-sessions.csv' });
   const parts = splitTable(table, timeSplit(table, 'ts', { validation: 0.1, test: 0.2 }));
   const minCount = mode === 'before' ? 1 : options.minCount;
   const features = minCount === undefined ? FEATURES : FEATURES.map((f) => (f.kind === 'categorical' ? { ...f, minCount } : f));
@@ -84,7 +90,7 @@ export async function measureUnseenIds(options: { seed: number; mode: 'before' |
     lr: TRAINING.lr,
     weighting: 'equal',
     validation: new DataLoader(validData, { batchSize: 2048 }),
-    earlyStopping: { monitor: 'mean', metric: options.metric ?? 'auc', patience: TRAINING.patience },
+    earlyStopping: { monitor: 'mean', metric: options.metric ?? 'loss', patience: TRAINING.patience },
     seed,
     progress: false,
   });
@@ -104,8 +110,11 @@ export async function measureUnseenIds(options: { seed: number; mode: 'before' |
     const unseen: number[] = [];
     for (let i = 0; i < table.numRows; i++) if (!seenUsers.has(table.cell(i, 'user_id'))) unseen.push(i);
     const labels = data.labels.click.values;
+    const mean = (v: ArrayLike<number>) => unseen.reduce((a, r) => a + v[r], 0) / unseen.length;
     return {
       unseenRows: unseen.length,
+      meanProbability: mean(probabilities),
+      clickRate: mean(labels),
       modelLogloss: logloss(probabilities, labels, unseen),
       constantLogloss: logloss(new Float32Array(data.numRows).fill(rate), labels, unseen),
     };
@@ -126,11 +135,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     return i >= 0 ? process.argv[i + 1] : fallback;
   };
   const seeds = arg('--seeds', '1,2,3').split(',').map(Number);
-  const rows = Number(arg('--rows', '6000'));
+  const rows = Number(arg('--rows', '20000'));
   const epochs = Number(arg('--epochs', '20'));
   const minCount = process.argv.includes('--min-count') ? Number(arg('--min-count', '2')) : undefined;
   const idDropout = Number(arg('--id-dropout', '0'));
-  const metric = arg('--monitor', 'auc');
+  const metric = arg('--monitor', 'loss');
   console.log('seed  mode    unseen test rows  train click rate  test: constant  model     validation: constant  model');
   for (const seed of seeds)
     for (const mode of ['before', 'after'] as const) {
