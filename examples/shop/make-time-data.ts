@@ -27,7 +27,7 @@ export interface TimeSessionsOptions {
 
 /** The CSV text (header and rows, time ascending). */
 export function makeTimeSessions(options: TimeSessionsOptions = {}): string {
-  const rows = options.rows ?? 6000;
+  const rows = options.rows ?? 20000;
   const g = new Generator(options.seed ?? 1);
   const newUserRate = options.newUserRate ?? 0.3;
   const window = options.activeWindow ?? Math.round(rows / 4);
@@ -88,7 +88,7 @@ export function makeTimeSessions(options: TimeSessionsOptions = {}): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const rows = Number(process.argv[2] ?? 6000);
+  const rows = Number(process.argv[2] ?? 20000);
   const seed = Number(process.argv[3] ?? 1);
   const out = process.argv[4] ?? join(dirname(fileURLToPath(import.meta.url)), 'time-sessions.csv');
   writeFileSync(out, makeTimeSessions({ rows, seed }));

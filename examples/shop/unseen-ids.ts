@@ -1,5 +1,5 @@
 // How a model does on users it never saw in training. A time-split shop log
-// (make-time-data.ts) where ~90% of the test rows come from new users; the click task's
+// (make-time-data.ts) where over 80% of the test rows come from new users; the click task's
 // logloss on the rows of unseen users, against a constant predictor that always says the
 // training click rate.
 //
