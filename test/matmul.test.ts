@@ -233,6 +233,61 @@ test('linear matches x @ w^T + b and its gradient matches finite differences', (
   t.true(r2.ok, `no bias: worst ${r2.maxError}`);
 });
 
+// float64 reference of G linear layers side by side: group e reads x's column block e.
+function refGrouped(X: Float64Array, W: Float64Array, Bv: Float64Array | null, m: number, groups: number, n: number, k: number, relu: boolean): Float64Array {
+  const out = new Float64Array(m * groups * n);
+  for (let i = 0; i < m; i++)
+    for (let e = 0; e < groups; e++)
+      for (let j = 0; j < n; j++) {
+        let s = Bv ? Bv[e * n + j] : 0;
+        for (let p = 0; p < k; p++) s += X[i * groups * k + e * k + p] * W[(e * n + j) * k + p];
+        out[i * groups * n + e * n + j] = relu && s <= 0 ? 0 : s;
+      }
+  return out;
+}
+
+// Inputs whose pre-activations stay clear of the relu's kink by more than the
+// finite-difference step: random, then each row's bias set so no output is within 0.1 of 0.
+function clearOfKink(m: number, groups: number, n: number, k: number) {
+  const X = randomArray(m * groups * k), W = randomArray(groups * n * k), Bv = randomArray(groups * n);
+  const pre = refGrouped(X, W, Bv, m, groups, n, k, false);
+  const cols = groups * n;
+  for (let c = 0; c < cols; c++)
+    while (Array.from({ length: m }, (_, i) => pre[i * cols + c]).some((v) => Math.abs(v) < 0.1)) {
+      Bv[c] += 0.25;
+      for (let i = 0; i < m; i++) pre[i * cols + c] += 0.25;
+    }
+  return { X, W, Bv };
+}
+
+test('linearRelu and groupedLinear match a float64 reference, and their gradients finite differences', (t) => {
+  for (const [m, groups, n, k] of [[1, 1, 1, 1], [3, 1, 17, 5], [129, 1, 3, 17], [40, 4, 33, 70], [17, 3, 8, 5], [256, 4, 64, 128]] as [number, number, number, number][]) {
+    const X = randomArray(m * groups * k), W = randomArray(groups * n * k), Bv = randomArray(groups * n);
+    for (const relu of [true, false]) {
+      const x = t32(X, [m, groups * k]), w = t32(W, [groups * n, k]), b = t32(Bv, [groups * n]);
+      const out = (groups === 1 && relu ? tl.linearRelu(x, w, b) : tl.groupedLinear(x, w, b, groups, relu)).data();
+      assertClose(t, out, refGrouped(X, W, Bv, m, groups, n, k, relu), { rtol: 1e-5, atol: 1e-5, what: `grouped ${m}x${groups}x${n}x${k} relu ${relu}` });
+    }
+    const nb = tl.groupedLinear(t32(X, [m, groups * k]), t32(W, [groups * n, k]), null, groups, false).data();
+    assertClose(t, nb, refGrouped(X, W, null, m, groups, n, k, false), { rtol: 1e-5, atol: 1e-5, what: `grouped ${m}x${groups}x${n}x${k} no bias` });
+  }
+  for (const [m, groups, n, k] of [[3, 1, 5, 4], [4, 3, 2, 3]] as [number, number, number, number][]) {
+    const { X, W, Bv } = clearOfKink(m, groups, n, k);
+    const x = t32(X, [m, groups * k]).requiresGrad_(), w = t32(W, [groups * n, k]).requiresGrad_(), b = t32(Bv, [groups * n]).requiresGrad_();
+    for (const relu of [true, false]) {
+      const r = tl.gradcheck((x, w, b) => tl.groupedLinear(x, w, b, groups, relu), [x, w, b], { eps: 1e-2, tolerance: 1e-2 });
+      t.true(r.ok, `groups ${groups} relu ${relu}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
+    }
+    if (groups === 1) {
+      const r = tl.gradcheck((x, w, b) => tl.linearRelu(x, w, b), [x, w, b], { eps: 1e-2, tolerance: 1e-2 });
+      t.true(r.ok, `linearRelu: worst ${r.maxError}`);
+    }
+  }
+  const z = (s: number[]) => tl.zeros(s);
+  t.throws(() => tl.groupedLinear(z([2, 6]), z([6, 4]), null, 2, false), { message: /groupedLinear: input \[2,6\] has 6 features but 2 group\(s\) of weight \[6,4\] expect 8/ });
+  t.throws(() => tl.groupedLinear(z([2, 8]), z([5, 4]), null, 2, false), { message: /groupedLinear: weight must be 2-D \[groups\*out, in\]/ });
+});
+
 test('matmul and linear name mismatched shapes', (t) => {
   const z = (s: number[]) => tl.zeros(s);
   t.throws(() => tl.matmul(z([2, 3]), z([4, 5])), { message: 'matmul: shapes [2,3] and [4,5] do not match (3 != 4)' });

@@ -12,7 +12,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const KernelList families[] = {
       core_kernels(),     elementwise_kernels(), reduce_kernels(),    shape_kernels(),
       matmul_kernels(),   conv_kernels(),        softmax_kernels(),   loss_kernels(),
-      embedding_kernels(), optim_kernels(),      cuda_kernels(),     dist_kernels(),
+      embedding_kernels(), optim_kernels(),      grouped_kernels(),  cuda_kernels(),
+      dist_kernels(),
   };
   for (const KernelList& family : families)
     for (const KernelDef& k : family) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));

@@ -25,6 +25,7 @@ KernelList softmax_kernels();
 KernelList loss_kernels();
 KernelList embedding_kernels();
 KernelList optim_kernels();
+KernelList grouped_kernels();
 KernelList cuda_kernels();
 
 }  // namespace tl::binding

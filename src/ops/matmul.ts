@@ -100,3 +100,54 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     inputs,
   );
 }
+
+/**
+ * relu(x @ w^T + b) in one product, the bias and the relu applied while each block of the
+ * result is in cache; its backward masks the incoming gradient in place (the gradient
+ * buffer the autograd engine hands a node is its own) and runs linear's products. CPU
+ * tensors only: callers compose relu(linear(...)) on a device.
+ */
+export function linearRelu(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return groupedLinear(x, weight, bias ?? null, 1, true, 'linearRelu');
+}
+
+/**
+ * G linear layers side by side (the layers of G parallel experts): with x [..., G*k] and
+ * weight [G*n, k] (G blocks of [n, k], one per group, as concat of the groups' weights
+ * along dim 0 lays them out), group e reads x's column block e and writes out's column
+ * block e: out[..., e*n:(e+1)*n] = act(x[..., e*k:(e+1)*k] @ w_e^T + b_e), act relu when
+ * `relu`. bias is [G*n]. CPU tensors only.
+ */
+export function groupedLinear(x: Tensor, weight: Tensor, bias: Tensor | null, groups: number, relu: boolean, op = 'groupedLinear'): Tensor {
+  checkFloat(x, op, 'input');
+  checkFloat(weight, op, 'weight');
+  if (bias) checkFloat(bias, op, 'bias');
+  const device = sameDevice(op, x, weight, bias);
+  if (device !== 'cpu') throw new Error(`${op}: runs on CPU tensors only, got ${device}`);
+  if (!(Number.isInteger(groups) && groups >= 1)) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (weight.ndim !== 2 || weight.shape[0] % groups !== 0)
+    throw new Error(`${op}: weight must be 2-D [groups*out, in] with groups = ${groups}, got ${fmt(weight.shape)}`);
+  if (x.ndim < 1) throw new Error(`${op}: input must have at least 1 dimension, got ${fmt(x.shape)}`);
+  const n = weight.shape[0] / groups, k = weight.shape[1];
+  const kx = x.shape[x.ndim - 1];
+  if (kx !== groups * k)
+    throw new Error(`${op}: input ${fmt(x.shape)} has ${kx} features but ${groups} group(s) of weight ${fmt(weight.shape)} expect ${groups * k}`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== groups * n))
+    throw new Error(`${op}: bias must have shape [${groups * n}] to match weight ${fmt(weight.shape)}, got ${fmt(bias.shape)}`);
+  const rows = numel(x.shape.slice(0, -1));
+  const out = empty([...x.shape.slice(0, -1), groups * n], device, 'float32', false, op);
+  const act = relu ? 1 : 0;
+  native.grouped_linear_forward(out.kbuf, x.kbuf, weight.kbuf, bias ? bias.kbuf : null, rows, groups, n, k, act);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(
+    out,
+    op,
+    inputs,
+    (g, grads) => {
+      const gx = grads.of(0), gw = grads.of(1), gb = bias ? grads.of(2) : null;
+      if (gx || gw || gb)
+        native.grouped_linear_backward(gx?.kbuf ?? null, gw?.kbuf ?? null, gb?.kbuf ?? null, g.kbuf, x.kbuf, weight.kbuf, relu ? out.kbuf : null, rows, groups, n, k);
+    },
+    relu ? [...inputs, out] : inputs,
+  );
+}

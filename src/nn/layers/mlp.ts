@@ -8,6 +8,8 @@ import { activationLayer, type ActivationName } from './activation.js';
 import { BatchNorm1d } from './norm.js';
 import { Dropout } from './dropout.js';
 import { checkPositiveInt, checkProbability } from './check.js';
+import { ReLU } from './activation.js';
+import { linearRelu } from '../../ops/matmul.js';
 
 export interface MLPOptions {
   activation?: ActivationName | (() => Module);
@@ -41,7 +43,21 @@ export class MLP extends Sequential {
     this.outSize = width;
   }
 
+  /**
+   * The layers in order; a Linear followed by a ReLU runs as one product with the bias
+   * and the relu in its epilogue (on CPU tensors), which also saves the relu's pass over
+   * the output and its gradient.
+   */
   override forward(x: Tensor): Tensor {
-    return super.forward(x);
+    const items = this.items;
+    let y = x;
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i];
+      if (m instanceof Linear && items[i + 1] instanceof ReLU && y.device === 'cpu' && m.weight.device === 'cpu') {
+        y = linearRelu(y, m.weight, m.bias);
+        i++;
+      } else y = m.forward(y);
+    }
+    return y;
   }
 }
