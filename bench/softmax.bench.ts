@@ -25,7 +25,7 @@ export const cases: BenchCase[] = [
       const logits = tl.randn([ROWS, CLASSES]).requiresGrad_();
       const labels = tl.randint(0, CLASSES, [ROWS]);
       return () => {
-        tl.tidy(() => tl.softmaxCrossEntropy(logits, labels).backward());
+        tl.tidy(() => tl.crossEntropy(logits, labels).backward());
         logits.grad?.dispose();
         logits.grad = null;
       };

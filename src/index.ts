@@ -11,7 +11,6 @@ export { gradcheck, type GradcheckResult, type GradcheckOptions } from './autogr
 export * from './settings.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { crossEntropy, bceWithLogits, mse, huber } from './nn/losses.js';
 export * as mtl from './mtl/index.js';
 export * as metrics from './metrics/index.js';
 export * as data from './data/index.js';

@@ -50,7 +50,7 @@ function randomLabels(n: number, c: number, ignoreEvery = 0): number[] {
 // float32 logsumexp per row plus float64 accumulation over rows.
 const CE_TOL = { rtol: 2e-5, atol: 2e-5 };
 
-test('softmaxCrossEntropy matches the float64 reference for every option', (t) => {
+test('crossEntropy matches the float64 reference for every option', (t) => {
   for (const n of [...AWKWARD, 0]) {
     for (const c of [1, 3, 17, 129]) {
       const z = randomArray(n * c, -5, 5);
@@ -63,8 +63,8 @@ test('softmaxCrossEntropy matches the float64 reference for every option', (t) =
         { reduction: 'mean', eps: 0.2 }, { reduction: 'mean', cw, eps: 0.3, sw }, { reduction: 'sum', sw, cw },
       ];
       for (const o of variants) {
-        const got = tl.softmaxCrossEntropy(t32(z, [n, c]), ints(labels), {
-          reduction: o.reduction, sampleWeights: o.sw ? t32(o.sw, [n]) : null, classWeights: o.cw ? t32(o.cw, [c]) : null, labelSmoothing: o.eps ?? 0,
+        const got = tl.crossEntropy(t32(z, [n, c]), ints(labels), {
+          reduction: o.reduction, weights: o.sw ? t32(o.sw, [n]) : null, classWeights: o.cw ? t32(o.cw, [c]) : null, labelSmoothing: o.eps ?? 0,
         });
         t.deepEqual([...got.shape], o.reduction === 'none' ? [n] : []);
         assertClose(t, got.data(), refCrossEntropy(f32(z), labels, n, c, o), { ...CE_TOL, what: `CE n=${n} c=${c} ${JSON.stringify({ ...o, sw: !!o.sw, cw: !!o.cw })}` });
@@ -73,7 +73,7 @@ test('softmaxCrossEntropy matches the float64 reference for every option', (t) =
   }
 });
 
-test('softmaxCrossEntropy equals the unfused -logSoftmax gathered at the labels, values and gradients', (t) => {
+test('crossEntropy equals the unfused -logSoftmax gathered at the labels, values and gradients', (t) => {
   // Same math in two ways; float32 both, so a few ulp of the row's logsumexp apart.
   for (const [n, c] of [[17, 129], [129, 3], [64, 1000]]) {
     const z = randomArray(n * c, -8, 8);
@@ -81,7 +81,7 @@ test('softmaxCrossEntropy equals the unfused -logSoftmax gathered at the labels,
     const onehot = new Float32Array(n * c);
     labels.forEach((y, i) => (onehot[i * c + y] = 1));
     const a = t32(z, [n, c]).requiresGrad_();
-    const fused = tl.softmaxCrossEntropy(a, ints(labels), { reduction: 'none' });
+    const fused = tl.crossEntropy(a, ints(labels), { reduction: 'none' });
     const b = t32(z, [n, c]).requiresGrad_();
     const unfusedRows = tl.mul(tl.logSoftmax(b), tl.tensor(onehot, [n, c])).neg();
     const unfused = new Float64Array(n);
@@ -97,60 +97,60 @@ test('softmaxCrossEntropy equals the unfused -logSoftmax gathered at the labels,
   }
 });
 
-test('softmaxCrossEntropy gradients match finite differences for every option', (t) => {
+test('crossEntropy gradients match finite differences for every option', (t) => {
   const n = 5, c = 4;
   const labels = [0, 3, -100, 2, 1];
   const sw = t32([0.5, 1.5, 1, 2, 0.25], [n]);
   const cw = t32([1, 0.5, 2, 1.5], [c]);
-  const variants: [string, tl.SoftmaxCrossEntropyOptions][] = [
+  const variants: [string, tl.CrossEntropyOptions][] = [
     ['mean', {}], ['sum', { reduction: 'sum' }], ['none', { reduction: 'none' }],
-    ['sample weights', { sampleWeights: sw }], ['class weights', { classWeights: cw }],
-    ['smoothing', { labelSmoothing: 0.2 }], ['all', { sampleWeights: sw, classWeights: cw, labelSmoothing: 0.1, reduction: 'mean' }],
+    ['sample weights', { weights: sw }], ['class weights', { classWeights: cw }],
+    ['smoothing', { labelSmoothing: 0.2 }], ['all', { weights: sw, classWeights: cw, labelSmoothing: 0.1, reduction: 'mean' }],
     ['custom ignore', { ignoreIndex: 3 }],
   ];
   for (const [name, o] of variants) {
     const lab = o.ignoreIndex === 3 ? labels.map((y) => (y === -100 ? 0 : y)) : labels;
     const x = t32(randomArray(n * c, -2, 2), [n, c]).requiresGrad_();
-    const r = tl.gradcheck((a) => tl.softmaxCrossEntropy(a, ints(lab), o), [x], { eps: 1e-3, tolerance: 1e-2 });
+    const r = tl.gradcheck((a) => tl.crossEntropy(a, ints(lab), o), [x], { eps: 1e-3, tolerance: 1e-2 });
     t.true(r.ok, `${name}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
   }
 });
 
-test('softmaxCrossEntropy is finite for logits of 1e4 and 0 (not NaN) when every row is ignored', (t) => {
+test('crossEntropy is finite for logits of 1e4 and 0 (not NaN) when every row is ignored', (t) => {
   const x = tl.tensor([[1e4, 0, -1e4], [-1e4, 1e4, 0]]).requiresGrad_();
-  const l = tl.softmaxCrossEntropy(x, ints([2, 1]), { reduction: 'none', labelSmoothing: 0.1 });
+  const l = tl.crossEntropy(x, ints([2, 1]), { reduction: 'none', labelSmoothing: 0.1 });
   assertClose(t, l.data(), [0.9 * 2e4 + (0.1 / 3) * 3e4, (0.1 / 3) * 3e4], { rtol: 1e-6, what: 'large logits' });
-  const m = tl.softmaxCrossEntropy(x, ints([2, 1]));
+  const m = tl.crossEntropy(x, ints([2, 1]));
   m.backward();
   t.true(x.grad!.data().every(Number.isFinite));
   const y = tl.tensor([[1, 2], [3, 4]]).requiresGrad_();
-  const none = tl.softmaxCrossEntropy(y, ints([-100, -100]));
+  const none = tl.crossEntropy(y, ints([-100, -100]));
   t.is(none.item(), 0);
   none.backward();
   t.deepEqual([...y.grad!.data()], [0, 0, 0, 0]);
-  t.is(tl.softmaxCrossEntropy(tl.zeros([0, 3]), ints([])).item(), 0);
+  t.is(tl.crossEntropy(tl.zeros([0, 3]), ints([])).item(), 0);
 });
 
-test('softmaxCrossEntropy errors name the row and the label', (t) => {
+test('crossEntropy errors name the row and the label', (t) => {
   const x = tl.zeros([3, 4]);
-  t.is(t.throws(() => tl.softmaxCrossEntropy(x, ints([0, 4, 1])))?.message,
-    'softmaxCrossEntropy: label 4 at row 1 is out of range [0, 4) and is not the ignore index -100');
-  t.is(t.throws(() => tl.softmaxCrossEntropy(x, ints([0, 1, -1])))?.message,
-    'softmaxCrossEntropy: label -1 at row 2 is out of range [0, 4) and is not the ignore index -100');
-  t.is(t.throws(() => tl.softmaxCrossEntropy(x, ints([0, 1])))?.message,
-    'softmaxCrossEntropy: labels must have shape [3] to match logits [3,4], got [2]');
-  t.regex(t.throws(() => tl.softmaxCrossEntropy(x, tl.tensor([0, 1, 2])))!.message, /^softmaxCrossEntropy: labels must be int32, got float32/);
-  t.is(t.throws(() => tl.softmaxCrossEntropy(tl.zeros([3]), ints([0, 1, 2])))?.message, 'softmaxCrossEntropy: logits must be 2-D [N, C], got [3]');
-  t.is(t.throws(() => tl.softmaxCrossEntropy(x, ints([0, 1, 2]), { labelSmoothing: 1 }))?.message, 'softmaxCrossEntropy: labelSmoothing must be in [0, 1), got 1');
-  t.is(t.throws(() => tl.softmaxCrossEntropy(x, ints([0, 1, 2]), { reduction: 'avg' as 'mean' }))?.message, `softmaxCrossEntropy: reduction must be 'none', 'mean' or 'sum', got "avg"`);
-  t.is(t.throws(() => tl.softmaxCrossEntropy(x, ints([0, 1, 2]), { classWeights: tl.ones([3]) }))?.message, 'softmaxCrossEntropy: classWeights must have shape [4], got [3]');
-  t.is(t.throws(() => tl.softmaxCrossEntropy(x, ints([0, 1, 2]), { sampleWeights: tl.ones([4]) }))?.message, 'softmaxCrossEntropy: sampleWeights must have shape [3], got [4]');
+  t.is(t.throws(() => tl.crossEntropy(x, ints([0, 4, 1])))?.message,
+    'crossEntropy: label 4 at row 1 is out of range [0, 4) and is not the ignore index -100');
+  t.is(t.throws(() => tl.crossEntropy(x, ints([0, 1, -1])))?.message,
+    'crossEntropy: label -1 at row 2 is out of range [0, 4) and is not the ignore index -100');
+  t.is(t.throws(() => tl.crossEntropy(x, ints([0, 1])))?.message,
+    'crossEntropy: labels must have shape [3] to match logits [3,4], got [2]');
+  t.regex(t.throws(() => tl.crossEntropy(x, tl.tensor([0, 1, 2])))!.message, /^crossEntropy: labels must be int32, got float32/);
+  t.is(t.throws(() => tl.crossEntropy(tl.zeros([3]), ints([0, 1, 2])))?.message, 'crossEntropy: logits must be 2-D [N, C], got [3]');
+  t.is(t.throws(() => tl.crossEntropy(x, ints([0, 1, 2]), { labelSmoothing: 1 }))?.message, 'crossEntropy: labelSmoothing must be in [0, 1), got 1');
+  t.is(t.throws(() => tl.crossEntropy(x, ints([0, 1, 2]), { reduction: 'avg' as 'mean' }))?.message, `crossEntropy: reduction must be 'none', 'mean' or 'sum', got "avg"`);
+  t.is(t.throws(() => tl.crossEntropy(x, ints([0, 1, 2]), { classWeights: tl.ones([3]) }))?.message, 'crossEntropy: classWeights must have shape [4], got [3]');
+  t.is(t.throws(() => tl.crossEntropy(x, ints([0, 1, 2]), { weights: tl.ones([4]) }))?.message, 'crossEntropy: weights must have shape [3], got [4]');
   // A label changed between forward and backward is caught by the backward kernel too.
   const a = tl.zeros([2, 3]).requiresGrad_();
   const lab = ints([0, 1]);
-  const l = tl.softmaxCrossEntropy(a, lab);
+  const l = tl.crossEntropy(a, lab);
   (lab.buf as Int32Array)[1] = 7;
-  t.is(t.throws(() => l.backward())?.message, 'softmaxCrossEntropy: label 7 at row 1 is out of range [0, 3) and is not the ignore index -100');
+  t.is(t.throws(() => l.backward())?.message, 'crossEntropy: label 7 at row 1 is out of range [0, 3) and is not the ignore index -100');
 });
 
 interface BceOpts { pw?: number | Float64Array; sw?: Float64Array; mask?: number[]; reduction: Red }
@@ -170,7 +170,7 @@ function refBce(x: Float64Array, tg: Float64Array, rows: number, o: BceOpts): nu
   return reduce(losses, weights, o.reduction);
 }
 
-test('sigmoidBinaryCrossEntropy matches the float64 reference for every option', (t) => {
+test('bceWithLogits matches the float64 reference for every option', (t) => {
   for (const rows of [...AWKWARD, 0]) {
     for (const cols of [1, 3, 17]) {
       const n = rows * cols;
@@ -185,8 +185,8 @@ test('sigmoidBinaryCrossEntropy matches the float64 reference for every option',
         { reduction: 'sum', sw, mask },
       ];
       for (const o of variants) {
-        const got = tl.sigmoidBinaryCrossEntropy(t32(x, [rows, cols]), t32(tg, [rows, cols]), {
-          reduction: o.reduction, posWeight: o.pw instanceof Float64Array ? t32(o.pw, [cols]) : o.pw, sampleWeights: o.sw ? t32(o.sw, [rows]) : null,
+        const got = tl.bceWithLogits(t32(x, [rows, cols]), t32(tg, [rows, cols]), {
+          reduction: o.reduction, posWeight: o.pw instanceof Float64Array ? t32(o.pw, [cols]) : o.pw, weights: o.sw ? t32(o.sw, [rows]) : null,
           mask: o.mask ? t32(o.mask, [rows, cols]) : null,
         });
         assertClose(t, got.data(), refBce(x, tg, rows, o), { rtol: 2e-5, atol: 1e-5, what: `BCE [${rows},${cols}] ${JSON.stringify({ ...o, sw: !!o.sw, mask: !!o.mask })}` });
@@ -195,40 +195,40 @@ test('sigmoidBinaryCrossEntropy matches the float64 reference for every option',
   }
 });
 
-test('sigmoidBinaryCrossEntropy is stable at large logits and 0 when everything is masked', (t) => {
+test('bceWithLogits is stable at large logits and 0 when everything is masked', (t) => {
   const x = tl.tensor([100, -100, 1e4, -1e4]);
-  const got = tl.sigmoidBinaryCrossEntropy(x, tl.tensor([1, 0, 0, 0]), { reduction: 'none' }).data();
+  const got = tl.bceWithLogits(x, tl.tensor([1, 0, 0, 0]), { reduction: 'none' }).data();
   assertClose(t, got, [0, 0, 1e4, 0], { rtol: 1e-6, atol: 1e-30, what: 'large logits' });
   const y = tl.tensor([1, 2]).requiresGrad_();
-  const l = tl.sigmoidBinaryCrossEntropy(y, tl.tensor([1, 0]), { mask: tl.zeros([2]) });
+  const l = tl.bceWithLogits(y, tl.tensor([1, 0]), { mask: tl.zeros([2]) });
   t.is(l.item(), 0);
   l.backward();
   t.deepEqual([...y.grad!.data()], [0, 0]);
 });
 
-test('sigmoidBinaryCrossEntropy gradients (logits and targets) match finite differences', (t) => {
+test('bceWithLogits gradients (logits and targets) match finite differences', (t) => {
   const rows = 4, cols = 3;
   const sw = t32([0.5, 1, 2, 1.5], [rows]);
   const mask = t32([1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0], [rows, cols]);
   const pwt = t32([0.5, 2, 3], [cols]);
   const variants: [string, tl.BceWithLogitsOptions][] = [
     ['mean', {}], ['sum', { reduction: 'sum' }], ['none', { reduction: 'none' }], ['scalar posWeight', { posWeight: 3 }],
-    ['tensor posWeight', { posWeight: pwt }], ['sample weights', { sampleWeights: sw }], ['mask', { mask }],
-    ['all', { posWeight: pwt, sampleWeights: sw, mask }],
+    ['tensor posWeight', { posWeight: pwt }], ['sample weights', { weights: sw }], ['mask', { mask }],
+    ['all', { posWeight: pwt, weights: sw, mask }],
   ];
   for (const [name, o] of variants) {
     const x = t32(randomArray(rows * cols, -3, 3), [rows, cols]).requiresGrad_();
     const tg = t32(randomArray(rows * cols, 0, 1), [rows, cols]).requiresGrad_();
-    const r = tl.gradcheck((a, b) => tl.sigmoidBinaryCrossEntropy(a, b, o), [x, tg], { eps: 1e-3, tolerance: 1e-2 });
+    const r = tl.gradcheck((a, b) => tl.bceWithLogits(a, b, o), [x, tg], { eps: 1e-3, tolerance: 1e-2 });
     t.true(r.ok, `${name}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
   }
 });
 
-test('sigmoidBinaryCrossEntropy equals the unfused sigmoid + log composition', (t) => {
+test('bceWithLogits equals the unfused sigmoid + log composition', (t) => {
   const n = 129;
   const x = f32(randomArray(n, -4, 4));
   const tg = f32(randomArray(n, 0, 1));
-  const fused = tl.sigmoidBinaryCrossEntropy(t32(x, [n]), t32(tg, [n]), { reduction: 'none' }).data();
+  const fused = tl.bceWithLogits(t32(x, [n]), t32(tg, [n]), { reduction: 'none' }).data();
   const p = tl.sigmoid(t32(x, [n]));
   const tt = t32(tg, [n]);
   const unfused = tl.add(tl.mul(tt, tl.log(p)), tl.mul(tl.rsub(tt, 1), tl.log(tl.rsub(p, 1)))).neg().data();
@@ -236,13 +236,13 @@ test('sigmoidBinaryCrossEntropy equals the unfused sigmoid + log composition', (
   assertClose(t, fused, unfused, { rtol: 1e-5, atol: 1e-5, what: 'fused vs unfused BCE' });
 });
 
-test('sigmoidBinaryCrossEntropy errors name the problem', (t) => {
+test('bceWithLogits errors name the problem', (t) => {
   const x = tl.zeros([2, 3]);
-  t.is(t.throws(() => tl.sigmoidBinaryCrossEntropy(x, tl.zeros([3, 2])))?.message, 'sigmoidBinaryCrossEntropy: logits [2,3] and targets [3,2] must have the same shape');
-  t.is(t.throws(() => tl.sigmoidBinaryCrossEntropy(x, tl.zeros([2, 3]), { posWeight: tl.ones([2]) }))?.message,
-    'sigmoidBinaryCrossEntropy: posWeight [2] must have one entry per column (3) of logits [2,3]');
-  t.is(t.throws(() => tl.sigmoidBinaryCrossEntropy(x, tl.zeros([2, 3]), { mask: tl.ones([3]) }))?.message, 'sigmoidBinaryCrossEntropy: mask must have shape [2,3], got [3]');
-  t.is(t.throws(() => tl.sigmoidBinaryCrossEntropy(x, tl.zeros([2, 3]), { posWeight: NaN }))?.message, 'sigmoidBinaryCrossEntropy: posWeight must be a finite number, got NaN');
+  t.is(t.throws(() => tl.bceWithLogits(x, tl.zeros([3, 2])))?.message, 'bceWithLogits: logits [2,3] and targets [3,2] must have the same shape');
+  t.is(t.throws(() => tl.bceWithLogits(x, tl.zeros([2, 3]), { posWeight: tl.ones([2]) }))?.message,
+    'bceWithLogits: posWeight [2] must have one entry per column (3) of logits [2,3]');
+  t.is(t.throws(() => tl.bceWithLogits(x, tl.zeros([2, 3]), { mask: tl.ones([3]) }))?.message, 'bceWithLogits: mask must have shape [2,3], got [3]');
+  t.is(t.throws(() => tl.bceWithLogits(x, tl.zeros([2, 3]), { posWeight: NaN }))?.message, 'bceWithLogits: posWeight must be a finite number, got NaN');
 });
 
 function refMse(p: Float64Array, tg: Float64Array, mask: number[] | null, r: Red): number[] {
@@ -250,25 +250,25 @@ function refMse(p: Float64Array, tg: Float64Array, mask: number[] | null, r: Red
   return reduce(losses, Array.from(p, (_, i) => (mask && mask[i] === 0 ? 0 : 1)), r);
 }
 
-test('meanSquaredError matches the float64 reference, gradients match finite differences', (t) => {
+test('mse matches the float64 reference, gradients match finite differences', (t) => {
   for (const n of [...AWKWARD, 40000, 0]) {
     const p = f32(randomArray(n, -3, 3));
     const tg = f32(randomArray(n, -3, 3));
     const mask = Array.from({ length: n }, (_, i) => (i % 4 === 2 ? 0 : 1));
     for (const r of ['none', 'mean', 'sum'] as Red[])
       for (const m of [null, mask]) {
-        const got = tl.meanSquaredError(t32(p, [n]), t32(tg, [n]), { reduction: r, mask: m ? t32(m, [n]) : null });
+        const got = tl.mse(t32(p, [n]), t32(tg, [n]), { reduction: r, mask: m ? t32(m, [n]) : null });
         assertClose(t, got.data(), refMse(p, tg, m, r), { rtol: 1e-5, atol: 1e-6, what: `MSE n=${n} ${r} mask=${!!m}` });
       }
   }
   for (const o of [{}, { reduction: 'sum' as const }, { reduction: 'none' as const }, { mask: t32([1, 0, 1, 1, 0, 1], [2, 3]) }]) {
     const p = t32(randomArray(6, -1, 1), [2, 3]).requiresGrad_();
     const tg = t32(randomArray(6, -1, 1), [2, 3]).requiresGrad_();
-    const r = tl.gradcheck((a, b) => tl.meanSquaredError(a, b, o), [p, tg], { eps: 1e-3, tolerance: 1e-2 });
+    const r = tl.gradcheck((a, b) => tl.mse(a, b, o), [p, tg], { eps: 1e-3, tolerance: 1e-2 });
     t.true(r.ok, `${JSON.stringify(o)}: worst ${r.maxError} at ${JSON.stringify(r.worst)}`);
   }
-  t.is(tl.meanSquaredError(tl.ones([3]), tl.zeros([3]), { mask: tl.zeros([3]) }).item(), 0);
-  t.is(t.throws(() => tl.meanSquaredError(tl.zeros([3]), tl.zeros([4])))?.message, 'meanSquaredError: pred [3] and target [4] must have the same shape');
+  t.is(tl.mse(tl.ones([3]), tl.zeros([3]), { mask: tl.zeros([3]) }).item(), 0);
+  t.is(t.throws(() => tl.mse(tl.zeros([3]), tl.zeros([4])))?.message, 'mse: pred [3] and target [4] must have the same shape');
 });
 
 test('loss reductions do not depend on the thread count', (t) => {
@@ -276,6 +276,6 @@ test('loss reductions do not depend on the thread count', (t) => {
   const z = t32(randomArray(n * c, -5, 5), [n, c]);
   const labels = ints(randomLabels(n, c));
   const b = t32(randomArray(300000, -5, 5), [3000, 100]);
-  const run = () => [tl.softmaxCrossEntropy(z, labels).item(), tl.sigmoidBinaryCrossEntropy(b, b, { reduction: 'sum' }).item(), tl.meanSquaredError(b, tl.neg(b)).item()];
+  const run = () => [tl.crossEntropy(z, labels).item(), tl.bceWithLogits(b, b, { reduction: 'sum' }).item(), tl.mse(b, tl.neg(b)).item()];
   t.deepEqual(withThreads(1, run), withThreads(2, run));
 });

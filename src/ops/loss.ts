@@ -1,4 +1,5 @@
-// Fused loss kernels. src/nn/losses builds the user-facing losses on these.
+// The losses: cross-entropy, BCE and MSE on fused kernels, Huber composed from elementwise
+// ops. This is the one loss layer: nn.losses and the top-level exports are these functions.
 //
 // Reductions: 'none' keeps one loss per row (cross-entropy) or element (BCE, MSE);
 // 'sum' adds them; 'mean' divides the sum by the total weight of what counts: the sum of
@@ -6,11 +7,14 @@
 // the sum of sampleWeight over unmasked elements (BCE), the unmasked count (MSE). When
 // nothing counts, 'mean' gives 0 and zero gradients, never NaN. Weights, masks and labels
 // get no gradient.
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { tensor } from '../tensor/creation.js';
 import { fmt, numel, shapesEqual } from '../tensor/shape.js';
 import { native } from '../native.js';
-import { checkFloat, checkInt, empty, record, sameDevice } from './core.js';
+import { checkFloat, checkInt, empty, record, sameDevice, toDevice } from './core.js';
 import { callKernel } from './kernel-call.js';
+import { abs, add, div, maximum, minimum, mul, square, sub } from './elementwise.js';
+import { sum } from './reduce.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -38,13 +42,19 @@ function finishLoss(out: Tensor, op: string, inputs: Tensor[], backward: Paramet
   return res;
 }
 
-export interface SoftmaxCrossEntropyOptions {
+/** Weights given as a plain array become a float32 tensor on the logits' device. */
+function asWeights(w: Tensor | readonly number[] | null | undefined, device: Tensor['device']): Tensor | null {
+  if (w === null || w === undefined || w instanceof Tensor) return w ?? null;
+  return toDevice(tensor(Float32Array.from(w), [w.length]), device);
+}
+
+export interface CrossEntropyOptions {
   /** Rows whose label equals this are ignored (no loss, no gradient). Default -100. */
   ignoreIndex?: number;
   /** Per-sample weights [N]. */
-  sampleWeights?: Tensor | null;
-  /** Per-class weights [C]. */
-  classWeights?: Tensor | null;
+  weights?: Tensor | null;
+  /** Per-class weights [C], a tensor or an array. */
+  classWeights?: Tensor | readonly number[] | null;
   /** Label smoothing in [0, 1): the target is (1 - s) * onehot + s / C. */
   labelSmoothing?: number;
   reduction?: Reduction;
@@ -55,8 +65,8 @@ export interface SoftmaxCrossEntropyOptions {
  * one backward, max-subtracted so any finite logits give a finite loss). logits [N, C],
  * labels [N]. A label outside [0, C) that is not the ignore index is an error.
  */
-export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
-  const op = 'softmaxCrossEntropy';
+export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const op = 'crossEntropy';
   checkFloat(logits, op, 'logits');
   checkInt(labels, op, 'labels');
   if (logits.ndim !== 2) throw new Error(`${op}: logits must be 2-D [N, C], got ${fmt(logits.shape)}`);
@@ -71,8 +81,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1))
     throw new Error(`${op}: labelSmoothing must be in [0, 1), got ${String(smoothing)}`);
   const reduction = checkReduction(op, options.reduction ?? 'mean');
-  const sw = checkOptional(op, 'sampleWeights', options.sampleWeights, [n]);
-  const cw = checkOptional(op, 'classWeights', options.classWeights, [c]);
+  const sw = checkOptional(op, 'weights', options.weights, [n]);
+  const cw = checkOptional(op, 'classWeights', asWeights(options.classWeights, logits.device), [c]);
   const device = sameDevice(op, logits, labels, sw, cw);
   const code = reductionCode[reduction];
   const out = empty(reduction === 'none' ? [n] : [], device);
@@ -97,7 +107,7 @@ export interface BceWithLogitsOptions {
   /** Weight of the positive term: a number, or a tensor with one entry per column. */
   posWeight?: number | Tensor | null;
   /** Per-sample weights [N] (N = the first dim of logits). */
-  sampleWeights?: Tensor | null;
+  weights?: Tensor | null;
   /** 1 where the element counts, 0 where it is masked out; logits' shape. */
   mask?: Tensor | null;
   reduction?: Reduction;
@@ -109,8 +119,8 @@ export interface BceWithLogitsOptions {
  * Targets in [0, 1], same shape as logits; logits [N, ...] are viewed as [N, C].
  * Gradients flow to logits and to targets.
  */
-export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, options: BceWithLogitsOptions = {}): Tensor {
-  const op = 'sigmoidBinaryCrossEntropy';
+export function bceWithLogits(logits: Tensor, targets: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  const op = 'bceWithLogits';
   checkFloat(logits, op, 'logits');
   checkFloat(targets, op, 'targets');
   if (!shapesEqual(logits.shape, targets.shape))
@@ -118,7 +128,7 @@ export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, optio
   const rows = logits.ndim === 0 ? 1 : logits.shape[0];
   const cols = numel(logits.shape.slice(1));
   const reduction = checkReduction(op, options.reduction ?? 'mean');
-  const sw = checkOptional(op, 'sampleWeights', options.sampleWeights, [rows]);
+  const sw = checkOptional(op, 'weights', options.weights, [rows]);
   const mask = checkOptional(op, 'mask', options.mask, logits.shape);
   let pwScalar = 1;
   let pw: Tensor | null = null;
@@ -152,9 +162,15 @@ export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, optio
   );
 }
 
-/** (pred - target)^2, with an optional mask (0 = ignored); gradients flow to both. */
-export function meanSquaredError(pred: Tensor, target: Tensor, options: { reduction?: Reduction; mask?: Tensor | null } = {}): Tensor {
-  const op = 'meanSquaredError';
+export interface RegressionLossOptions {
+  reduction?: Reduction;
+  /** 1 where the element counts, 0 where it is masked out ('mean' divides by the count; 0 when none). */
+  mask?: Tensor | null;
+}
+
+/** Mean squared error: (pred - target)^2, with an optional mask (0 = ignored); gradients flow to both. */
+export function mse(pred: Tensor, target: Tensor, options: RegressionLossOptions = {}): Tensor {
+  const op = 'mse';
   checkFloat(pred, op, 'pred');
   checkFloat(target, op, 'target');
   if (!shapesEqual(pred.shape, target.shape))
@@ -178,4 +194,29 @@ export function meanSquaredError(pred: Tensor, target: Tensor, options: { reduct
     [pred, target, norm],
     [norm],
   );
+}
+
+/**
+ * Huber loss: 0.5 d^2 where |d| <= delta, delta (|d| - 0.5 delta) beyond. Written as
+ * 0.5 q^2 + delta (|d| - q) with q = min(|d|, delta), which is smooth at the joint.
+ */
+export function huber(pred: Tensor, target: Tensor, options: RegressionLossOptions & { delta?: number } = {}): Tensor {
+  const op = 'huber';
+  const delta = options.delta ?? 1;
+  if (typeof delta !== 'number' || !(delta > 0)) throw new Error(`${op}: delta must be > 0, got ${String(delta)}`);
+  const reduction = checkReduction(op, options.reduction ?? 'mean');
+  checkFloat(pred, op, 'pred');
+  checkFloat(target, op, 'target');
+  if (!shapesEqual(pred.shape, target.shape)) throw new Error(`${op}: pred ${fmt(pred.shape)} and target ${fmt(target.shape)} must have the same shape`);
+  const mask = checkOptional(op, 'mask', options.mask, pred.shape);
+  const a = abs(sub(pred, target));
+  const q = minimum(a, delta);
+  let loss = add(mul(square(q), 0.5), mul(sub(a, q), delta));
+  if (mask) loss = mul(loss, mask);
+  if (reduction === 'none') return loss;
+  const total = sum(loss);
+  if (reduction === 'sum') return total;
+  // An all-masked batch gives 0 / tiny = 0, not NaN.
+  const count = mask ? maximum(sum(mask), 1e-12) : pred.size;
+  return div(total, count);
 }
