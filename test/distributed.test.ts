@@ -4,16 +4,16 @@
 // process at batch 2B on the same rows, and a failing rank ending the job. Without them
 // those tests are registered as skipped, with the reason printed.
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { distributed, manualSeed, mtl, tensor } from '../src/index.js';
 import { nativePath } from '../src/native.js';
 import { sharedSignal } from './helpers/mtl-synthetic.js';
 import { tempDir } from './helpers/tmp.js';
+import { launch, mpiTest, skipReason } from './helpers/distributed-launch.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const HELPERS = join(ROOT, 'test', 'helpers');
 
 // ---- the one-process world -------------------------------------------------------------
 
@@ -68,43 +68,7 @@ if (distributed.nativeComm() === null)
 
 // ---- under mpirun ----------------------------------------------------------------------
 
-const mpirunFound = spawnSync('mpirun', ['--version'], { encoding: 'utf8' }).status === 0;
-const mpiBuild = distributed.nativeComm() !== null;
-const skipReason = !mpirunFound
-  ? 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev, then rebuild the addon)'
-  : !mpiBuild
-    ? `the addon (${nativePath}) was built without MPI; rebuild it with MPI installed (npx cmake-js compile -O build-cmake)`
-    : '';
 if (skipReason) console.log(`distributed tests under mpirun skipped: ${skipReason}`);
-const mpiTest = (title: string, body: Parameters<typeof test.serial>[1]) =>
-  skipReason ? test.skip(`${title} (skipped: ${skipReason})`, () => {}) : test.serial(title, body);
-
-interface Done {
-  code: number | null;
-  signal: string | null;
-  output: string;
-  seconds: number;
-}
-
-/** `node --import tsx <script> ...args`, alone (np 0) or as np ranks of mpirun. */
-function launch(np: number, script: string, args: string[], timeoutMs = 60_000, extraEnv: NodeJS.ProcessEnv = {}): Promise<Done> {
-  const node = [process.execPath, '--import', 'tsx', join(HELPERS, script), ...args];
-  const [cmd, ...argv] = np ? ['mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), '-x', 'TRUNKLINE_ADDON', '-x', 'TRUNKLINE_NUM_THREADS', ...Object.keys(extraEnv).flatMap((k) => ['-x', k]), ...node] : node;
-  // One kernel thread per rank: the ranks share the machine's cores.
-  // Containers often forbid the cross-process memory copy Open MPI's shared-memory transport
-  // tries first; plain copies work everywhere.
-  const env: NodeJS.ProcessEnv = { ...process.env, TRUNKLINE_ADDON: nativePath, TRUNKLINE_NUM_THREADS: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', ...extraEnv };
-  for (const k of Object.keys(env)) if (/^(OMPI_COMM|PMI_|PMIX_|SLURM_)/.test(k)) delete env[k];
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd: ROOT, env, timeout: timeoutMs, killSignal: 'SIGKILL' });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, output, seconds: (performance.now() - started) / 1000 }));
-  });
-}
 
 mpiTest('collectives on 2 and 3 ranks: allReduce sum and mean, broadcast float32 and int32, allGather of different sizes, barrier', async (t) => {
   for (const np of [2, 3]) {

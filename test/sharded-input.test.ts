@@ -1,14 +1,15 @@
 // Input beyond one CSV: Parquet files (read with hyparquet, typed like a CSV), directories
 // and globs of shards read as one data set, predictions written as Parquet.
 import test from 'ava';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetReadObjects } from 'hyparquet';
-import { readTable, readCsvString } from '../src/data/index.js';
+import { dataFiles, readTable, readCsvString } from '../src/data/index.js';
 import { writeParquet } from '../src/io/index.js';
 import { tempDir } from './helpers/tmp.js';
-import { shopRows, toCsv } from './helpers/cli-fixtures.js';
+import { FEATURE_COLUMNS, TASK_COLUMNS, shopConfig, shopRows, toCsv, type ShopRow } from './helpers/cli-fixtures.js';
+import { launch, mpiTest } from './helpers/distributed-launch.js';
 
 function parquetFile(path: string, columns: Record<string, (string | number | null)[]>): void {
   const columnData = Object.entries(columns).map(([name, data]) =>
@@ -79,3 +80,112 @@ test('predictions can be written as Parquet', async (t) => {
     { line: 3, click_probability: 0.75, segment: 'B' },
   ]);
 });
+
+// ---- each rank reads its share (under mpirun) ------------------------------------------
+
+/** The shop rows with a unique 'serial' per row (a numeric feature the tests read rows back by); rows 0-4 are repeated at the end, as exact duplicates. */
+function serialRows(n: number, seed: number): (ShopRow & { serial: string })[] {
+  const rows = shopRows(n, seed).map((r, i) => ({ ...r, serial: String(1000 + i) }));
+  return [...rows, ...rows.slice(0, 5)];
+}
+const SERIAL_COLUMNS = ['serial', ...FEATURE_COLUMNS, ...TASK_COLUMNS] as (keyof ShopRow)[];
+
+function parquetRows(path: string, rows: (ShopRow & { serial: string })[], rowGroupSize = 100): void {
+  const num = (k: keyof ShopRow | 'serial') => rows.map((r) => (r[k] === 'NA' ? null : Number(r[k])));
+  const str = (k: keyof ShopRow) => rows.map((r) => r[k]);
+  const columnData = [
+    { name: 'serial', data: num('serial'), type: 'DOUBLE' as const, nullable: true },
+    { name: 'age', data: num('age'), type: 'DOUBLE' as const, nullable: true },
+    ...(['region', 'tags', 'title', 'clicked', 'segment'] as const).map((k) => ({ name: k, data: str(k), type: 'STRING' as const, nullable: true })),
+    { name: 'spend', data: num('spend'), type: 'DOUBLE' as const, nullable: true },
+  ];
+  writeFileSync(path, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize })));
+}
+
+function job(dir: string): string {
+  const config = shopConfig({ epochs: 2 });
+  config.features.push({ name: 'serial', kind: 'numeric' });
+  const file = join(dir, 'job.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+interface Prepared {
+  rank: number;
+  worldSize: number;
+  read: { mode: string; files: string[]; rows: number } | null;
+  rows: { train: number; validation: number; test: number };
+  duplicateRows: number;
+  train: number[];
+  validation: number[];
+  test: number[];
+  pipeline: unknown;
+  warnings: string[];
+}
+const readPrepared = (out: string, rank: number): Prepared => JSON.parse(readFileSync(`${out}.rank${rank}.json`, 'utf8'));
+
+const shareCases: { title: string; make: (dir: string) => string; split?: string; mode: string; files: (all: string[]) => string[][] }[] = [
+  {
+    title: '4 CSV files on 2 ranks: rank r reads files r and r + 2; random split',
+    make: (dir) => {
+      const rows = serialRows(600, 8);
+      for (let k = 0; k < 4; k++) writeFileSync(join(dir, `part-${k}.csv`), toCsv(rows.slice(k * 150, k === 3 ? rows.length : (k + 1) * 150), SERIAL_COLUMNS));
+      return join(dir, 'part-*.csv');
+    },
+    mode: 'files',
+    files: (all) => [[all[0], all[2]], [all[1], all[3]]],
+  },
+  {
+    title: 'one Parquet file (6 row groups) on 2 ranks: each reads half of the rows; stratified split',
+    make: (dir) => {
+      parquetRows(join(dir, 'all.parquet'), serialRows(600, 9));
+      return join(dir, 'all.parquet');
+    },
+    split: 'stratified',
+    mode: 'rows',
+    files: (all) => [all, all],
+  },
+  {
+    title: 'one CSV file on 2 ranks: each keeps half of the rows; random split',
+    make: (dir) => {
+      writeFileSync(join(dir, 'all.csv'), toCsv(serialRows(500, 10), SERIAL_COLUMNS));
+      return join(dir, 'all.csv');
+    },
+    mode: 'rows',
+    files: (all) => [all, all],
+  },
+];
+
+for (const c of shareCases)
+  mpiTest(`${c.title}; the splits and the fitted pipeline are the single process's`, async (t) => {
+    const dir = tempDir();
+    const data = c.make(dir);
+    const jobFile = job(dir);
+    const args = (out: string) => [jobFile, data, join(dir, out), ...(c.split ? [c.split] : [])];
+    const one = await launch(0, 'distributed-prepare.ts', args('one'));
+    t.is(one.code, 0, one.output);
+    const two = await launch(2, 'distributed-prepare.ts', args('two'));
+    t.is(two.code, 0, two.output);
+    const ref = readPrepared(join(dir, 'one'), 0);
+    const ranks = [0, 1].map((r) => readPrepared(join(dir, 'two'), r));
+    const files = c.files(dataFiles(data));
+    const total = ranks.reduce((s, r) => s + r.read!.rows, 0);
+    for (const r of ranks) {
+      t.is(r.read!.mode, c.mode);
+      t.deepEqual(r.read!.files, files[r.rank], `rank ${r.rank}'s files`);
+      t.true(r.read!.rows < total * 0.6, `rank ${r.rank} read ${r.read!.rows} of ${total} rows`);
+      t.deepEqual(r.rows, ref.rows, 'whole-data-set counts');
+      t.is(r.duplicateRows, 5, 'the 5 repeated rows are found across ranks');
+      t.deepEqual(r.pipeline, ref.pipeline, `rank ${r.rank}: vocabularies, scalers and target scalers equal the single process's`);
+      t.deepEqual(r.warnings, ref.warnings);
+    }
+    t.is(ref.duplicateRows, 5);
+    for (const part of ['train', 'validation', 'test'] as const) {
+      const [a, b] = ranks.map((r) => r[part]);
+      t.false(a.some((s) => b.includes(s)), `${part}: no row on both ranks`);
+      t.deepEqual([...a, ...b].sort((x, y) => x - y), ref[part], `${part}: the ranks' rows together are the single process's`);
+    }
+    const line = `${c.title}: rows read per rank ${ranks.map((r) => r.read!.rows).join(' + ')} = ${total}; training rows ${ranks.map((r) => r.train.length).join(' + ')} = ${ref.train.length}`;
+    console.log(line);
+    t.log(line);
+  });

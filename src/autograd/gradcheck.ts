@@ -1,6 +1,6 @@
 // gradcheck: autograd against central finite differences accumulated in float64.
 import { Tensor } from '../tensor/tensor.js';
-import { noGrad } from './engine.js';
+import { noGrad, backward } from './engine.js';
 import { Generator } from '../tensor/random.js';
 import { fromBuffer } from '../tensor/creation.js';
 
@@ -40,7 +40,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   const r = new Float32Array(out.size);
   for (let i = 0; i < r.length; i++) r[i] = gen.uniform() * 2 - 1;
   const rT = fromBuffer(r, out.shape);
-  out.backward(rT);
+  backward(out, rT);
   const analytic = leaves.map((l, i) => (targets[i] ? (l.grad ? l.grad.data() : new Float32Array(l.size)) : null));
 
   const objective = (): number =>

@@ -13,8 +13,11 @@ import {
   timeSplit,
   type CleaningReport,
   type EncodedDataset,
-  type Table,
+  Table,
+  type Split,
 } from '../data/index.js';
+import { rank as worldRank, worldSize } from '../distributed/world.js';
+import { dedupeAcrossRanks, gatherJson, gatherRows, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
 import type { JobConfig } from './config.js';
 
 export interface PreparedData {
@@ -34,6 +37,19 @@ export interface PreparedData {
    * test files.
    */
   warnings: string[];
+  /**
+   * Distributed runs where each rank read its share of data.path: train, validation and
+   * test above hold this rank's rows only; these are the whole data set's counts and what
+   * this rank read.
+   */
+  rankShare?: {
+    rows: { train: number; validation: number; test: number };
+    mode: 'files' | 'rows';
+    files: string[];
+    rowsRead: number;
+    /** Each rank's training rows. */
+    trainRowsPerRank: number[];
+  };
 }
 
 function taskColumns(config: JobConfig): string[] {
@@ -41,6 +57,10 @@ function taskColumns(config: JobConfig): string[] {
 }
 
 export async function prepareData(config: JobConfig, seed: number): Promise<PreparedData> {
+  // Under an MPI launcher each rank reads its share of one data path (separate validation
+  // and test files are read whole by every rank, their batches split as before).
+  if (worldSize() > 1 && config.data.path && !config.data.validationPath && !config.data.testPath)
+    return prepareRankShare(config, seed, { rank: worldRank(), size: worldSize() });
   const source = config.data.path ?? 'embedded UCI Bank Marketing (bank-full.csv.gz)';
   const onBadRow = config.data.onBadRow ?? 'skip';
   let train: Table;
@@ -106,4 +126,92 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
 function need(column: string | undefined, kind: string): string {
   if (!column) throw new Error(`data.split: a '${kind}' split needs data.split.column`);
   return column;
+}
+
+/**
+ * prepareData for one rank of a distributed run, reading only its share of data.path; the
+ * result is the single-process one restricted to this rank's rows. Types are inferred from
+ * every rank's counts; duplicates are found from every row's hash; a random split is the
+ * single-process permutation of all rows, applied to this rank's rows by their global
+ * index (a stratified or time split gathers its one column); the pipeline is fitted on the
+ * training rows of every rank gathered in their global order, so vocabularies, scalers,
+ * target scalers and warnings are exactly those of one process. Collective.
+ */
+async function prepareRankShare(config: JobConfig, seed: number, world: RankWorld): Promise<PreparedData> {
+  const source = config.data.path!;
+  const s = config.data.split;
+  const configured = [...taskColumns(config), ...(s?.column && s.kind !== 'random' ? [s.column] : []), ...(config.features ?? []).map((f) => f.column ?? f.name)];
+  const share = await readRankShare(source, { onBadRow: config.data.onBadRow ?? 'skip', required: [...new Set(configured)] }, world);
+  const read = share.table;
+
+  const splitHere = s?.kind !== 'column';
+  const warnings: string[] = [];
+  if (config.data.dedupe === true && !splitHere) warnings.push(`data.dedupe: no rows removed, since the split is given (by column '${s.column}') and is kept as it is`);
+  const dd = dedupeAcrossRanks(read, share.globalIndex, share.totalRows, splitHere && (config.data.dedupe ?? true));
+  const keptRows = Int32Array.from(dd.keptIndex.map((k, i) => (k >= 0 ? i : -1)).filter((i) => i >= 0));
+  const table = keptRows.length === read.numRows ? read : read.select(keptRows);
+  const keptIndex = Float64Array.from(keptRows, (i) => dd.keptIndex[i]);
+
+  // Each local row's part: 0 train, 1 validation, 2 test.
+  let partOf: Int8Array;
+  if (s.kind === 'column') {
+    const split = await together(() => columnSplit(table, need(s.column, 'column')));
+    partOf = partsOf(split, table.numRows);
+  } else {
+    const opts = { validation: s.validation, test: s.test, seed };
+    let split: Split;
+    if (s.kind === 'stratified' || s.kind === 'time') {
+      const name = s.kind === 'time' ? need(s.column, 'time') : s.column ?? taskColumns(config)[0];
+      const only = new Table([table.column(name)], table.lineNumbers, table.file);
+      const column = gatherRows(only, keptIndex, source);
+      split = s.kind === 'time' ? timeSplit(column, name, opts) : stratifiedSplit(column, name, opts);
+    } else split = randomSplit(dd.totalKept, opts);
+    const byKept = partsOf(split, dd.totalKept);
+    partOf = Int8Array.from(keptIndex, (k) => byKept[k]);
+  }
+  const rowsOf = (p: number) => Int32Array.from(Array.from(partOf.keys()).filter((i) => partOf[i] === p));
+  const [trainRows, validRows, testRows] = [0, 1, 2].map(rowsOf);
+  const counts = gatherJson([trainRows.length, validRows.length, testRows.length]);
+  const total = (p: number) => counts.reduce((n, c) => n + c[p], 0);
+  const trainPerRank = counts.map((c) => c[0]);
+  if (total(0) === 0) throw new Error(`${source}: the training split is empty`);
+  if (total(0) < world.size)
+    throw new Error(`${source}: ${total(0)} training rows for ${world.size} ranks; every rank needs at least one training row (run with at most ${total(0)} ranks)`);
+  const idle = trainPerRank.indexOf(0);
+  if (idle >= 0)
+    throw new Error(`${source}: rank ${idle} of ${world.size} holds none of the ${total(0)} training rows (training rows per rank: ${trainPerRank.join(', ')}); give the data as at least as many files of similar size as ranks, or as one file`);
+
+  const exclude = [...(config.data.drop ?? []), ...(s.kind === 'column' || s.kind === 'time' ? [s.column!] : [])];
+  const trainLocal = table.select(trainRows);
+  const fitTable = gatherRows(trainLocal, Float64Array.from(trainRows, (i) => keptIndex[i]), source);
+  const pipeline = FeaturePipeline.fit(fitTable, { tasks: config.tasks, features: config.features, exclude });
+  warnings.push(...pipeline.warnings);
+  const [train, validation, test] = await together(() => [trainLocal, table.select(validRows), table.select(testRows)].map((t) => pipeline.transform(t)));
+  const first = share.badRowSamples[0];
+  return {
+    source,
+    pipeline,
+    train,
+    validation,
+    test,
+    cleaning: { file: source, rowsIn: share.totalRows, rowsOut: dd.totalKept, duplicateRows: dd.duplicateRows, duplicateRowLines: dd.duplicateRowLines, droppedMissing: 0, columns: [] },
+    badRows: share.badRows,
+    firstBadRow: first ? `${share.allFiles.length > 1 ? source : share.allFiles[0].file} line ${first.line}: ${first.message}` : null,
+    warnings,
+    rankShare: {
+      rows: { train: total(0), validation: total(1), test: total(2) },
+      mode: share.mode,
+      files: share.files.map((f) => f.file),
+      rowsRead: read.numRows,
+      trainRowsPerRank: trainPerRank,
+    },
+  };
+}
+
+/** Each row's part (0 train, 1 validation, 2 test) from a split over `n` rows. */
+function partsOf(split: Split, n: number): Int8Array {
+  const out = new Int8Array(n);
+  for (const i of split.validation) out[i] = 1;
+  for (const i of split.test) out[i] = 2;
+  return out;
 }

@@ -19,6 +19,7 @@ import { renderReport } from './report.js';
 import { checkOutDir, writeJson, writeRunDir } from './run-dir.js';
 import { parseJobConfig } from './config.js';
 import type { DataSummary, ModelRun } from './run-record.js';
+import { clone } from '../ops/core.js';
 
 export interface ResumeArgs {
   from: string;
@@ -54,7 +55,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   const higherIsBetter = metricDirection(es.metric) === 'higher';
   const before = evaluate(run.model, validation, { extraMetrics: ['score'] });
   const startValue = monitoredValue(before, null, tasks, es.monitor, es.metric);
-  const start: Record<string, Tensor> = Object.fromEntries(Object.entries(run.model.stateDict()).map(([k, t]) => [k, keep(t.clone())]));
+  const start: Record<string, Tensor> = Object.fromEntries(Object.entries(run.model.stateDict()).map(([k, t]) => [k, keep(clone(t))]));
   manualSeed(args.seed);
   const t0 = performance.now();
   const history = train(

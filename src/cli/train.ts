@@ -7,6 +7,8 @@ import { evaluate, evaluateConstant, train, type MultiTaskModel, type ProgressOp
 import { saveModel } from '../io/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { init as joinWorld, worldSize } from '../distributed/world.js';
+import { dataParallel } from '../distributed/data-parallel.js';
+import { markRankLocal } from '../distributed/sharding.js';
 import { beats } from '../metrics/index.js';
 import { baselinesEnabled, type Architecture, type JobConfig } from './config.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
@@ -34,11 +36,14 @@ export interface TrainArgs {
  */
 function loaders(p: PreparedData, config: JobConfig, seed: number) {
   const batchSize = config.training.batchSize;
-  return {
+  const made = {
     train: new DataLoader(p.train, { batchSize, shuffle: true, seed }),
     validation: new DataLoader(p.validation, { batchSize: 2048 }),
     test: new DataLoader(p.test, { batchSize: 2048 }),
   };
+  // Distributed, each rank read its share: its loaders hold its own rows, all of which it trains on and evaluates.
+  if (p.rankShare) Object.values(made).forEach((l) => markRankLocal(l));
+  return made;
 }
 
 /** Builds, trains and tests one model on fresh loaders; the global generator is reseeded first. */
@@ -74,7 +79,7 @@ function trainOne(
     seconds,
     parameters,
     monitor: describeMonitor(earlyStoppingFor(config, tasks)),
-    test: evaluate(model, data.test),
+    test: evaluate(model, data.test, prepared.rankShare ? { dataParallel: dataParallel(true) } : {}),
     ...(worldSize() === 1 ? { constant: evaluateConstant(model.tasks, prepared.train.labels, prepared.test.labels) } : {}),
     history,
   };
@@ -92,7 +97,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
   const { rank, worldSize } = joinWorld();
   if (rank > 0) args = { ...args, log: () => {}, progress: false };
   const { config, log } = args;
-  if (worldSize > 1) log(`data-parallel training on ${worldSize} ranks (each rank takes 1 batch in ${worldSize}; gradients averaged; rank 0 logs and writes the run)`);
+  if (worldSize > 1) log(`data-parallel training on ${worldSize} ranks (gradients averaged; rank 0 logs and writes the run)`);
   const runs: ModelRun[] = [];
   // Per architecture, the seed whose kept checkpoint scored best on validation.
   const saved = new Map<Architecture, SavedModel>();
@@ -188,7 +193,7 @@ export function foldList(items: readonly string[], indent: string, width = 100, 
 export function dataSummary(p: PreparedData): DataSummary & { features: FeatureSpec[]; tasks: TaskSpec[]; warnings: string[] } {
   return {
     source: p.source,
-    rows: { train: p.train.numRows, validation: p.validation.numRows, test: p.test.numRows },
+    rows: p.rankShare?.rows ?? { train: p.train.numRows, validation: p.validation.numRows, test: p.test.numRows },
     badRows: p.badRows,
     firstBadRow: p.firstBadRow,
     duplicateRows: p.cleaning.duplicateRows,
@@ -201,7 +206,11 @@ export function dataSummary(p: PreparedData): DataSummary & { features: FeatureS
 function logData(p: PreparedData, log: (s: string) => void): void {
   const feats = p.train.featureSpecs.map((f) => `${f.name}:${f.kind === 'numeric' ? 'num' : f.kind === 'categorical' ? `cat(${f.cardinality})` : f.kind}`);
   log(`data: ${p.source}`);
-  log(`  rows: ${p.train.numRows} train / ${p.validation.numRows} validation / ${p.test.numRows} test` +
+  const rows = p.rankShare?.rows ?? { train: p.train.numRows, validation: p.validation.numRows, test: p.test.numRows };
+  if (p.rankShare)
+    log(`  each rank reads its share (${p.rankShare.mode === 'files' ? 'whole files' : 'a row range of each file'}) and trains on its own rows; training rows per rank: ${p.rankShare.trainRowsPerRank.join(', ')}`);
+  else if (worldSize() > 1) log(`  every rank reads the data; rank r trains on batches r, r + ${worldSize()}, ... of a common order`);
+  log(`  rows: ${rows.train} train / ${rows.validation} validation / ${rows.test} test` +
     `${p.badRows ? `, ${p.badRows} bad rows skipped (first: ${p.firstBadRow})` : ''}${p.cleaning.duplicateRows ? `, ${p.cleaning.duplicateRows} duplicates removed` : ''}`);
   log(`  features (${feats.length}): ${foldList(feats, '    ')}`);
   log(`  tasks: ${p.train.taskSpecs.map((t) => `${t.name} (${t.type})`).join(', ')}`);

@@ -6,6 +6,7 @@ import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { EncodedDataset } from './features.js';
 import type { Batch as ContractBatch, DataLoader as ContractLoader } from '../shared/contract.js';
+import { toDevice } from '../ops/core.js';
 
 /** The contract's batch, plus the data set rows it holds. */
 export interface Batch extends ContractBatch {
@@ -170,7 +171,7 @@ export function gatherBatch(data: EncodedDataset, rows: Int32Array, device: Devi
     for (const m of [inputs, labels])
       for (const k of Object.keys(m)) {
         const host = m[k];
-        m[k] = host.to(device);
+        m[k] = toDevice(host, device);
         host.dispose();
       }
   }

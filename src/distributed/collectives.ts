@@ -4,6 +4,7 @@ import { native } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fromBuffer } from '../tensor/creation.js';
 import { activeComm } from './world.js';
+import { toDevice, clone } from '../ops/core.js';
 
 export type ReduceOp = 'sum' | 'mean';
 
@@ -13,7 +14,7 @@ export function writeInto(t: Tensor, values: Float32Array | Int32Array): void {
     (t.buf as Float32Array | Int32Array).set(values.subarray(0, t.size));
     return;
   }
-  const src = fromBuffer(values.slice(0, t.size), [t.size]).to(t.device);
+  const src = toDevice(fromBuffer(values.slice(0, t.size), [t.size]), t.device);
   native.copy_block(t.kbuf, 0, [1], src.kbuf, 0, [1], [t.size], false);
   src.dispose();
 }
@@ -69,7 +70,7 @@ export function allGatherF64(values: Float64Array): Float64Array {
  */
 export function allGather(t: Tensor): Tensor {
   const comm = activeComm();
-  if (!comm) return t.clone();
+  if (!comm) return clone(t);
   const rest = t.shape.slice(1);
   const shapes = allGatherBytes(new TextEncoder().encode(JSON.stringify([t.dtype, rest])));
   for (const [r, s] of shapes.entries()) {
@@ -84,7 +85,7 @@ export function allGather(t: Tensor): Tensor {
   new Uint8Array(out.buffer).set(concat(parts));
   const inner = rest.reduce((a, b) => a * b, 1);
   const gathered = fromBuffer(out, [inner ? total / inner : 0, ...rest]);
-  return gathered.to(t.device);
+  return toDevice(gathered, t.device);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

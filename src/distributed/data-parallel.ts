@@ -9,8 +9,9 @@ import { keep } from '../tensor/scope.js';
 import type { DataLoader } from '../mtl/types.js';
 import { allGatherF64, writeInto } from './collectives.js';
 import type { NativeComm } from './comm.js';
-import { ShardedLoader } from './sharding.js';
+import { FirstBatches, ShardedLoader, isRankLocal } from './sharding.js';
 import { activeComm, init } from './world.js';
+import { toDevice } from '../ops/core.js';
 
 /** Floats per all-reduce call: 4 MB buckets, big enough to amortise each call's latency. */
 export const BUCKET_FLOATS = 1 << 20;
@@ -46,9 +47,20 @@ export class DataParallel {
     }
   }
 
-  /** This rank's share of a loader: the same number of steps on every rank for training, as it comes for validation. */
+  /**
+   * This rank's share of a loader: the same number of steps on every rank for training, as
+   * it comes for validation. A loader over rows only this rank holds (markRankLocal) is its
+   * share already: for training it is cut to the fewest batches any rank has (one
+   * collective, here), so the ranks step in lock-step.
+   */
   shard(loader: DataLoader, evenSteps: boolean): DataLoader {
-    return new ShardedLoader(loader, this.rank, this.size, evenSteps);
+    if (!isRankLocal(loader)) return new ShardedLoader(loader, this.rank, this.size, evenSteps);
+    if (!evenSteps) return loader;
+    const counts = allGatherF64(Float64Array.of(loader.numBatches));
+    const steps = Math.min(...counts);
+    if (steps === 0)
+      throw new Error(`train: rank ${counts.indexOf(0)} of ${this.size} has no training batch (batches per rank: ${Array.from(counts).join(', ')}); every rank needs training rows`);
+    return steps === loader.numBatches ? loader : new FirstBatches(loader, steps);
   }
 
   /**
@@ -80,7 +92,7 @@ export class DataParallel {
         for (let k = 0; k < slice.length; k++) slice[k] *= scale;
         const g = fromBuffer(Float32Array.from(slice), p.shape);
         p.zeroGrad();
-        p.grad = keep(g.to(p.device));
+        p.grad = keep(toDevice(g, p.device));
         any = true;
       });
     }

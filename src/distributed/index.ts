@@ -5,4 +5,5 @@ export { allReduce, broadcast, allGather, allGatherBytes, barrier, type ReduceOp
 export { launcherWorld, type LauncherWorld } from './launcher.js';
 export { nativeComm, whyNoComm } from './comm.js';
 export { DataParallel, dataParallel, BUCKET_FLOATS } from './data-parallel.js';
-export { ShardedLoader } from './sharding.js';
+export { ShardedLoader, FirstBatches, markRankLocal, isRankLocal } from './sharding.js';
+export { readRankShare, gatherRows, dedupeAcrossRanks, type RankShare, type FileShare } from './sharded-input.js';

@@ -45,3 +45,43 @@ export class ShardedLoader implements DataLoader {
     }
   }
 }
+
+const rankLocal = new WeakSet<object>();
+
+/**
+ * Marks a loader as holding this rank's own rows (each rank read its share of the input):
+ * the trainer then takes all of its batches instead of one in W of a common order.
+ */
+export function markRankLocal<T extends object>(loader: T): T {
+  rankLocal.add(loader);
+  return loader;
+}
+
+export const isRankLocal = (loader: object): boolean => rankLocal.has(loader);
+
+/** The first `steps` batches of each pass over `base` (the rest are disposed unread): every rank steps alike. */
+export class FirstBatches implements DataLoader {
+  constructor(
+    readonly base: DataLoader,
+    readonly steps: number,
+  ) {}
+
+  get numBatches(): number {
+    return Math.min(this.steps, this.base.numBatches);
+  }
+
+  reshuffle(epoch: number): void {
+    this.base.reshuffle?.(epoch);
+  }
+
+  *[Symbol.iterator](): Iterator<Batch> {
+    let i = 0;
+    for (const batch of this.base) {
+      if (i++ < this.steps) yield batch;
+      else {
+        disposeBatch(batch);
+        break;
+      }
+    }
+  }
+}

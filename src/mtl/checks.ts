@@ -13,7 +13,7 @@ function labelKey(task: Task): string | null {
 /** First non-finite element of a float tensor, as [row, column] of its [rows, rest] view. */
 function firstNonFinite(t: Tensor): [number, number, number] | null {
   if (t.dtype !== 'float32') return null;
-  const v = t.cpu().data() as Float32Array;
+  const v = t.data() as Float32Array;
   const width = t.shape[0] ? v.length / t.shape[0] : 1;
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return [Math.floor(i / width), i % width, v[i]];
   return null;
@@ -34,7 +34,7 @@ function checkTensorData(tasks: readonly Task[], trained: readonly Task[], data:
     const label = key === null ? undefined : data.labels[key];
     if (!label) continue;
     if (task.type !== 'binary' && task.type !== 'multilabel') continue;
-    const v = label.cpu().data();
+    const v = label.data();
     for (let i = 0; i < v.length; i++)
       if (!Number.isNaN(v[i]) && !(v[i] >= 0 && v[i] <= 1))
         throw new Error(`train: ${where}label '${key}' of ${task.type} task '${task.name}' is ${v[i]} at element ${i}; labels must be in [0, 1], or NaN (missing)`);

@@ -6,6 +6,7 @@ import { fromBuffer } from '../tensor/creation.js';
 import { indexSelect } from '../ops/shape.js';
 import type { Generator } from '../tensor/random.js';
 import { isLoader, type Batch, type DataLoader, type DataSource, type TensorData } from './types.js';
+import { toDevice } from '../ops/core.js';
 
 /** Over- or under-sampling of a binary task's rows: each positive row is drawn `positive` times on average, each negative `negative` times. */
 export interface Resampling {
@@ -52,7 +53,7 @@ export class TensorBatches implements DataLoader {
     for (const [task, r] of Object.entries(resample)) {
       const label = this.data.labels[task];
       if (!label) throw new Error(`resample: no label column '${task}'`);
-      const y = label.cpu().data();
+      const y = label.data();
       for (let i = 0; i < this.rows; i++) {
         if (Number.isNaN(y[i])) continue;
         factors[i] *= y[i] === 1 ? r.positive ?? 1 : r.negative ?? 1;
@@ -73,7 +74,7 @@ export class TensorBatches implements DataLoader {
     for (let s = 0; s < this.order.length; s += this.batchSize) {
       const rows = this.order.subarray(s, Math.min(s + this.batchSize, this.order.length));
       const index = fromBuffer(Int32Array.from(rows), [rows.length]);
-      const pick = (t: Tensor): Tensor => indexSelect(t, 0, index.to(t.device));
+      const pick = (t: Tensor): Tensor => indexSelect(t, 0, toDevice(index, t.device));
       const inputs: Record<string, Tensor> = {}, labels: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(this.data.inputs)) inputs[k] = pick(t);
       for (const [k, t] of Object.entries(this.data.labels)) labels[k] = pick(t);

@@ -7,6 +7,7 @@ import { metricDirection } from '../metrics/gain.js';
 import { average } from './epoch-log.js';
 import type { EpochRecord, EvaluationResult, History } from './history.js';
 import type { MultiTaskModel } from './model.js';
+import { clone } from '../ops/core.js';
 
 export interface EarlyStopping {
   /** A task name, or 'mean' over the trained tasks (default 'mean'). */
@@ -50,7 +51,7 @@ export function monitoredValue(validation: EvaluationResult | null, trainingLoss
 
 /** A copy of the model's weights that outlives the step's tidy scope. */
 function snapshot(model: MultiTaskModel): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, keep(t.clone())]));
+  return Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, keep(clone(t))]));
 }
 
 const dispose = (state: Record<string, Tensor>): void => Object.values(state).forEach((t) => t.dispose());

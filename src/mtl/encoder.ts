@@ -6,6 +6,7 @@ import { fromBuffer } from '../tensor/creation.js';
 import { globalGenerator } from '../tensor/random.js';
 import { Module, Embedding, EmbeddingBag } from './deps.js';
 import type { FeatureSpec } from './types.js';
+import { toDevice } from '../ops/core.js';
 
 export interface InputEncoderOptions {
   /** Embedding width per categorical / bag feature: a number, or a function of the spec (default min(16, ceil(6 * cardinality^0.25))). */
@@ -87,9 +88,9 @@ export class InputEncoder extends Module {
 
   /** A copy of the ids with each replaced by 0 (out of vocabulary) with probability idDropout. */
   private dropIds(x: Tensor): Tensor {
-    const ids = Int32Array.from(x.cpu().data() as Int32Array);
+    const ids = Int32Array.from(x.data() as Int32Array);
     for (let i = 0; i < ids.length; i++) if (globalGenerator.uniform() < this.idDropout) ids[i] = 0;
     const out = fromBuffer(ids, x.shape);
-    return out.to(x.device);
+    return toDevice(out, x.device);
   }
 }

@@ -61,8 +61,8 @@ export function evaluate(
               lossSum.set(t.name, (lossSum.get(t.name) ?? 0) + t.computeLoss(o, prepared, prob).item() * prepared.count);
               rows.set(t.name, (rows.get(t.name) ?? 0) + prepared.count);
             }
-            labels.get(t.name)!.push(t.metricLabels(label.cpu().data() as Float32Array | Int32Array));
-            preds.get(t.name)!.push(t.predictions(o.cpu().data() as Float32Array, prob));
+            labels.get(t.name)!.push(t.metricLabels(label.data() as Float32Array | Int32Array));
+            preds.get(t.name)!.push(t.predictions(o.data() as Float32Array, prob));
           }
         });
     });
@@ -116,7 +116,7 @@ export function predict(model: MultiTaskModel, inputs: Record<string, Tensor>): 
         const res: Record<string, Float32Array> = {};
         for (const [name, o] of Object.entries(out)) {
           const t = model.tasks.find((x) => x.name === name);
-          const data = Float32Array.from(o.cpu().data());
+          const data = Float32Array.from(o.data());
           res[name] = t ? t.toUserUnits(t.predictions(data, model.probabilityOutputs.has(name))) : data;
         }
         return res;

@@ -5,6 +5,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { fromBuffer } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
+import { backward } from '../autograd/engine.js';
+import { toDevice } from '../ops/core.js';
 
 /** sum_i a_i b_i over two flat gradients of the same length. */
 export function dot(a: Float32Array, b: Float32Array): number {
@@ -51,7 +53,7 @@ export function flatGradient(params: readonly Tensor[]): Float32Array {
   const flat = new Float32Array(flatSize(params));
   let o = 0;
   for (const p of params) {
-    if (p.grad) flat.set(p.grad.cpu().data() as Float32Array, o);
+    if (p.grad) flat.set(p.grad.data() as Float32Array, o);
     o += p.size;
   }
   return flat;
@@ -65,7 +67,7 @@ export function taskGradients(losses: readonly Tensor[], shared: readonly Tensor
   const clear = (): void => all.forEach((p) => p.zeroGrad());
   clear();
   return losses.map((l) => {
-    l.backward(undefined, { retainGraph: true });
+    backward(l, undefined, { retainGraph: true });
     const g = flatGradient(shared);
     clear();
     return g;
@@ -80,6 +82,6 @@ export function setSharedGradient(shared: readonly Tensor[], flat: Float32Array)
     o += p.size;
     const g = fromBuffer(Float32Array.from(slice), p.shape);
     p.zeroGrad();
-    p.grad = keep(g.to(p.device));
+    p.grad = keep(toDevice(g, p.device));
   }
 }

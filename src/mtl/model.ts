@@ -6,6 +6,7 @@ import { Module, MLP } from './deps.js';
 import { InputEncoder } from './encoder.js';
 import { Task, defineTasks, type TaskSpec } from './task.js';
 import type { FeatureSpec } from './types.js';
+import { toDevice } from '../ops/core.js';
 
 /** How a model reads its inputs: FeatureSpecs (an InputEncoder is built), an encoder module, or one dense input. */
 export interface InputOptions {
@@ -153,7 +154,7 @@ export abstract class MultiTaskModel extends Module {
   /** Records a gate's weights [B, E] (in training mode only; a host copy, cheap for small E). */
   protected recordGate(name: string, gate: Tensor): void {
     if (!this.training) return;
-    const w = gate.cpu();
+    const w = toDevice(gate, 'cpu');
     const data = w.data() as Float32Array;
     const [B, E] = gate.shape;
     let acc = this.gateSums.get(name);

@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/creation.js';
 import { matmul } from '../ops/matmul.js';
 import { narrow, reshape, stack } from '../ops/shape.js';
-import { mul, relu, sub } from '../ops/elementwise.js';
+import { mul, relu, sub, add } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { Module, Linear } from './deps.js';
 import { ModuleMap, MultiTaskModel, mlpBlock, type ModelOptions } from './model.js';
@@ -145,7 +145,7 @@ export class SoftSharing extends MultiTaskModel {
       const copies = stack(perTask.map((ps) => ps[i]), 0);
       const d = sub(copies, mean(copies, 0, true));
       const s = sum(mul(d, d));
-      total = total ? total.add(s) : s;
+      total = total ? add(total, s) : s;
     }
     return total ? mul(total, this.lambda) : null;
   }

@@ -14,7 +14,7 @@ export function fitTargetScalers(tasks: readonly Task[], sources: (task: Task) =
     const batches: Iterable<Batch> = isLoader(data) ? data : [{ size: 0, inputs: data.inputs, labels: data.labels }];
     for (const batch of batches) {
       const label = task.labelOf(batch);
-      if (label) for (const v of label.cpu().data() as Float32Array) labels.push(v);
+      if (label) for (const v of label.data() as Float32Array) labels.push(v);
     }
     const { n, mean, std } = presentStats(labels);
     task.target = n === 0 ? null : { transform: 'none', mean, std: std > 0 ? std : 1 };

@@ -10,6 +10,7 @@ import { DEFAULT_METRICS, METRIC_NAMES, type TaskKind } from '../metrics/evaluat
 import type { Batch } from './types.js';
 import { applyTransform, invertTransform, metricUnit, type TargetScaler } from '../shared/target.js';
 import type { TaskHeadSpec } from '../shared/contract.js';
+import { toDevice } from '../ops/core.js';
 
 export type TaskType = TaskKind;
 
@@ -104,7 +105,7 @@ export class Task {
 
   /** Replaces missing labels (NaN, or -1 for multiclass) by 0 and builds the mask. */
   prepare(label: Tensor): PreparedLabel {
-    const raw = label.cpu();
+    const raw = toDevice(label, 'cpu');
     const values = raw.data();
     const n = values.length;
     const mask = new Float32Array(n);
@@ -130,7 +131,7 @@ export class Task {
     if (raw !== label) raw.dispose();
     const device = label.device;
     const t = fromBuffer(target, label.shape), m = fromBuffer(mask, label.shape);
-    return { target: t.to(device), mask: m.to(device), count };
+    return { target: toDevice(t, device), mask: toDevice(m, device), count };
   }
 
   /** Gives the raw tower output the task's shape: [B] for width-1 tasks, [B, C] otherwise. */

@@ -14,6 +14,7 @@ import type { ParameterGroups } from './param-groups.js';
 import type { Task } from './task.js';
 import type { Batch } from './types.js';
 import type { LossWeighting, WeightingContext } from './weighting/index.js';
+import { backward } from '../autograd/engine.js';
 
 /** What every step works with, fixed for a training run. */
 export interface StepParts {
@@ -96,7 +97,7 @@ export function trainStep(parts: StepParts, batch: Batch, active: readonly strin
     throw new Error(`train: weighting '${weighting.name}' returned ${result.weights.length} weights for ${tasks.length} tasks`);
   const penalty = model.penalty();
   const total = penalty ? add(result.loss, penalty) : result.loss;
-  total.backward();
+  backward(total);
   if (result.sharedGradient) setSharedGradient(shared, result.sharedGradient);
   parts.dataParallel?.averageGradients(parts.params.all);
   optimizer.step();

@@ -20,7 +20,7 @@ export function uncertainty(options: { initialLogVariance?: number } = {}): Loss
     init(tasks) {
       for (const t of tasks) {
         if (logVar.has(t)) continue;
-        const s = keep(zeros([1]).add(s0));
+        const s = keep(add(zeros([1]), s0));
         s.requiresGrad = true;
         s.name = `logVariance.${t}`;
         logVar.set(t, s);

@@ -1,0 +1,410 @@
+// Each rank's share of a data set, and what the ranks exchange so that everything that
+// must agree does. A rank reads whole files r, r + W, ... of a directory or glob with at
+// least W files, else its row range of every file (Parquet decodes only those rows; a CSV
+// is parsed whole and only the range kept). Column types are then inferred from every
+// rank's counts together, exactly as one process infers them over all rows; rows carry
+// their index in the table one process would read, so duplicate removal, splits and the
+// fitted pipeline are the ones a single process makes (see prepareRankShare in
+// src/cli/prepare.ts). Every check that can fail on one rank's files is exchanged before
+// anyone goes on, so every rank stops with the same message.
+import { asStrings } from '../data/columns.js';
+import { readCsv, type CsvOptions } from '../data/csv.js';
+import { readParquetPart } from '../data/parquet.js';
+import { dataFiles } from '../data/sources.js';
+import { DEFAULT_MISSING, StringColumnBuilder, Table, looksLikeIdName, parseNumber, type Column, type ColumnType } from '../data/table.js';
+import { allGatherBytes } from './collectives.js';
+
+export interface RankWorld {
+  rank: number;
+  size: number;
+}
+
+/** What a rank read of one file. */
+export interface FileShare {
+  /** The file's place in the sorted file list. */
+  index: number;
+  file: string;
+  /** Rows in the whole file (after skipping bad rows). */
+  fileRows: number;
+  /** The first of the file's rows this rank read, and how many. */
+  rowStart: number;
+  rows: number;
+  columns: string[];
+  /** Parquet files: each column's type in words; null for CSV. */
+  types: Record<string, string> | null;
+  badRows: number;
+  badRowSamples: { line: number; message: string }[];
+}
+
+export interface RankShare {
+  /** This rank's rows, in the order one process would read them, typed as one process types all rows. */
+  table: Table;
+  /** Each row's index in the table one process would read (files in order, rows in order). */
+  globalIndex: Float64Array;
+  /** Rows in the whole data set. */
+  totalRows: number;
+  /** 'files': this rank read whole files; 'rows': a row range of every file. */
+  mode: 'files' | 'rows';
+  /** The files this rank read (all of them, in 'rows' mode). */
+  files: FileShare[];
+  /** Every file's part, from every rank, by file. */
+  allFiles: FileShare[];
+  /** Bad rows over the whole data set, and the first few (prefixed with their file when there are several). */
+  badRows: number;
+  badRowSamples: { line: number; message: string }[];
+}
+
+const encoder = new TextEncoder(), decoder = new TextDecoder();
+
+/** Every rank's `value`, through JSON, in rank order. */
+export function gatherJson<T>(value: T): T[] {
+  return allGatherBytes(encoder.encode(JSON.stringify(value))).map((b) => JSON.parse(decoder.decode(b)) as T);
+}
+
+/** Every rank's float64 values, one array per rank. */
+function gatherF64(values: Float64Array): Float64Array[] {
+  return allGatherBytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).map((b) => new Float64Array(b.slice().buffer));
+}
+
+/** Throws on every rank when any rank failed (`mine` is this rank's error message or null): one message, the same everywhere. */
+export function agreeOnFailure(mine: string | null): void {
+  const all = gatherJson(mine);
+  const failed = all.map((m, r) => (m === null ? null : { m, r })).filter((x) => x !== null);
+  if (!failed.length) return;
+  const first = failed[0]!;
+  const more = failed.length > 1 ? ` (and on ${failed.length - 1} more ${failed.length > 2 ? 'ranks' : 'rank'}: ${failed.slice(1).map((f) => `rank ${f!.r}: ${f!.m}`).join('; ')})` : '';
+  throw new Error(`${first.m}${all.length > 1 ? ` [rank ${first.r} of ${all.length}]` : ''}${more}`);
+}
+
+/** Runs `f` on this rank and agrees with the others on whether every rank succeeded. */
+export async function together<T>(f: () => Promise<T> | T): Promise<T> {
+  let value: T | undefined, error: string | null = null;
+  try {
+    value = await f();
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  agreeOnFailure(error);
+  return value as T;
+}
+
+const isParquet = (file: string): boolean => /\.parquet$/i.test(file);
+
+/** One file's part for this rank: the whole file, or its share of the rows. */
+async function readPart(file: string, index: number, options: CsvOptions, world: RankWorld, whole: boolean): Promise<{ table: Table; share: FileShare }> {
+  if (isParquet(file)) {
+    const part = await readParquetPart(file, { types: options.types, required: options.required, columns: options.columns, name: file, ...(whole ? {} : { share: { index: world.rank, count: world.size }, asText: true }) });
+    const t = part.table;
+    return { table: t, share: { index, file, fileRows: part.fileRows, rowStart: part.rowStart, rows: t.numRows, columns: t.columnNames, types: part.columnTypes, badRows: 0, badRowSamples: [] } };
+  }
+  const all = await readCsv(file, { ...options, name: file });
+  const n = all.numRows;
+  const [start, end] = whole ? [0, n] : [Math.floor((n * world.rank) / world.size), Math.floor((n * (world.rank + 1)) / world.size)];
+  const t = start === 0 && end === n ? all : all.select(Int32Array.from({ length: end - start }, (_, i) => start + i));
+  const report = all.report;
+  return { table: t, share: { index, file, fileRows: n, rowStart: start, rows: t.numRows, columns: all.columnNames, types: null, badRows: report?.badRows ?? 0, badRowSamples: report?.badRowSamples ?? [] } };
+}
+
+/** The files' columns (and Parquet types) must match the first file's: an error naming both files otherwise. */
+function checkSchemas(files: readonly FileShare[]): void {
+  const first = files[0];
+  for (const f of files.slice(1)) {
+    const missing = first.columns.filter((n) => !f.columns.includes(n));
+    const extra = f.columns.filter((n) => !first.columns.includes(n));
+    if (missing.length || extra.length)
+      throw new Error(
+        `${f.file}: its columns differ from ${first.file}'s` +
+          `${missing.length ? `; missing ${missing.map((m) => `'${m}'`).join(', ')}` : ''}${extra.length ? `; extra ${extra.map((m) => `'${m}'`).join(', ')}` : ''}`,
+      );
+    if (first.types && f.types)
+      for (const c of first.columns)
+        if (first.types[c] !== f.types[c]) throw new Error(`${f.file}: column '${c}' is ${f.types[c]} there but ${first.types[c]} in ${first.file}; write the files with one schema`);
+  }
+}
+
+/** What type inference needs of a column, summed over ranks. */
+interface ColumnCounts {
+  present: number;
+  numeric: number;
+  withSep: number;
+  words: number;
+  chars: number;
+  /** Distinct present strings on this rank (an upper bound once summed). */
+  distinct: number;
+  /** Every present cell is an integer. */
+  integers: boolean;
+  /** The first present cell that is not a number, and its row's place. */
+  notNumber: { cell: string; where: string } | null;
+}
+
+/** Each column of `parts` as text, row by row (null for missing). */
+function columnText(parts: readonly Table[], name: string, missing: ReadonlySet<string>): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (const t of parts) {
+    const view = asStrings(t.column(name));
+    const present = view.dictionary.map((s) => !missing.has(s.trim()));
+    for (const c of view.codes) out.push(c < 0 || !present[c] ? null : view.dictionary[c]);
+  }
+  return out;
+}
+
+function countColumn(cells: readonly (string | null)[], where: (i: number) => string, sep: string): ColumnCounts & { strings: Set<string> } {
+  const counts = new Map<string, number>();
+  for (const s of cells) if (s !== null) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const c: ColumnCounts & { strings: Set<string> } = { present: 0, numeric: 0, withSep: 0, words: 0, chars: 0, distinct: counts.size, integers: true, notNumber: null, strings: new Set(counts.keys()) };
+  for (const [s, n] of counts) {
+    c.present += n;
+    const v = parseNumber(s);
+    if (!Number.isNaN(v)) c.numeric += n;
+    if (!Number.isInteger(v)) c.integers = false;
+    if (sep && s.includes(sep)) c.withSep += n;
+    c.words += n * s.trim().split(/\s+/).length;
+    c.chars += n * s.length;
+  }
+  const i = c.numeric < c.present ? cells.findIndex((s) => s !== null && Number.isNaN(parseNumber(s))) : -1;
+  if (i >= 0) c.notNumber = { cell: cells[i]!, where: where(i) };
+  return c;
+}
+
+/**
+ * Reads this rank's share of `path` (a file, a directory or a glob). Collective: every rank
+ * calls it with the same arguments.
+ */
+export async function readRankShare(path: string, options: CsvOptions, world: RankWorld): Promise<RankShare> {
+  const files = dataFiles(path);
+  const whole = files.length >= world.size;
+  const parts: Table[] = [];
+  const mine: FileShare[] = [];
+  await together(async () => {
+    for (let k = whole ? world.rank : 0; k < files.length; k += whole ? world.size : 1) {
+      const { table, share } = await readPart(files[k], k, options, world, whole);
+      parts.push(table);
+      mine.push(share);
+    }
+  });
+  // Every file's part, by file; in 'rows' mode every rank read every file and rank 0's record of it stands.
+  const byFile = new Map<number, FileShare[]>();
+  for (const shares of gatherJson(mine)) for (const s of shares) byFile.set(s.index, [...(byFile.get(s.index) ?? []), s]);
+  const allFiles = [...byFile.keys()].sort((a, b) => a - b).map((k) => byFile.get(k)!);
+  checkSchemas(allFiles.map((s) => s[0]));
+  const offsets: number[] = [];
+  let totalRows = 0;
+  for (const s of allFiles) {
+    offsets[s[0].index] = totalRows;
+    totalRows += s[0].fileRows;
+  }
+  const badRows = allFiles.reduce((n, s) => n + s[0].badRows, 0);
+  const badRowSamples = allFiles.flatMap((s) => s[0].badRowSamples.map((b) => (files.length > 1 ? { ...b, message: `${s[0].file}: ${b.message}` } : b))).slice(0, 10);
+
+  const n = parts.reduce((s, t) => s + t.numRows, 0);
+  const globalIndex = new Float64Array(n);
+  const lines = new Int32Array(n);
+  const fileOf = new Uint16Array(n);
+  let o = 0;
+  parts.forEach((t, p) => {
+    for (let i = 0; i < t.numRows; i++, o++) {
+      globalIndex[o] = offsets[mine[p].index] + mine[p].rowStart + i;
+      lines[o] = t.lineNumbers[i];
+      fileOf[o] = p;
+    }
+  });
+  const names = allFiles[0][0].columns.filter((c) => !options.columns || options.columns.includes(c));
+  const missing = new Set(options.missingValues ?? DEFAULT_MISSING);
+  const sep = options.multiHotSeparator ?? '|';
+  const where = (i: number): string => `${mine[fileOf[i]].file} line ${lines[i]}`;
+  const text = names.map((name) => columnText(parts, name, missing));
+  const types = inferTypes(names, text, where, options, sep);
+  const columns: Column[] = names.map((name, j) => buildColumn(name, types[j], text[j], lines, where, options, sep));
+  const label = files.length > 1 ? `${path} (${files.length} files)` : files[0];
+  const table = new Table(columns, lines, label, undefined, { names: mine.map((s) => s.file), index: fileOf });
+  return { table, globalIndex, totalRows, mode: whole ? 'files' : 'rows', files: mine, allFiles: allFiles.map((s) => s[0]), badRows, badRowSamples };
+}
+
+/** Each column's type as one process infers it over every row: from every rank's counts, summed. */
+function inferTypes(names: readonly string[], text: readonly (string | null)[][], where: (i: number) => string, options: CsvOptions, sep: string): ColumnType[] {
+  const local = names.map((_, j) => countColumn(text[j], where, sep));
+  const all = gatherJson(local.map(({ strings: _, ...c }) => c));
+  const sum = names.map((_, j) => {
+    const s: ColumnCounts = { present: 0, numeric: 0, withSep: 0, words: 0, chars: 0, distinct: 0, integers: true, notNumber: null };
+    for (const r of all) {
+      const c = r[j];
+      s.present += c.present;
+      s.numeric += c.numeric;
+      s.withSep += c.withSep;
+      s.words += c.words;
+      s.chars += c.chars;
+      s.distinct += c.distinct;
+      s.integers &&= c.integers;
+      s.notNumber ??= c.notNumber;
+    }
+    return s;
+  });
+  // The text rule needs the number of distinct values over all rows: gathered only for the
+  // columns it could decide (long, mostly-unique values that are not numbers or bags).
+  const undecided = names.map((name, j) => {
+    const s = sum[j];
+    if (options.types?.[name] || s.present === 0 || s.numeric / s.present >= 0.95 || s.withSep / s.present >= 0.5 || s.words / s.present >= 3) return false;
+    return s.chars / s.present >= 20 && s.distinct / s.present > 0.5;
+  });
+  if (undecided.some(Boolean)) {
+    const strings = gatherJson(names.map((_, j) => (undecided[j] ? [...local[j].strings] : [])));
+    names.forEach((_, j) => {
+      if (undecided[j]) sum[j].distinct = new Set(strings.flatMap((r) => r[j])).size;
+    });
+  }
+  return names.map((name, j) => {
+    const s = sum[j];
+    const declared = options.types?.[name];
+    if (declared === 'numeric' && s.notNumber && (s.present - s.numeric) * 2 > s.present)
+      throw new Error(
+        `${s.notNumber.where}, column '${name}': declared numeric but ${s.present - s.numeric} of its ${s.present} present cells are not numbers (e.g. '${s.notNumber.cell}'); declare it categorical or text, or fix the cells`,
+      );
+    if (declared) return declared;
+    // inferType's rules, on the summed counts (one pseudo-value carries them all).
+    let type: ColumnType;
+    if (s.present === 0) type = 'categorical';
+    else if (s.numeric / s.present >= 0.95) type = 'numeric';
+    else if (s.withSep / s.present >= 0.5) type = 'multihot';
+    else if (s.words / s.present >= 3 || (s.chars / s.present >= 20 && s.distinct / s.present > 0.5)) type = 'text';
+    else type = 'categorical';
+    if (type === 'numeric' && looksLikeIdName(name) && s.integers) type = 'categorical';
+    return type;
+  });
+}
+
+/** A column of the given type from its cells' text (the numbers parsed as a numeric column's are). */
+function buildColumn(name: string, type: ColumnType, cells: readonly (string | null)[], lines: Int32Array, where: (i: number) => string, options: CsvOptions, sep: string): Column {
+  if (type === 'numeric') {
+    const values = new Float64Array(cells.length);
+    let invalid = 0;
+    let invalidExample: { cell: string; line: number } | undefined;
+    cells.forEach((s, i) => {
+      values[i] = s === null ? NaN : parseNumber(s);
+      if (s !== null && Number.isNaN(values[i])) {
+        invalid++;
+        invalidExample ??= { cell: s, line: lines[i] };
+      }
+    });
+    return invalidExample ? { name, type, values, invalid, invalidExample } : { name, type, values, invalid };
+  }
+  const b = new StringColumnBuilder();
+  for (const s of cells) b.push(s ?? '');
+  return b.finish(name, type, options.missingValues ?? DEFAULT_MISSING, sep, { file: where(0) });
+}
+
+/**
+ * Every rank's rows of `table` (with their global indices), in global order: the table one
+ * process would hold for the same rows, with the same types and values (dictionaries in
+ * order of first appearance). Collective. Used for what must see all rows together: the
+ * pipeline's fit on the training rows, a stratified or time split's column.
+ */
+export function gatherRows(table: Table, globalIndex: Float64Array, label: string): Table {
+  const header = table.columns.map((c) =>
+    c.type === 'numeric' ? { name: c.name, type: c.type, invalid: c.invalid, invalidExample: c.invalidExample ?? null } : { name: c.name, type: c.type, dictionary: c.dictionary },
+  );
+  const n = table.numRows;
+  const flat = new Float64Array(n * (2 + table.numColumns));
+  flat.set(globalIndex, 0);
+  for (let i = 0; i < n; i++) flat[n + i] = table.lineNumbers[i];
+  table.columns.forEach((c, j) => {
+    const o = (2 + j) * n;
+    if (c.type === 'numeric') flat.set(c.values, o);
+    else for (let i = 0; i < n; i++) flat[o + i] = c.codes[i];
+  });
+  const headers = gatherJson(header);
+  const data = gatherF64(flat);
+  const sizes = data.map((d) => d.length / (2 + table.numColumns));
+  const order: [number, number][] = [];
+  data.forEach((d, r) => {
+    for (let i = 0; i < sizes[r]; i++) order.push([r, i]);
+  });
+  order.sort((a, b) => data[a[0]][a[1]] - data[b[0]][b[1]]);
+  const m = order.length;
+  const lines = Int32Array.from(order, ([r, i]) => data[r][sizes[r] + i]);
+  const columns: Column[] = table.columns.map((c, j) => {
+    const at = (r: number, i: number): number => data[r][(2 + j) * sizes[r] + i];
+    if (c.type === 'numeric') {
+      const values = Float64Array.from(order, ([r, i]) => at(r, i));
+      const invalid = headers.reduce((s, h) => s + ((h[j] as { invalid: number }).invalid ?? 0), 0);
+      const example = headers.map((h) => (h[j] as { invalidExample: { cell: string; line: number } | null }).invalidExample).find((e) => e);
+      return example ? { name: c.name, type: 'numeric', values, invalid, invalidExample: example } : { name: c.name, type: 'numeric', values, invalid };
+    }
+    const dictionary: string[] = [];
+    const globalCode = new Map<string, number>();
+    const remap = headers.map((h) => new Int32Array((h[j] as { dictionary: readonly string[] }).dictionary.length).fill(-1));
+    const codes = new Int32Array(m);
+    order.forEach(([r, i], k) => {
+      const code = at(r, i);
+      if (code < 0) return void (codes[k] = -1);
+      let g = remap[r][code];
+      if (g < 0) {
+        const s = (headers[r][j] as { dictionary: readonly string[] }).dictionary[code];
+        g = globalCode.get(s) ?? -1;
+        if (g < 0) {
+          g = dictionary.length;
+          dictionary.push(s);
+          globalCode.set(s, g);
+        }
+        remap[r][code] = g;
+      }
+      codes[k] = g;
+    });
+    return { name: c.name, type: c.type, codes, dictionary };
+  });
+  return new Table(columns, lines, label);
+}
+
+/** A 53-bit hash of each row's values (the key cleanTable compares, with strings for codes): equal rows, equal hashes. */
+export function rowHashes(table: Table): Float64Array {
+  const n = table.numRows;
+  const out = new Float64Array(n);
+  const parts: string[] = new Array(table.numColumns);
+  for (let i = 0; i < n; i++) {
+    table.columns.forEach((c, j) => {
+      parts[j] = c.type === 'numeric' ? String(c.values[i]) : c.codes[i] < 0 ? '\u0002' : c.dictionary[c.codes[i]];
+    });
+    const key = parts.join('\u0001');
+    let h1 = 0x811c9dc5, h2 = 0x9747b28c;
+    for (let k = 0; k < key.length; k++) {
+      const ch = key.charCodeAt(k);
+      h1 = Math.imul(h1 ^ ch, 0x01000193);
+      h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    out[i] = (h1 >>> 0) * 2097152 + ((h2 >>> 0) >>> 11);
+  }
+  return out;
+}
+
+/**
+ * Which of this rank's rows repeat an earlier row of the whole data set (the first
+ * occurrence is kept, as cleanTable keeps it), and each kept row's index among all kept
+ * rows. Collective: gathers a hash and the global index of every row.
+ */
+export function dedupeAcrossRanks(table: Table, globalIndex: Float64Array, totalRows: number, dedupe: boolean): { keptIndex: Float64Array; totalKept: number; duplicateRows: number; duplicateRowLines: number[] } {
+  const n = table.numRows;
+  const kept = new Uint8Array(totalRows).fill(1);
+  let duplicateRows = 0;
+  const duplicateRowLines: number[] = [];
+  if (dedupe) {
+    const hashes = rowHashes(table);
+    const flat = new Float64Array(3 * n);
+    for (let i = 0; i < n; i++) [flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]] = [globalIndex[i], hashes[i], table.lineNumbers[i]];
+    const hashAt = new Float64Array(totalRows), lineAt = new Float64Array(totalRows);
+    for (const d of gatherF64(flat))
+      for (let i = 0; i < d.length; i += 3) [hashAt[d[i]], lineAt[d[i]]] = [d[i + 1], d[i + 2]];
+    const seen = new Set<number>();
+    for (let g = 0; g < totalRows; g++) {
+      if (seen.has(hashAt[g])) {
+        kept[g] = 0;
+        duplicateRows++;
+        if (duplicateRowLines.length < 10) duplicateRowLines.push(lineAt[g]);
+      } else seen.add(hashAt[g]);
+    }
+  }
+  const rank = new Float64Array(totalRows);
+  let k = 0;
+  for (let g = 0; g < totalRows; g++) rank[g] = kept[g] ? k++ : -1;
+  const keptIndex = Float64Array.from(globalIndex, (g) => rank[g]);
+  return { keptIndex, totalKept: k, duplicateRows, duplicateRowLines };
+}
