@@ -307,3 +307,26 @@ test('the bench probes (FMA peak, memory bandwidth) return positive figures and 
   t.throws(() => native.memory_bandwidth(0.5, 1, 1), { message: /memory_bandwidth: megabytes must be in \[1, 4096\]/ });
   t.throws(() => native.memory_bandwidth(4, 0, 1), { message: /memory_bandwidth/ });
 });
+
+test('the expert mix matches a float64 reference, and an MMoE bank of MLP experts its experts run one by one', (t) => {
+  for (const [B, E, D] of [[1, 1, 1], [3, 4, 17], [129, 3, 5], [256, 4, 64]] as [number, number, number][]) {
+    const X = randomArray(B * E * D), G = randomArray(B * E, 0, 1);
+    const outs = Array.from({ length: E }, (_, e) => {
+      const xe = new Float64Array(B * D);
+      for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) xe[b * D + d] = X[(b * E + e) * D + d];
+      return t32(xe, [B, D]);
+    });
+    const expected = new Float64Array(B * D);
+    for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) for (let d = 0; d < D; d++) expected[b * D + d] += G[b * E + e] * X[(b * E + e) * D + d];
+    assertClose(t, tl.mtl.mixExperts(outs, t32(G, [B, E])).data(), expected, { rtol: 1e-5, atol: 1e-5, what: `mix ${B}x${E}x${D}` });
+  }
+  tl.manualSeed(3);
+  const model = new tl.mtl.MMoE({ inputDim: 7, numExperts: 3, expertHidden: [6, 5], tasks: [{ name: 'a', type: 'binary', towerHidden: [4] }] });
+  const x = tl.randn([9, 7]);
+  const fused = model.forward(x).a.data();
+  const experts = model.experts.keys().map((k) => model.experts.get(k).forward(x) as tl.Tensor);
+  const gate = tl.softmax(model.gates.get('a').forward(x), -1);
+  const mixed = tl.add(tl.add(tl.mul(experts[0], tl.narrow(gate, 1, 0, 1)), tl.mul(experts[1], tl.narrow(gate, 1, 1, 1))), tl.mul(experts[2], tl.narrow(gate, 1, 2, 1)));
+  const unfused = tl.reshape((model as unknown as { towers: tl.mtl.ModuleMap }).towers.get('a').forward(mixed) as tl.Tensor, [9]).data();
+  assertClose(t, fused, unfused, { rtol: 1e-5, atol: 1e-6, what: 'MMoE bank' });
+});

@@ -1,10 +1,13 @@
 // Mixture-of-experts architectures: MMoE (Ma et al. 2018), CGC and PLE (Tang et al. 2020).
 import type { Tensor } from '../tensor/tensor.js';
 import { softmax } from '../ops/softmax.js';
-import { stack, unsqueeze } from '../ops/shape.js';
+import { concat, reshape, stack, unsqueeze } from '../ops/shape.js';
 import { mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { Module, Linear } from './deps.js';
+import { checkFloat, empty, record, sameDevice } from '../ops/core.js';
+import { groupedLinear, linearRelu } from '../ops/matmul.js';
+import { native } from '../native.js';
+import { Module, Linear, MLP, ReLU } from './deps.js';
 import { ModuleMap, MultiTaskModel, defaultTower, mlpBlock, type ModelOptions } from './model.js';
 import type { Task } from './task.js';
 
@@ -35,8 +38,88 @@ function expertSetup(name: string, o: ExpertOptions): { make: ExpertFactory; dim
 export function mixExperts(expertOutputs: readonly Tensor[], gate: Tensor): Tensor {
   if (gate.ndim !== 2 || gate.shape[1] !== expertOutputs.length)
     throw new Error(`mixExperts: gate [${gate.shape}] does not match ${expertOutputs.length} experts`);
-  const stacked = stack(expertOutputs, 1); // [B, E, D]
-  return sum(mul(stacked, unsqueeze(gate, 2)), 1);
+  return mixStacked(stack(expertOutputs, 1), gate); // [B, E, D]
+}
+
+/**
+ * The gated mix of stacked expert outputs: experts [B, E, D] (or [B, E*D], expert e in
+ * columns e*D..), gate [B, E] -> [B, D]. One native pass on the CPU, forward and
+ * backward; a broadcast multiply and a sum on a device.
+ */
+export function mixStacked(experts: Tensor, gate: Tensor): Tensor {
+  checkFloat(experts, 'mixExperts', 'experts');
+  checkFloat(gate, 'mixExperts', 'gate');
+  const device = sameDevice('mixExperts', experts, gate);
+  if (gate.ndim !== 2 || experts.ndim < 2 || experts.shape[0] !== gate.shape[0])
+    throw new Error(`mixExperts: experts [${experts.shape}] and gate [${gate.shape}] do not match`);
+  const [B, E] = gate.shape;
+  const D = experts.size / Math.max(1, B * E);
+  if (!Number.isInteger(D) || (experts.ndim === 3 && (experts.shape[1] !== E || experts.shape[2] !== D)))
+    throw new Error(`mixExperts: experts [${experts.shape}] do not hold ${E} experts per row of gate [${gate.shape}]`);
+  if (device !== 'cpu') return sum(mul(reshape(experts, [B, E, D]), unsqueeze(gate, 2)), 1);
+  const out = empty([B, D], device, 'float32', false, 'mixExperts');
+  native.mix_experts_forward(out.kbuf, experts.kbuf, gate.kbuf, B, E, D);
+  return record(
+    out,
+    'mixExperts',
+    [experts, gate],
+    (g, grads) => {
+      const gx = grads.of(0), gg = grads.of(1);
+      if (gx || gg) native.mix_experts_backward(gx?.kbuf ?? null, gg?.kbuf ?? null, g.kbuf, experts.kbuf, gate.kbuf, B, E, D);
+    },
+    [experts, gate],
+  );
+}
+
+/**
+ * The layers of a bank of identical MLP experts (Linear + ReLU per hidden size, as
+ * mlpBlock builds them), layer by layer: each expert's weight and bias. Null when any
+ * expert is built differently, so the bank cannot run as grouped products.
+ */
+function bankLayers(experts: readonly Module[]): { weights: Tensor[]; biases: Tensor[] | null }[] | null {
+  const perExpert: Linear[][] = [];
+  for (const ex of experts) {
+    if (!(ex instanceof MLP)) return null;
+    const mods = [...ex];
+    if (mods.length === 0 || mods.length % 2) return null;
+    const linears: Linear[] = [];
+    for (let i = 0; i < mods.length; i += 2) {
+      const lin = mods[i];
+      if (!(lin instanceof Linear) || !(mods[i + 1] instanceof ReLU)) return null;
+      linears.push(lin);
+    }
+    perExpert.push(linears);
+  }
+  const first = perExpert[0];
+  const layers: { weights: Tensor[]; biases: Tensor[] | null }[] = [];
+  for (let l = 0; l < first.length; l++) {
+    const ls = perExpert.map((p) => p[l]);
+    if (ls.some((x) => !x || x.inFeatures !== first[l].inFeatures || x.outFeatures !== first[l].outFeatures || !x.bias !== !first[l].bias)) return null;
+    if (ls.some((x) => x.weight.device !== 'cpu')) return null;
+    layers.push({ weights: ls.map((x) => x.weight), biases: first[l].bias ? ls.map((x) => x.bias!) : null });
+  }
+  return perExpert.every((p) => p.length === first.length) ? layers : null;
+}
+
+/**
+ * All experts' outputs as one [B, E*D] tensor (expert e in columns e*D..). A bank of
+ * default MLP experts runs as grouped products: the first layer, which every expert
+ * applies to the same input, as one product with the experts' weights side by side,
+ * each later layer as one grouped call, every bias and relu in the gemm epilogue.
+ * Other experts run one by one and are stacked.
+ */
+function runExperts(experts: readonly Module[], x: Tensor): Tensor {
+  const layers = x.device === 'cpu' ? bankLayers(experts) : null;
+  if (!layers) {
+    const outs = experts.map((e) => e.forward(x) as Tensor);
+    return stack(outs, 1);
+  }
+  let h = x;
+  layers.forEach(({ weights, biases }, l) => {
+    const w = concat(weights, 0), b = biases ? concat(biases, 0) : null;
+    h = l === 0 ? linearRelu(h, w, b) : groupedLinear(h, w, b, experts.length, true);
+  });
+  return h;
 }
 
 export interface MMoEOptions extends ModelOptions, ExpertOptions {
@@ -66,12 +149,12 @@ export class MMoE extends MultiTaskModel {
   }
 
   protected forwardEncoded(x: Tensor): Record<string, Tensor> {
-    const outs = this.experts.keys().map((k) => this.experts.get(k).forward(x) as Tensor);
+    const stacked = runExperts(this.experts.keys().map((k) => this.experts.get(k)), x);
     const result: Record<string, Tensor> = {};
     for (const t of this.tasks) {
       const g = softmax(this.gates.get(t.name).forward(x), -1);
       this.recordGate(t.name, g);
-      result[t.name] = this.towers.get(t.name).forward(mixExperts(outs, g));
+      result[t.name] = this.towers.get(t.name).forward(mixStacked(stacked, g));
     }
     return result;
   }
