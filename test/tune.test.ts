@@ -4,7 +4,7 @@
 // resumed with more trials keeps the finished ones and adds the rest; bad input fails
 // before anything is written. Run from source through tsx, as the workers are.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers/tmp.js';
@@ -16,13 +16,16 @@ import { makeSampler } from '../src/tune/sampler.js';
 
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
-function tune(args: string[], _cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function tune(args: string[], onStdout?: (text: string, child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // From the repository root, where --import tsx resolves; every path given is absolute.
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'tune', ...args], { cwd: ROOT });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -51,7 +54,7 @@ const searchDir = (out: string) => {
 
 test('tune: a 4-trial search with 2 workers and successive halving writes its directory; the search sees validation metrics only', async (t) => {
   const out = join(work, 'runs-a');
-  const r = await tune(['--config', configPath, '--space', spacePath, '--trials', '4', '--parallel', '2', '--asha', '--seed', '3', '--out', out], work);
+  const r = await tune(['--config', configPath, '--space', spacePath, '--trials', '4', '--parallel', '2', '--asha', '--seed', '3', '--out', out]);
   t.is(r.code, 0, r.stderr + r.stdout);
   const dir = searchDir(out);
   for (const f of ['trials.jsonl', 'search.json', 'best-config.json', 'report.html', 'summary.json']) t.true(existsSync(join(dir, f)), f);
@@ -90,12 +93,12 @@ test('tune: a 4-trial search with 2 workers and successive halving writes its di
 
 test('tune: --resume with more trials keeps the finished trials unchanged and adds the missing ones', async (t) => {
   const out = join(work, 'runs-b');
-  const first = await tune(['--config', configPath, '--space', spacePath, '--trials', '2', '--parallel', '2', '--seed', '5', '--out', out], work);
+  const first = await tune(['--config', configPath, '--space', spacePath, '--trials', '2', '--parallel', '2', '--seed', '5', '--out', out]);
   t.is(first.code, 0, first.stderr + first.stdout);
   const dir = searchDir(out);
   const before = lines(join(dir, 'trials.jsonl'));
   t.is(before.length, 2);
-  const second = await tune(['--resume', dir, '--trials', '4', '--parallel', '2'], work);
+  const second = await tune(['--resume', dir, '--trials', '4', '--parallel', '2']);
   t.is(second.code, 0, second.stderr + second.stdout);
   t.regex(second.stdout, /resuming: 2 finished trials/);
   const after = lines(join(dir, 'trials.jsonl'));
@@ -108,7 +111,7 @@ test('tune: --resume with more trials keeps the finished trials unchanged and ad
   for (const x of trials.filter((y) => y.trial > 0)) t.deepEqual(x.params, sampler.suggest(x.trial, []));
   t.is(JSON.parse(readFileSync(join(dir, 'search.json'), 'utf8')).trials, 4);
   // --resume takes the search's own settings.
-  const refused = await tune(['--resume', dir, '--space', spacePath], work);
+  const refused = await tune(['--resume', dir, '--space', spacePath]);
   t.is(refused.code, 1);
   t.regex(refused.stderr, /tune --resume keeps the search's settings \(search\.json\); it takes --trials and --parallel only, not --space/);
 });
@@ -117,15 +120,42 @@ test('tune: bad input fails with one clear message before any trial or directory
   const out = join(work, 'runs-c');
   const bad = join(work, 'bad-space.json');
   writeFileSync(bad, JSON.stringify({ 'training.lr': { log: [0, 0.1] } }));
-  const r = await tune(['--config', configPath, '--space', bad, '--trials', '3', '--out', out], work);
+  const r = await tune(['--config', configPath, '--space', bad, '--trials', '3', '--out', out]);
   t.is(r.code, 1);
   t.regex(r.stderr, /bad-space\.json: 'training\.lr': a log range needs lo > 0, got \[0, 0\.1\]/);
   t.notRegex(r.stderr, /^\s+at /m);
-  const p = await tune(['--config', configPath, '--space', spacePath, '--parallel', '999', '--out', out], work);
+  const p = await tune(['--config', configPath, '--space', spacePath, '--parallel', '999', '--out', out]);
   t.is(p.code, 1);
   t.regex(p.stderr, /--parallel 999 is more than this machine's \d+ cores/);
-  const n = await tune(['--trials', '4'], work);
+  const n = await tune(['--trials', '4']);
   t.is(n.code, 1);
   t.regex(n.stderr, /--trials is a search option: give --space too/);
   t.false(existsSync(out), 'nothing written');
+});
+
+test('tune: Ctrl-C stops the workers and keeps every finished trial; --resume completes the search', async (t) => {
+  const out = join(work, 'runs-d');
+  // Longer trials, so the search is still running when Ctrl-C comes.
+  const slow = join(work, 'slow.json');
+  writeFileSync(slow, JSON.stringify({ ...shopConfig({ epochs: 12 }), data: { path: csv }, training: { epochs: 12, batchSize: 32, lr: 0.01, patience: 12, seed: 1 } }));
+  let sent = false;
+  const r = await tune(['--config', slow, '--space', spacePath, '--trials', '6', '--parallel', '2', '--seed', '9', '--out', out], (text, child) => {
+    if (!sent && /^trial +\d/m.test(text)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  t.is(r.code, 130, r.stderr + r.stdout);
+  const m = /interrupted \(SIGINT\): (\d+) finished trials kept in .*trials\.jsonl; .*Resume with: trunkline tune --resume (\S+)/.exec(r.stdout);
+  t.truthy(m, r.stdout);
+  const dir = searchDir(out);
+  const kept = lines(join(dir, 'trials.jsonl'));
+  t.is(kept.length, Number(m![1]));
+  t.is(kept.length, r.stdout.split('\n').filter((l) => /^trial +\d/.test(l)).length, 'every logged trial is recorded, and only those');
+  t.false(existsSync(join(dir, 'summary.json')));
+  const resumed = await tune(['--resume', dir]);
+  t.is(resumed.code, 0, resumed.stderr + resumed.stdout);
+  const all = lines(join(dir, 'trials.jsonl'));
+  t.deepEqual(all.slice(0, kept.length), kept);
+  t.deepEqual(all.map((l) => JSON.parse(l).trial).sort(), [0, 1, 2, 3, 4, 5]);
 });

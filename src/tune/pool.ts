@@ -41,11 +41,11 @@ export class Pool {
     child.on('exit', (code, signal) => {
       const busy = slot.busy;
       slot.busy = null;
+      // The job it had fails; a dead worker of an open pool is replaced.
+      busy?.resolve({ type: 'error', trial: busy.job.trial, message: `the worker process exited (${signal ?? `code ${code}`})` });
       if (this.closed) return;
-      // Replace the dead worker, and fail the job it had.
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots[i] = this.spawn();
-      busy?.resolve({ type: 'error', trial: busy.job.trial, message: `the worker process exited (${signal ?? `code ${code}`})` });
       this.dispatch();
     });
     return slot;
