@@ -212,10 +212,10 @@ export async function readRankShare(path: string, options: CsvOptions, world: Ra
   const missing = new Set(options.missingValues ?? DEFAULT_MISSING);
   const sep = options.multiHotSeparator ?? '|';
   const where = (i: number): string => `${mine[fileOf[i]].file} line ${lines[i]}`;
+  const label = files.length > 1 ? `${path} (${files.length} files)` : files[0];
   const text = names.map((name) => columnText(parts, name, missing));
   const types = inferTypes(names, text, where, options, sep);
-  const columns: Column[] = names.map((name, j) => buildColumn(name, types[j], text[j], lines, where, options, sep));
-  const label = files.length > 1 ? `${path} (${files.length} files)` : files[0];
+  const columns: Column[] = await together(() => names.map((name, j) => buildColumn(name, types[j], text[j], lines, label, options, sep)));
   const table = new Table(columns, lines, label, undefined, { names: mine.map((s) => s.file), index: fileOf });
   return { table, globalIndex, totalRows, mode: whole ? 'files' : 'rows', files: mine, allFiles: allFiles.map((s) => s[0]), badRows, badRowSamples };
 }
@@ -273,7 +273,7 @@ function inferTypes(names: readonly string[], text: readonly (string | null)[][]
 }
 
 /** A column of the given type from its cells' text (the numbers parsed as a numeric column's are). */
-function buildColumn(name: string, type: ColumnType, cells: readonly (string | null)[], lines: Int32Array, where: (i: number) => string, options: CsvOptions, sep: string): Column {
+function buildColumn(name: string, type: ColumnType, cells: readonly (string | null)[], lines: Int32Array, file: string, options: CsvOptions, sep: string): Column {
   if (type === 'numeric') {
     const values = new Float64Array(cells.length);
     let invalid = 0;
@@ -289,7 +289,7 @@ function buildColumn(name: string, type: ColumnType, cells: readonly (string | n
   }
   const b = new StringColumnBuilder();
   for (const s of cells) b.push(s ?? '');
-  return b.finish(name, type, options.missingValues ?? DEFAULT_MISSING, sep, { file: where(0) });
+  return b.finish(name, type, options.missingValues ?? DEFAULT_MISSING, sep, { file });
 }
 
 /**
