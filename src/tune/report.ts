@@ -76,9 +76,9 @@ export function renderTuneReport(o: SearchOutcome, settings: SearchSettings, cho
 
 /** One task pair: every trial a dot (front members filled, the best ringed), the pair's front a step line. */
 function scatter(points: readonly Point[], objectives: readonly TaskObjective[], i: number, j: number, front: Set<number>, best: number | null): string {
-  const W = 420;
+  const W = 460;
   const H = 360;
-  const m = { left: 64, right: 16, top: 32, bottom: 52 };
+  const m = { left: 64, right: 16, top: 46, bottom: 52 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const shown = points.filter((p) => Number.isFinite(p.values[i]) && Number.isFinite(p.values[j]));
@@ -86,9 +86,16 @@ function scatter(points: readonly Point[], objectives: readonly TaskObjective[],
   const sign = (k: number) => (objectives[k].direction === 'lower' ? -1 : 1);
   const xs = shown.map((p) => sign(i) * p.values[i]);
   const ys = shown.map((p) => sign(j) * p.values[j]);
-  const span = (v: number[]) => {
-    let lo = Math.min(...v);
-    let hi = Math.max(...v);
+  // Trials stopped after an epoch or two lie far below the rest: the axes cover the upper
+  // part (down to 3x the gap between the best and the median below the best, and trial 0),
+  // and a trial below that is drawn hollow at the axis' edge.
+  const zero = shown.find((p) => p.id === 0);
+  const span = (v: number[], ref: number | undefined) => {
+    const sorted = [...v].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    let hi = sorted[sorted.length - 1];
+    let lo = Math.max(sorted[0], hi - 3 * (hi - median));
+    if (ref !== undefined && Number.isFinite(ref)) lo = Math.min(lo, ref);
     if (!(hi > lo)) {
       lo -= 0.01;
       hi += 0.01;
@@ -96,8 +103,8 @@ function scatter(points: readonly Point[], objectives: readonly TaskObjective[],
     const pad = (hi - lo) * 0.06;
     return [lo - pad, hi + pad];
   };
-  const [x0, x1] = shown.length ? span(xs) : [0, 1];
-  const [y0, y1] = shown.length ? span(ys) : [0, 1];
+  const [x0, x1] = shown.length ? span(xs, zero && sign(i) * zero.values[i]) : [0, 1];
+  const [y0, y1] = shown.length ? span(ys, zero && sign(j) * zero.values[j]) : [0, 1];
   const X = (v: number) => m.left + ((v - x0) / (x1 - x0)) * pw;
   const Y = (v: number) => m.top + ph - ((v - y0) / (y1 - y0)) * ph;
   const parts: string[] = [];
@@ -125,15 +132,24 @@ function scatter(points: readonly Point[], objectives: readonly TaskObjective[],
     });
     parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="#d62728" stroke-width="1.5"/>`);
   }
+  let outside = 0;
   for (const p of shown) {
-    const cx = X(sign(i) * p.values[i]).toFixed(1);
-    const cy = Y(sign(j) * p.values[j]).toFixed(1);
+    const vx = sign(i) * p.values[i];
+    const vy = sign(j) * p.values[j];
+    const out = vx < x0 || vy < y0;
+    if (out) outside++;
+    const cx = X(Math.max(x0, vx)).toFixed(1);
+    const cy = Y(Math.max(y0, vy)).toFixed(1);
     const on = front.has(p.id);
-    parts.push(`<circle cx="${cx}" cy="${cy}" r="${on ? 4 : 3}" fill="${on ? '#d62728' : '#1f77b4'}" fill-opacity="${on ? 1 : 0.6}"><title>trial ${p.id}${on ? ' (front)' : ''}</title></circle>`);
+    const title = `<title>trial ${p.id}${on ? ' (front)' : ''}: ${vx.toFixed(4)}, ${vy.toFixed(4)}</title>`;
+    parts.push(out
+      ? `<circle cx="${cx}" cy="${cy}" r="3" fill="none" stroke="#1f77b4">${title}</circle>`
+      : `<circle cx="${cx}" cy="${cy}" r="${on ? 4 : 3}" fill="${on ? '#d62728' : '#1f77b4'}" fill-opacity="${on ? 1 : 0.6}">${title}</circle>`);
     if (p.id === best) parts.push(`<circle cx="${cx}" cy="${cy}" r="7" fill="none" stroke="#222" stroke-width="1.2"/>`);
     if (p.id === 0) parts.push(`<text x="${(Number(cx) + 6).toFixed(1)}" y="${(Number(cy) - 6).toFixed(1)}" fill="#555">0</text>`);
   }
-  parts.push(`<text x="${m.left + 4}" y="${m.top + 12}" fill="#555">red: on the front over all tasks; ring: best; line: this pair's front</text>`);
+  parts.push(`<text x="${W / 2}" y="32" text-anchor="middle" fill="#555" font-size="10">red: on the front over all tasks; ring: best; line: this pair's front</text>`);
+  if (outside) parts.push(`<text x="${W - m.right - 4}" y="${m.top + ph - 6}" text-anchor="end" fill="#555" font-size="10">${outside} trial${outside > 1 ? 's' : ''} below the axes: hollow, at the edge</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }

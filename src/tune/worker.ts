@@ -93,5 +93,9 @@ process.on('message', (job: WorkerJob) => {
     .catch((e: unknown): WorkerReply => ({ type: 'error', trial: job.trial, message: e instanceof Error ? e.message : String(e) }))
     .then((reply) => process.send!(reply));
 });
+// Ctrl-C in a terminal reaches the whole process group: the search process alone answers
+// it (it stops the workers with SIGTERM and records nothing more), so a trial cut short is
+// never recorded as failed.
+process.on('SIGINT', () => {});
 // The pool's channel closing (the search ended or was interrupted) ends the worker.
 process.on('disconnect', () => process.exit(0));
