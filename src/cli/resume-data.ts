@@ -3,6 +3,7 @@
 // or directories of them, comma-separated.
 import { readdirSync, statSync } from 'node:fs';
 import { readTable, type FeaturePipeline, type Table } from '../data/index.js';
+import { readRankShare, type RankShare, type RankWorld } from '../distributed/sharded-input.js';
 import { readFeedbackTable } from '../serve/feedback-table.js';
 import { requiredColumns } from './saved.js';
 import { plural } from './summary.js';
@@ -27,4 +28,15 @@ export async function readResumeRows(data: string, pipeline: FeaturePipeline, lo
   table.requireColumns(requiredColumns(pipeline));
   log(`feedback log: ${read.entries.length} rows from ${plural(read.files.length, 'file')}${read.skipped.length ? `, ${read.skipped.length} torn or unreadable lines skipped (first: ${read.skipped[0].file} line ${read.skipped[0].line}: ${read.skipped[0].reason})` : ''}`);
   return table;
+}
+
+/**
+ * Distributed: this rank's share of CSV or Parquet rows (whole files r, r + W, ... or a row
+ * range of each file), typed by the saved pipeline's schema; null for a feedback log, which
+ * every rank reads whole. Collective.
+ */
+export async function readResumeShare(data: string, pipeline: FeaturePipeline, world: RankWorld): Promise<RankShare | null> {
+  const paths = data.split(',').map((p) => p.trim()).filter(Boolean);
+  if (paths.some(isFeedbackPath)) return null;
+  return readRankShare(data, { types: pipeline.schema(), required: requiredColumns(pipeline) }, world);
 }

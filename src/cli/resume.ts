@@ -4,7 +4,11 @@
 // so resuming never saves a model worse (on validation) than the one it started from.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataLoader, randomSplit, splitTable } from '../data/index.js';
+import { DataLoader, randomSplit, splitTable, type Split } from '../data/index.js';
+import { dataParallel } from '../distributed/data-parallel.js';
+import { gatherJson, together } from '../distributed/sharded-input.js';
+import { markRankLocal } from '../distributed/sharding.js';
+import { init as joinWorld } from '../distributed/world.js';
 import { evaluate, monitoredValue, train, type ProgressOption } from '../mtl/index.js';
 import { saveModel } from '../io/index.js';
 import { beats, metricDirection } from '../metrics/index.js';
@@ -13,7 +17,7 @@ import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadRun, logConversions, warnInvalidNumbers } from './saved.js';
 import { formatTable, plural } from './summary.js';
-import { readResumeRows } from './resume-data.js';
+import { readResumeRows, readResumeShare } from './resume-data.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { renderReport } from './report.js';
 import { checkOutDir, writeJson, writeRunDir } from './run-dir.js';
@@ -33,35 +37,48 @@ export interface ResumeArgs {
 
 
 export async function runResume(args: ResumeArgs): Promise<string> {
+  // Under an MPI launcher every rank loads the same run and trains; rank 0 alone logs and writes.
+  const { rank, worldSize } = joinWorld();
+  if (rank > 0) args = { ...args, log: () => {}, progress: false };
   checkOutDir(args.outDir);
   const started = performance.now();
   const run = loadRun(args.from);
   logConversions(run, args.log);
   // The saved job with the schema's defaults, for runs saved before a field had one.
   const job = parseJobConfig(run.config.job, join(run.dir, 'config.json'));
-  const table = await readResumeRows(args.data, run.pipeline, args.log);
-  const bad = table.report;
+  // Distributed, each rank reads its share of CSV or Parquet rows.
+  const share = worldSize > 1 ? await readResumeShare(args.data, run.pipeline, { rank, size: worldSize }) : null;
+  const table = share?.table ?? (await readResumeRows(args.data, run.pipeline, args.log));
+  const bad = share ? { badRows: share.badRows, badRowSamples: share.badRowSamples, file: share.allFiles.length > 1 ? args.data : share.allFiles[0].file } : table.report;
   if (bad?.badRows) args.log(`${bad.badRows} bad rows skipped (first: ${bad.file} line ${bad.badRowSamples[0].line}: ${bad.badRowSamples[0].message})`);
   warnInvalidNumbers(table, run.pipeline, args.log);
-  const parts = splitTable(table, randomSplit(table.numRows, { validation: 0.1, test: 0, seed: args.seed }));
-  const trainData = run.pipeline.transform(parts.train);
-  const validData = run.pipeline.transform(parts.validation);
-  if (!validData.numRows) throw new Error(`${args.data}: too few rows (${table.numRows}) to hold out validation rows for judging the resumed model`);
-  const validation = new DataLoader(validData, { batchSize: 2048 });
-  args.log(`resuming ${run.config.architecture} from ${run.dir} on ${args.data}: ${trainData.numRows} train / ${validData.numRows} validation rows`);
+  const splitOptions = { validation: 0.1, test: 0, seed: args.seed };
+  // A row's part is the one a single process gives it: the split of every row, by its global index.
+  const split: Split = share ? byGlobalIndex(randomSplit(share.totalRows, splitOptions), share.globalIndex) : randomSplit(table.numRows, splitOptions);
+  const parts = splitTable(table, split);
+  const encode = () => [parts.train, parts.validation].map((t) => run.pipeline.transform(t));
+  // Distributed, a rank whose rows cannot be encoded stops every rank with its message.
+  const [trainData, validData] = share ? await together(encode) : encode();
+  const [trainRows, validRows] = share ? gatherJson([trainData.numRows, validData.numRows]).reduce((a, c) => [a[0] + c[0], a[1] + c[1]], [0, 0]) : [trainData.numRows, validData.numRows];
+  if (!validRows) throw new Error(`${args.data}: too few rows (${share?.totalRows ?? table.numRows}) to hold out validation rows for judging the resumed model`);
+  if (share && trainRows < worldSize) throw new Error(`${args.data}: ${trainRows} training ${trainRows === 1 ? 'row' : 'rows'} for ${worldSize} ranks; every rank needs at least one training row`);
+  const rankLocal = <T extends object>(l: T): T => (share ? markRankLocal(l) : l);
+  const validation = rankLocal(new DataLoader(validData, { batchSize: 2048 }));
+  const dp = dataParallel(worldSize > 1);
+  args.log(`resuming ${run.config.architecture} from ${run.dir} on ${args.data}: ${trainRows} train / ${validRows} validation rows${worldSize > 1 ? ` on ${worldSize} ranks` : ''}`);
 
   const tasks = run.model.tasks.map((t) => t.name);
   const es = earlyStoppingFor(job, tasks);
   const higherIsBetter = metricDirection(es.metric) === 'higher';
-  const before = evaluate(run.model, validation, { extraMetrics: ['score'] });
+  const before = evaluate(run.model, validation, { extraMetrics: ['score'], dataParallel: dp });
   const startValue = monitoredValue(before, null, tasks, es.monitor, es.metric);
   const start: Record<string, Tensor> = Object.fromEntries(Object.entries(run.model.stateDict()).map(([k, t]) => [k, keep(clone(t))]));
   manualSeed(args.seed);
   const t0 = performance.now();
   const history = train(
     run.model,
-    new DataLoader(trainData, { batchSize: job.training.batchSize, shuffle: true, seed: args.seed }),
-    trainOptions(job, { tasks, seed: args.seed, validation, progress: args.progress, epochs: args.epochs }),
+    rankLocal(new DataLoader(trainData, { batchSize: job.training.batchSize, shuffle: true, seed: args.seed })),
+    { ...trainOptions(job, { tasks, seed: args.seed, validation, progress: args.progress, epochs: args.epochs }), distributed: worldSize > 1 },
   );
   const seconds = (performance.now() - t0) / 1000;
   const bestValue = history.best?.value ?? NaN;
@@ -78,7 +95,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   }
   for (const t of Object.values(start)) t.dispose();
 
-  const after = evaluate(run.model, validation, { extraMetrics: ['score'] });
+  const after = evaluate(run.model, validation, { extraMetrics: ['score'], dataParallel: dp });
   const rows: string[][] = [];
   for (const task of Object.keys(after.metrics))
     for (const m of Object.keys(after.metrics[task])) rows.push([task, m, (before.metrics[task]?.[m] ?? NaN).toFixed(4), after.metrics[task][m].toFixed(4)]);
@@ -98,7 +115,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   };
   const data: DataSummary = {
     source: args.data,
-    rows: { train: trainData.numRows, validation: validData.numRows, test: 0 },
+    rows: { train: trainRows, validation: validRows, test: 0 },
     badRows: bad?.badRows ?? 0,
     firstBadRow: bad?.badRowSamples[0] ? `${bad.file} line ${bad.badRowSamples[0].line}: ${bad.badRowSamples[0].message}` : null,
     duplicateRows: 0,
@@ -111,6 +128,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
       { kind: 'table', caption: 'Validation metrics on the new rows, before and after continuing', header: ['task', 'metric', 'before', 'after'], rows },
     ],
   });
+  if (rank > 0) return '';
   const finalDir = writeRunDir(args.outDir, (tmpDir) => {
     writeJson(join(tmpDir, 'metrics.json'), {
       format: 'trunkline.resume',
@@ -129,4 +147,14 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   });
   args.log(`\nwrote ${finalDir}/ (report.html, metrics.json, model/)`);
   return finalDir;
+}
+
+/** A split of every row restricted to this rank's rows (by their global indices), as local row numbers. */
+function byGlobalIndex(split: Split, globalIndex: Float64Array): Split {
+  const part = new Map<number, 0 | 1 | 2>();
+  for (const g of split.validation) part.set(g, 1);
+  for (const g of split.test) part.set(g, 2);
+  const rows: number[][] = [[], [], []];
+  globalIndex.forEach((g, i) => rows[part.get(g) ?? 0].push(i));
+  return { train: Int32Array.from(rows[0]), validation: Int32Array.from(rows[1]), test: Int32Array.from(rows[2]) };
 }
