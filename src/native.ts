@@ -125,6 +125,8 @@ export interface KernelTable {
   // fused optimizer updates
   sgd_update(param: Buf, grad: Buf, momentumBuf: OptBuf, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean): number;
   adam_update(param: Buf, grad: Buf, m: Buf, v: Buf, vMax: OptBuf, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean, step: number): number;
+  /** -1, or [tensor, element] of the first non-finite gradient (tensors before it updated). */
+  adam_update_multi(params: Float32Array[], grads: Float32Array[], ms: Float32Array[], vs: Float32Array[], vMaxes: Float32Array[] | null, sizes: number[], steps: number[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean): number | [number, number];
   rmsprop_update(param: Buf, grad: Buf, squareAvg: Buf, gradAvg: OptBuf, momentumBuf: OptBuf, n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean): number;
   adagrad_update(param: Buf, grad: Buf, sum: Buf, n: number, lr: number, lrDecay: number, weightDecay: number, eps: number, step: number): number;
   // cuda (present in every build; without CUDA they report it, or fail clearly)

@@ -177,3 +177,36 @@ test('optimizer updates name bad arguments', (t) => {
   d.dispose();
   t.regex(t.throws(() => tl.adagradUpdate(d, g, tl.zeros([3]), { lr: 0.1, lrDecay: 0, weightDecay: 0, eps: 1e-10, step: 1 }))!.message, /^adagradUpdate: param \[3\] was already disposed/);
 });
+
+test('adamUpdateMulti updates every tensor exactly as adamUpdate one by one, and stops at a non-finite gradient', (t) => {
+  // Sizes on both sides of the per-thread grain (16384), so chunks start inside tensors.
+  const sizes = [5, 20000, 1, 40000, 17, 3];
+  for (const amsgrad of [false, true]) {
+    for (const [wd, decoupled] of [[0, false], [0.01, false], [0.01, true]] as [number, boolean][]) {
+      const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd, decoupled, amsgrad };
+      const make = () => sizes.map((n, i) => ({
+        param: t32(randomArray(n), [n]), grad: t32(randomArray(n), [n]), m: t32(randomArray(n, 0, 0.1), [n]), v: t32(randomArray(n, 0, 0.1), [n]),
+        vMax: amsgrad ? t32(randomArray(n, 0, 0.2), [n]) : null, step: 1 + (i % 3),
+      }));
+      const a = make();
+      const b = a.map((s) => ({ ...s, param: s.param.clone(), m: s.m.clone(), v: s.v.clone(), vMax: s.vMax ? s.vMax.clone() : null }));
+      tl.adamUpdateMulti(a, h);
+      for (const s of b) tl.adamUpdate(s.param, s.grad, s.m, s.v, { ...h, step: s.step }, s.vMax);
+      a.forEach((s, i) => {
+        t.deepEqual(s.param.data(), b[i].param.data(), `param ${i} amsgrad ${amsgrad} wd ${wd} decoupled ${decoupled}`);
+        t.deepEqual(s.v.data(), b[i].v.data());
+        if (amsgrad) t.deepEqual(s.vMax!.data(), b[i].vMax!.data());
+      });
+    }
+  }
+  const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false };
+  const ts = sizes.map((n) => ({ param: t32(randomArray(n), [n]), grad: t32(randomArray(n), [n]), m: tl.zeros([n]), v: tl.zeros([n]), step: 1 }));
+  const g3 = ts[3].grad.data() as Float32Array;
+  g3[30000] = NaN;
+  ts[3].grad = tl.tensor(g3, [sizes[3]]);
+  const before = ts.map((s) => s.param.data());
+  const e = t.throws(() => tl.adamUpdateMulti(ts, h), { instanceOf: tl.NonFiniteGradientError });
+  t.is(e?.tensor, 3);
+  t.is(e?.index, 30000);
+  ts.forEach((s, i) => (i < 3 ? t.notDeepEqual(s.param.data(), before[i]) : t.deepEqual(s.param.data(), before[i])));
+});

@@ -262,3 +262,23 @@ test('schedulers scale each group from its own initial lr and restore from state
   s2.loadStateDict(s.stateDict());
   t.true(near(s2.getLastLr(), [0.25, 0.025]));
 });
+
+test('Adam.step on a non-finite gradient: parameters before it updated, it and those after it unchanged with no state', (t) => {
+  const ps = [tl.ones([3]).keep(), tl.ones([2, 2]).keep(), tl.ones([4]).keep()];
+  ps.forEach((p) => p.requiresGrad_());
+  const opt = new optim.Adam(ps, { lr: 0.1 });
+  ps[0].grad = tl.ones([3]).keep();
+  ps[1].grad = tl.tensor([1, NaN, 1, 1], [2, 2]).keep();
+  ps[2].grad = tl.ones([4]).keep();
+  t.throws(() => opt.step(), { message: /Adam\.step: the gradient of parameter 1 of group 0 \[2,2\] at step 1 has a non-finite value \(NaN at element 1\)/ });
+  t.notDeepEqual(Array.from(ps[0].data()), [1, 1, 1]);
+  t.deepEqual(Array.from(ps[1].data()), [1, 1, 1, 1]);
+  t.deepEqual(Array.from(ps[2].data()), [1, 1, 1, 1]);
+  t.is(opt.state.get(ps[0])?.step, 1);
+  t.false(opt.state.has(ps[1]));
+  t.false(opt.state.has(ps[2]));
+  ps[1].grad = tl.ones([2, 2]).keep();
+  opt.step();
+  t.is(opt.state.get(ps[0])?.step, 2);
+  t.is(opt.state.get(ps[2])?.step, 1);
+});

@@ -63,6 +63,70 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return first_bad(info, bad);
 }
 
+// Argument i as a list of `count` host float32 buffers (count = -1: any length); each
+// must hold at least lens[k] elements when lens is given.
+std::vector<float*> f32_list(const Args& a, const Napi::CallbackInfo& info, size_t i, int64_t count,
+                             const std::vector<int64_t>* lens) {
+  if (i >= info.Length() || !info[i].IsArray()) a.fail("argument " + std::to_string(i) + " must be an array of float32 buffers");
+  auto arr = info[i].As<Napi::Array>();
+  if (count >= 0 && arr.Length() != static_cast<uint32_t>(count))
+    a.fail("argument " + std::to_string(i) + " holds " + std::to_string(arr.Length()) + " buffers, expected " + std::to_string(count));
+  std::vector<float*> out(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); ++k) {
+    Napi::Value v = arr.Get(k);
+    std::string where = "argument " + std::to_string(i) + "[" + std::to_string(k) + "]";
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      a.fail(where + " must be a host float32 buffer (the multi-tensor update runs on the CPU)");
+    auto ta = v.As<Napi::Float32Array>();
+    if (lens && static_cast<int64_t>(ta.ElementLength()) < (*lens)[k])
+      a.fail(where + " holds " + std::to_string(ta.ElementLength()) + " elements, the update needs " + std::to_string((*lens)[k]));
+    static float empty = 0;
+    out[k] = ta.ElementLength() ? ta.Data() : &empty;
+  }
+  return out;
+}
+
+// (params[], grads[], ms[], vs[], vMaxes[]|null, sizes[], steps[], lr, beta1, beta2, eps,
+// weightDecay, decoupled, amsgrad) -> -1, or [tensor, element] of the first non-finite
+// gradient (tensors before it updated, it and the rest unchanged).
+Napi::Value AdamUpdateMulti(const Napi::CallbackInfo& info) {
+  Args a(info, "adam_update_multi");
+  a.expect_count(14);
+  std::vector<int64_t> sizes = a.ints(5, 1 << 20), steps = a.ints(6, 1 << 20);
+  const int64_t count = static_cast<int64_t>(sizes.size());
+  if (static_cast<int64_t>(steps.size()) != count) a.fail("sizes and steps differ in length");
+  for (int64_t k = 0; k < count; ++k) {
+    if (sizes[k] < 0) a.fail("sizes[" + std::to_string(k) + "] is negative");
+    if (steps[k] < 1) a.fail("steps[" + std::to_string(k) + "] must be >= 1");
+  }
+  auto p = f32_list(a, info, 0, count, &sizes);
+  auto g = f32_list(a, info, 1, count, &sizes);
+  auto m = f32_list(a, info, 2, count, &sizes);
+  auto v = f32_list(a, info, 3, count, &sizes);
+  cpu::AdamParams h;
+  h.lr = f32_arg(a, 7);
+  h.beta1 = f32_arg(a, 8);
+  h.beta2 = f32_arg(a, 9);
+  h.eps = f32_arg(a, 10);
+  h.weight_decay = f32_arg(a, 11);
+  h.decoupled = a.boolean(12);
+  h.amsgrad = a.boolean(13);
+  std::vector<float*> vmax;
+  if (h.amsgrad) {
+    if (info[4].IsNull() || info[4].IsUndefined()) a.fail("amsgrad needs max-second-moment buffers");
+    vmax = f32_list(a, info, 4, count, &sizes);
+  }
+  std::vector<cpu::AdamTensor> ts(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) ts[k] = {p[k], g[k], m[k], v[k], h.amsgrad ? vmax[k] : nullptr, sizes[k], steps[k]};
+  int64_t bad_element = -1;
+  int64_t bad = a.guard([&] { return cpu::adam_update_multi(ts.data(), count, h, &bad_element); });
+  if (bad < 0) return Napi::Number::New(info.Env(), -1);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(bad)));
+  out.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(bad_element)));
+  return out;
+}
+
 // (param, grad, squareAvg, gradAvg|null, momentumBuf|null, n, lr, alpha, eps, weightDecay, momentum, centered)
 Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   Args a(info, "rmsprop_update");
@@ -112,6 +176,7 @@ KernelList optim_kernels() {
   return {
       {"sgd_update", SgdUpdate},
       {"adam_update", AdamUpdate},
+      {"adam_update_multi", AdamUpdateMulti},
       {"rmsprop_update", RmspropUpdate},
       {"adagrad_update", AdagradUpdate},
   };

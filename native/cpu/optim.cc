@@ -1,7 +1,9 @@
 #include "optim.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <vector>
 
 #include "../core/parallel.h"
 #include "finite_check.h"
@@ -91,6 +93,40 @@ int64_t adam_update(float* param, const float* grad, float* m, float* v, float* 
   return chunks(grad, n, [&](int64_t o, int64_t len) {
     adam_chunk(param + o, grad + o, m + o, v + o, vmax ? vmax + o : nullptr, len, s);
   });
+}
+
+int64_t adam_update_multi(const AdamTensor* ts, int64_t count, const AdamParams& h, int64_t* bad_element) {
+  *bad_element = -1;
+  int64_t ok = count, bad_tensor = -1;
+  for (int64_t i = 0; i < count; ++i)
+    if (int64_t bad = first_nonfinite(ts[i].grad, ts[i].n); bad >= 0) {
+      ok = i;
+      bad_tensor = i;
+      *bad_element = bad;
+      break;
+    }
+  if (ok == 0) return bad_tensor;
+  std::vector<elem::AdamScalars> sc(static_cast<size_t>(ok));
+  std::vector<int64_t> start(static_cast<size_t>(ok) + 1, 0);
+  for (int64_t i = 0; i < ok; ++i) {
+    AdamParams hi = h;
+    hi.step = ts[i].step;
+    sc[i] = elem::adam_scalars(hi);
+    start[i + 1] = start[i] + ts[i].n;
+  }
+  // Elements [lo, hi) of the tensors laid end to end.
+  auto run = [&](int64_t lo, int64_t hi) {
+    int64_t i = std::upper_bound(start.begin(), start.end(), lo) - start.begin() - 1;
+    for (; i < ok && start[i] < hi; ++i) {
+      const AdamTensor& t = ts[i];
+      int64_t a = std::max(lo, start[i]) - start[i], b = std::min(hi, start[i + 1]) - start[i];
+      if (b <= a) continue;
+      float* vmax = h.amsgrad ? t.v_max : nullptr;
+      adam_chunk(t.param + a, t.grad + a, t.m + a, t.v + a, vmax ? vmax + a : nullptr, b - a, sc[i]);
+    }
+  };
+  parallel_for(start[ok], kGrain, run);
+  return bad_tensor;
 }
 
 int64_t rmsprop_update(float* param, const float* grad, float* sq, float* ga, float* buf, int64_t n,

@@ -41,6 +41,26 @@ struct AdamParams {
 int64_t adam_update(float* param, const float* grad, float* m, float* v, float* v_max, int64_t n,
                  const AdamParams& h);
 
+// One tensor of a multi-tensor Adam update: its parameter, gradient and state, its size
+// and its own step count (1 on its first update).
+struct AdamTensor {
+  float* param;
+  const float* grad;
+  float* m;
+  float* v;
+  float* v_max;  // amsgrad only, else null
+  int64_t n;
+  int64_t step;
+};
+// adam_update over tensors[0, count) in one call, every element of every tensor split
+// over the threads at once (many small parameters cost one parallel dispatch, not one
+// each). All gradients are checked first: returns -1 when all are finite, else the index
+// of the first tensor holding a non-finite element (its index in *bad_element); the
+// tensors before it are updated, it and those after it are left unchanged. h.step is
+// ignored (each tensor has its own).
+int64_t adam_update_multi(const AdamTensor* tensors, int64_t count, const AdamParams& h,
+                          int64_t* bad_element);
+
 struct RmspropParams {
   float lr = 0, alpha = 0.99f, eps = 1e-8f, weight_decay = 0, momentum = 0;
   bool centered = false;

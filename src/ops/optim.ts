@@ -30,6 +30,8 @@ export class NonFiniteGradientError extends Error {
     readonly index: number,
     /** Its value: NaN, Infinity or -Infinity. */
     readonly value: number,
+    /** In a multi-tensor update: the position of that gradient's parameter in the call. */
+    readonly tensor?: number,
   ) {
     super(message);
     this.name = 'NonFiniteGradientError';
@@ -112,4 +114,45 @@ export function adagradUpdate(param: Tensor, grad: Tensor, sum: Tensor, h: Adagr
   const step = checkStep(op, h.step);
   if (!sum) throw new Error(`${op}: the sum state tensor is required`);
   checkResult(op, param, grad, native.adagrad_update(param.kbuf, grad.kbuf, sum.kbuf, param.size, h.lr, h.lrDecay, h.weightDecay, h.eps, step));
+}
+
+/** One parameter of a multi-tensor Adam update, with its own step (1 on its first update). */
+export interface AdamTensorState { param: Tensor; grad: Tensor; m: Tensor; v: Tensor; vMax?: Tensor | null; step: number; }
+/**
+ * adamUpdate over many parameters in one native call (CPU tensors), all elements split
+ * over the threads at once. Every gradient is checked first: when one holds a NaN or
+ * infinite element, the parameters before it are updated, it and those after it are left
+ * unchanged, and the NonFiniteGradientError's `tensor` names its position in `ts`.
+ */
+export function adamUpdateMulti(ts: readonly AdamTensorState[], h: Omit<AdamStep, 'step'>): void {
+  const op = 'adamUpdateMulti';
+  checkNumbers(op, h, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay']);
+  const n = ts.length;
+  const params = new Array<Float32Array>(n), grads = new Array<Float32Array>(n), ms = new Array<Float32Array>(n), vs = new Array<Float32Array>(n);
+  const vMaxes = h.amsgrad ? new Array<Float32Array>(n) : null;
+  const sizes = new Array<number>(n), steps = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const { param, grad, m, v, vMax, step } = ts[i];
+    checkState(op, param, grad, { m, v, vMax });
+    if (param.device !== 'cpu') throw new Error(`${op}: runs on CPU tensors, got ${param.describe()} on ${param.device}`);
+    if (h.amsgrad && !vMax) throw new Error(`${op}: amsgrad needs a vMax state tensor`);
+    params[i] = param.buf as Float32Array;
+    grads[i] = grad.buf as Float32Array;
+    ms[i] = m.buf as Float32Array;
+    vs[i] = v.buf as Float32Array;
+    if (vMaxes) vMaxes[i] = vMax!.buf as Float32Array;
+    sizes[i] = param.size;
+    steps[i] = checkStep(op, step);
+  }
+  const bad = native.adam_update_multi(params, grads, ms, vs, vMaxes, sizes, steps, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, !!h.decoupled, !!h.amsgrad);
+  if (bad === -1) return;
+  const [tensor, index] = bad as [number, number];
+  const { param, grad } = ts[tensor];
+  const value = grad.data()[index];
+  throw new NonFiniteGradientError(
+    `${op}: the gradient of ${param.describe()} has a non-finite value (${value} at element ${index}); the parameter and its state are unchanged`,
+    index,
+    value,
+    tensor,
+  );
 }

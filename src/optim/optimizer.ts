@@ -84,7 +84,8 @@ export abstract class Optimizer<H extends { lr: number; weightDecay: number } = 
    */
   step(): void {
     noGrad(() => {
-      this.paramGroups.forEach((group, gi) =>
+      this.paramGroups.forEach((group, gi) => {
+        if (this.stepGroup(group, gi)) return;
         group.params.forEach((p, pi) => {
           const g = p.grad;
           if (!g) return;
@@ -97,24 +98,44 @@ export abstract class Optimizer<H extends { lr: number; weightDecay: number } = 
             tidy(() => this.update(p, g, group, st!));
           } catch (e) {
             if (!(e instanceof NonFiniteGradientError)) throw e;
-            const step = st.step--;
-            if (st.step === 0) {
-              // State made for this first step goes again, as if the step never ran.
-              for (const t of Object.values(st.tensors)) t.dispose();
-              this.state.delete(p);
-            }
-            const where = `parameter ${pi} of group ${gi} ${fmt(p.shape)}`;
-            const label = p.name ? `parameter '${p.name}' ${fmt(p.shape)} (${where.slice('parameter '.length)})` : where;
-            throw new NonFiniteGradientError(
-              `${this.constructor.name}.step: the gradient of ${label} at step ${step} has a non-finite value (${e.value} at element ${e.index}); ` +
-                'this parameter and its state are unchanged (parameters before it in the groups were updated)',
-              e.index,
-              e.value,
-            );
+            throw this.nonFinite(p, gi, pi, e);
           }
-        }),
-      );
+        });
+      });
     });
+  }
+
+  /**
+   * Updates every parameter of a group that has a gradient in one call, as step() would
+   * one by one (same order, same state, same errors); false when this optimizer or these
+   * parameters need the parameter-by-parameter path.
+   */
+  protected stepGroup(group: ResolvedGroup<H>, groupIndex: number): boolean {
+    void group;
+    void groupIndex;
+    return false;
+  }
+
+  /**
+   * After a non-finite gradient stopped p's update (its step already counted): undoes
+   * that step and any state made for it, and returns the error naming the parameter.
+   */
+  protected nonFinite(p: Tensor, gi: number, pi: number, e: NonFiniteGradientError): NonFiniteGradientError {
+    const st = this.state.get(p)!;
+    const step = st.step--;
+    if (st.step === 0) {
+      // State made for this first step goes again, as if the step never ran.
+      for (const t of Object.values(st.tensors)) t.dispose();
+      this.state.delete(p);
+    }
+    const where = `parameter ${pi} of group ${gi} ${fmt(p.shape)}`;
+    const label = p.name ? `parameter '${p.name}' ${fmt(p.shape)} (${where.slice('parameter '.length)})` : where;
+    return new NonFiniteGradientError(
+      `${this.constructor.name}.step: the gradient of ${label} at step ${step} has a non-finite value (${e.value} at element ${e.index}); ` +
+        'this parameter and its state are unchanged (parameters before it in the groups were updated)',
+      e.index,
+      e.value,
+    );
   }
 
   /** Drops every gradient (param.grad becomes null and its memory is freed). */
