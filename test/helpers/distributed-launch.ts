@@ -2,6 +2,7 @@
 // (test/distributed*.test.ts, test/sharded-input.test.ts); and whether this machine can.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { distributed } from '../../src/index.js';
 import { nativePath } from '../../src/native.js';
@@ -31,8 +32,12 @@ export interface Done {
   seconds: number;
 }
 
-/** `node --import tsx <script> ...args` (a helper's name or an absolute path), alone (np 0) or as np ranks of mpirun. */
-export function launch(np: number, script: string, args: string[], timeoutMs = 60_000, extraEnv: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Done> {
+/**
+ * `node --import tsx <script> ...args` (a helper's name or an absolute path), alone (np 0)
+ * or as np ranks of mpirun; `watch` sees the output so far and the launched process's id
+ * after each chunk.
+ */
+export function launch(np: number, script: string, args: string[], timeoutMs = 60_000, extraEnv: NodeJS.ProcessEnv = {}, watch?: (output: string, pid: number) => void): Promise<Done> {
   const node = [process.execPath, '--import', 'tsx', script.startsWith('/') ? script : join(HELPERS, script), ...args];
   const [cmd, ...argv] = np ? ['mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), '-x', 'TRUNKLINE_ADDON', '-x', 'TRUNKLINE_NUM_THREADS', ...Object.keys(extraEnv).flatMap((k) => ['-x', k]), ...node] : node;
   // One kernel thread per rank: the ranks share the machine's cores.
@@ -42,11 +47,30 @@ export function launch(np: number, script: string, args: string[], timeoutMs = 6
   for (const k of Object.keys(env)) if (/^(OMPI_COMM|PMI_|PMIX_|SLURM_)/.test(k)) delete env[k];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd, env, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(cmd, argv, { cwd: ROOT, env, timeout: timeoutMs, killSignal: 'SIGKILL' });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    const add = (d: Buffer): void => {
+      output += d;
+      watch?.(output, child.pid!);
+    };
+    child.stdout.on('data', add);
+    child.stderr.on('data', add);
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, output, seconds: (performance.now() - started) / 1000 }));
   });
+}
+
+/** The process id of rank `rank` among mpirun's (process `mpirun`) children, or null while there is none. */
+export function rankPid(mpirun: number, rank: number): number | null {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      if (Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) !== mpirun) continue;
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(`OMPI_COMM_WORLD_RANK=${rank}`)) return Number(name);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
 }
