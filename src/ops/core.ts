@@ -1,8 +1,8 @@
 // Helpers every op file uses: checking inputs, making outputs, scalars as tensors,
 // copies and device moves.
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, copyToDevice } from '../tensor/tensor.js';
 import type { Device, DType } from '../tensor/dtype.js';
-import { deviceMemory, type HostArray, Storage } from '../tensor/storage.js';
+import type { HostArray } from '../tensor/storage.js';
 import { fmt, type Shape } from '../tensor/shape.js';
 import { native } from '../native.js';
 import { record, recordUnary } from '../autograd/engine.js';
@@ -81,14 +81,7 @@ export function toDevice(x: Tensor, device: Device): Tensor {
   checkTensor(x, 'to');
   if (device !== 'cpu' && device !== 'cuda') throw new Error(`to: unknown device ${JSON.stringify(device)} (expected 'cpu' or 'cuda')`);
   if (x.device === device) return x;
-  let out: Tensor;
-  if (device === 'cpu') {
-    const host = deviceMemory(x.device).download(x.kbuf, x.dtype, x.size);
-    out = new Tensor(new Storage(host, x.dtype, x.size, 'cpu'), x.shape);
-  } else {
-    const buf = deviceMemory(device).upload((x.buf as HostArray).subarray(0, x.size));
-    out = new Tensor(new Storage(buf, x.dtype, x.size, device), x.shape);
-  }
+  const out = copyToDevice(x, device);
   const from = x.device;
   return record(out, 'to', [x], (g, grads) => grads.add(0, toDevice(g, from)));
 }

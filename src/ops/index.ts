@@ -10,3 +10,4 @@ export * from './loss.js';
 export * from './embedding.js';
 export * from './optim.js';
 export { backward } from '../autograd/engine.js';
+import './tensor-methods.js';

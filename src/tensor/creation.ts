@@ -1,10 +1,9 @@
 // Tensor factories: tensor(), zeros, ones, full, arange, rand, randn, randint, eye.
-import { Tensor } from './tensor.js';
+import { Tensor, copyToDevice } from './tensor.js';
 import { checkDevice, checkDtype, type Device, type DType } from './dtype.js';
 import { checkShape, fmt, numel } from './shape.js';
 import { Storage } from './storage.js';
 import { globalGenerator } from './random.js';
-import { toDevice } from '../ops/core.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -41,7 +40,7 @@ function finish(t: Tensor, opts: TensorOptions, where: string): Tensor {
   const device = checkDevice(opts.device ?? 'cpu', where);
   let out = t;
   if (device !== 'cpu') {
-    out = toDevice(t, device);
+    out = copyToDevice(t, device);
     t.dispose();
   }
   if (opts.requiresGrad) out.requiresGrad_();

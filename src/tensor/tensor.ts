@@ -1,16 +1,13 @@
 // The Tensor: shape, dtype, device and reference-counted storage, plus the autograd
-// fields. Op methods (x.add(y), x.matmul(w), ...) forward to the functions in src/ops.
-import * as ops from '../ops/index.js';
+// fields. It depends on nothing above src/tensor: the op methods (x.add(y), x.matmul(w),
+// x.backward(), x.to('cuda'), ...) are attached by src/ops/tensor-methods.ts, declared
+// there by declaration merging, as tfjs attaches its chained ops.
 import type { GradNode } from '../autograd/node.js';
 import type { Device, DType } from './dtype.js';
 import { deviceMemory, type HostArray, Storage, allocStorage } from './storage.js';
 import { fmt, numel, type Shape } from './shape.js';
 import { keep, track } from './scope.js';
 import { formatTensor } from './format.js';
-
-// The parameters of an op function after its first (the tensor itself).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Rest<F> = F extends (x: any, ...rest: infer R) => any ? R : never;
 
 let nextId = 1;
 
@@ -143,11 +140,6 @@ export class Tensor {
     return this;
   }
 
-  /** Back-propagates from this tensor (a scalar, unless a seed gradient is given). */
-  backward(gradient?: Tensor, options?: { retainGraph?: boolean }): void {
-    ops.backward(this, gradient, options);
-  }
-
   /** Clears the accumulated gradient. */
   zeroGrad(): void {
     if (this.grad) {
@@ -165,74 +157,13 @@ export class Tensor {
   keep(): this {
     return keep(this);
   }
+}
 
-  // ---- conversions ---------------------------------------------------------------
-
-  clone(): Tensor {
-    return ops.clone(this);
-  }
-
-  to(device: Device): Tensor {
-    return ops.toDevice(this, device);
-  }
-  cpu(): Tensor {
-    return ops.toDevice(this, 'cpu');
-  }
-  cuda(): Tensor {
-    return ops.toDevice(this, 'cuda');
-  }
-  float(): Tensor {
-    return ops.cast(this, 'float32');
-  }
-  int(): Tensor {
-    return ops.cast(this, 'int32');
-  }
-
-  // ---- op methods ------------------------------------------------------------------
-  add(...a: Rest<typeof ops.add>) { return ops.add(this, ...a); }
-  sub(...a: Rest<typeof ops.sub>) { return ops.sub(this, ...a); }
-  mul(...a: Rest<typeof ops.mul>) { return ops.mul(this, ...a); }
-  div(...a: Rest<typeof ops.div>) { return ops.div(this, ...a); }
-  pow(...a: Rest<typeof ops.pow>) { return ops.pow(this, ...a); }
-  maximum(...a: Rest<typeof ops.maximum>) { return ops.maximum(this, ...a); }
-  minimum(...a: Rest<typeof ops.minimum>) { return ops.minimum(this, ...a); }
-  neg() { return ops.neg(this); }
-  exp() { return ops.exp(this); }
-  log() { return ops.log(this); }
-  sqrt() { return ops.sqrt(this); }
-  abs() { return ops.abs(this); }
-  square() { return ops.square(this); }
-  relu() { return ops.relu(this); }
-  leakyRelu(...a: Rest<typeof ops.leakyRelu>) { return ops.leakyRelu(this, ...a); }
-  gelu() { return ops.gelu(this); }
-  sigmoid() { return ops.sigmoid(this); }
-  tanh() { return ops.tanh(this); }
-  silu() { return ops.silu(this); }
-  clamp(...a: Rest<typeof ops.clamp>) { return ops.clamp(this, ...a); }
-
-  sum(...a: Rest<typeof ops.sum>) { return ops.sum(this, ...a); }
-  mean(...a: Rest<typeof ops.mean>) { return ops.mean(this, ...a); }
-  max(...a: Rest<typeof ops.max>) { return ops.max(this, ...a); }
-  min(...a: Rest<typeof ops.min>) { return ops.min(this, ...a); }
-  argmax(...a: Rest<typeof ops.argmax>) { return ops.argmax(this, ...a); }
-  argmin(...a: Rest<typeof ops.argmin>) { return ops.argmin(this, ...a); }
-  var(...a: Rest<typeof ops.variance>) { return ops.variance(this, ...a); }
-
-  reshape(...a: Rest<typeof ops.reshape>) { return ops.reshape(this, ...a); }
-  transpose(...a: Rest<typeof ops.transpose>) { return ops.transpose(this, ...a); }
-  permute(...a: Rest<typeof ops.permute>) { return ops.permute(this, ...a); }
-  get T(): Tensor { return ops.transpose(this); }
-  squeeze(...a: Rest<typeof ops.squeeze>) { return ops.squeeze(this, ...a); }
-  unsqueeze(...a: Rest<typeof ops.unsqueeze>) { return ops.unsqueeze(this, ...a); }
-  flatten(...a: Rest<typeof ops.flatten>) { return ops.flatten(this, ...a); }
-  broadcastTo(...a: Rest<typeof ops.broadcastTo>) { return ops.broadcastTo(this, ...a); }
-  slice(...a: Rest<typeof ops.slice>) { return ops.slice(this, ...a); }
-  narrow(...a: Rest<typeof ops.narrow>) { return ops.narrow(this, ...a); }
-  split(...a: Rest<typeof ops.split>) { return ops.split(this, ...a); }
-  indexSelect(...a: Rest<typeof ops.indexSelect>) { return ops.indexSelect(this, ...a); }
-  gather(...a: Rest<typeof ops.gather>) { return ops.gather(this, ...a); }
-
-  matmul(...a: Rest<typeof ops.matmul>) { return ops.matmul(this, ...a); }
-  softmax(...a: Rest<typeof ops.softmax>) { return ops.softmax(this, ...a); }
-  logSoftmax(...a: Rest<typeof ops.logSoftmax>) { return ops.logSoftmax(this, ...a); }
+/** A copy of x's values on `device`, outside autograd (ops' toDevice records the gradient). */
+export function copyToDevice(x: Tensor, device: Device): Tensor {
+  const storage =
+    device === 'cpu'
+      ? new Storage(deviceMemory(x.device).download(x.kbuf as object, x.dtype, x.size), x.dtype, x.size, 'cpu')
+      : new Storage(deviceMemory(device).upload((x.buf as HostArray).subarray(0, x.size)), x.dtype, x.size, device);
+  return new Tensor(storage, x.shape);
 }
