@@ -131,6 +131,14 @@ test('tune: bad input fails with one clear message before any trial or directory
   t.is(n.code, 1);
   t.regex(n.stderr, /--trials is a search option: give --space too/);
   t.false(existsSync(out), 'nothing written');
+  // Trial 0, the config as given, cannot train: the search stops with its error and leaves nothing.
+  const noData = join(work, 'no-data.json');
+  writeFileSync(noData, JSON.stringify({ ...shopConfig({ epochs: 2 }), data: { path: join(work, 'missing.csv') } }));
+  const out2 = join(work, 'runs-e');
+  const f = await tune(['--config', noData, '--space', spacePath, '--trials', '3', '--parallel', '2', '--out', out2]);
+  t.is(f.code, 1);
+  t.regex(f.stderr, /trial 0 \(the config as given\) failed, so the search stops: .*missing\.csv/);
+  t.deepEqual(readdirSync(out2), []);
 });
 
 test('tune: Ctrl-C stops the workers and keeps every finished trial; --resume completes the search', async (t) => {

@@ -1,7 +1,7 @@
 // `trunkline tune --space space.json`: a hyper-parameter search over the job config (see
 // docs/tune.md). Checks every input before any trial starts, creates runs/<id>/ with
 // search.json, and runs the search; `--resume runs/<id>` continues one.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -142,5 +142,11 @@ export async function runTune(args: TuneArgs): Promise<SearchOutcome> {
     dir = newSearchDir(args.out);
   }
   writeFileAtomic(join(dir, SEARCH_FILE), `${JSON.stringify(settings, null, 1)}\n`);
-  return runSearch({ dir, settings, log: args.log });
+  try {
+    return await runSearch({ dir, settings, log: args.log });
+  } catch (e) {
+    // A new search that failed before any trial finished leaves no directory behind.
+    if (!args.resume && !existsSync(join(dir, 'trials.jsonl'))) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }

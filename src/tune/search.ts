@@ -130,6 +130,7 @@ export async function runSearch({ dir, settings, log }: RunSearchArgs): Promise<
   log(`${settings.search} search, ${total} trials (trial 0 = the config as given), ${settings.parallel} worker${settings.parallel > 1 ? 's' : ''} x ${pool.threads} thread${pool.threads > 1 ? 's' : ''}` +
     `${ashaRungs.length ? `, successive halving at epochs ${ashaRungs.join(', ')} (eta ${settings.asha!.eta})` : ''}; objective: ${settings.objective}; writing ${dir}/`);
   let interrupted: NodeJS.Signals | null = null;
+  let fatal: string | null = null;
   const onSignal = (signal: NodeJS.Signals) => () => {
     if (interrupted) return;
     interrupted = signal;
@@ -141,16 +142,32 @@ export async function runSearch({ dir, settings, log }: RunSearchArgs): Promise<
   process.on('SIGTERM', onTerm);
   try {
     const inFlight = new Map<number, Promise<void>>();
+    const held: TrialRecord[] = [];
+    const record = (r: TrialRecord) => {
+      appendTrial(trialsPath, r);
+      finished.set(r.trial, r);
+      const tag = r.status === 'stopped' ? `stopped at epoch ${r.stoppedAt}` : r.status === 'failed' ? `failed: ${r.error}` : `${r.epochs} epochs`;
+      log(`trial ${String(r.trial).padStart(String(total - 1).length)}  ${describeParams(r.params)}  |  ${r.validation ? describeMetrics(objectives, r.validation) : '-'}  |  objective ${r.objective === null ? '-' : r.objective.toFixed(4)}  ${r.seconds.toFixed(1)} s, ${tag}`);
+    };
     const start = (trial: number) => {
       const params = paramsOf(trial);
       const seed = trialSeed(settings.seed, trial);
       const t0 = performance.now();
       const finish = (r: TrialRecord) => {
-        if (interrupted) return;
-        appendTrial(trialsPath, r);
-        finished.set(trial, r);
-        const tag = r.status === 'stopped' ? `stopped at epoch ${r.stoppedAt}` : r.status === 'failed' ? `failed: ${r.error}` : `${r.epochs} epochs`;
-        log(`trial ${String(trial).padStart(String(total - 1).length)}  ${describeParams(params)}  |  ${r.validation ? describeMetrics(objectives, r.validation) : '-'}  |  objective ${r.objective === null ? '-' : r.objective.toFixed(4)}  ${r.seconds.toFixed(1)} s, ${tag}`);
+        if (interrupted || fatal) return;
+        if (trial === 0 && r.status === 'failed') {
+          // Every trial starts from this config: searching around one that cannot train is pointless.
+          fatal = `trial 0 (the config as given) failed, so the search stops: ${r.error}`;
+          pool.kill();
+          return;
+        }
+        // A failure before trial 0 has finished may be the config's own (its data, say): held until trial 0 says.
+        if (r.status === 'failed' && !finished.has(0)) {
+          held.push(r);
+          return;
+        }
+        record(r);
+        if (trial === 0) for (const h of held.splice(0)) record(h);
       };
       let config: JobConfig;
       try {
@@ -190,8 +207,8 @@ export async function runSearch({ dir, settings, log }: RunSearchArgs): Promise<
       inFlight.set(trial, job);
     };
     let next = 0;
-    while (!interrupted) {
-      while (inFlight.size < settings.parallel && next < total && !interrupted) {
+    while (!interrupted && !fatal) {
+      while (inFlight.size < settings.parallel && next < total && !interrupted && !fatal) {
         if (finished.has(next)) next++;
         else if (ready(next)) start(next++);
         else break;
@@ -202,6 +219,10 @@ export async function runSearch({ dir, settings, log }: RunSearchArgs): Promise<
         continue;
       }
       await Promise.race(inFlight.values());
+    }
+    if (fatal) {
+      await pool.exited();
+      throw new Error(fatal);
     }
     if (interrupted) {
       await pool.exited();
