@@ -176,7 +176,7 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
   const trainPerRank = counts.map((c) => c[0]);
   if (total(0) === 0) throw new Error(`${source}: the training split is empty`);
   if (total(0) < world.size)
-    throw new Error(`${source}: ${total(0)} training ${total(0) === 1 ? 'row' : 'rows'} for ${world.size} ranks; every rank needs at least one training row (run with at most ${total(0)} ranks)`);
+    throw new Error(`${source}: ${total(0)} training ${total(0) === 1 ? 'row' : 'rows'} for ${world.size} ranks; every rank needs at least one training row (run with at most ${total(0)} ${total(0) === 1 ? 'rank' : 'ranks'})`);
   const idle = trainPerRank.indexOf(0);
   if (idle >= 0)
     throw new Error(`${source}: rank ${idle} of ${world.size} holds none of the ${total(0)} training rows (training rows per rank: ${trainPerRank.join(', ')}); give the data as at least as many files of similar size as ranks, or as one file`);
