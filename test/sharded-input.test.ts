@@ -7,6 +7,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetReadObjects } from 'hyparquet';
 import { dataFiles, readTable, readCsvString } from '../src/data/index.js';
 import { writeParquet } from '../src/io/index.js';
+import { readParquetPart } from '../src/data/parquet.js';
+import { readRankShare } from '../src/distributed/index.js';
 import { tempDir } from './helpers/tmp.js';
 import { FEATURE_COLUMNS, TASK_COLUMNS, shopConfig, shopRows, toCsv, type ShopRow } from './helpers/cli-fixtures.js';
 import { launch, mpiTest } from './helpers/distributed-launch.js';
@@ -189,3 +191,30 @@ for (const c of shareCases)
     console.log(line);
     t.log(line);
   });
+
+// ---- the pieces, in one process --------------------------------------------------------
+
+test('a Parquet share reads only its rows: shares 0 and 1 of 2 are the two halves, numbered as in the file', async (t) => {
+  const dir = tempDir();
+  parquetRows(join(dir, 'all.parquet'), serialRows(301, 12), 50);
+  const whole = await readParquetPart(join(dir, 'all.parquet'));
+  const halves = await Promise.all([0, 1].map((index) => readParquetPart(join(dir, 'all.parquet'), { share: { index, count: 2 }, asText: true })));
+  t.deepEqual(halves.map((h) => [h.rowStart, h.table.numRows]), [[0, 153], [153, 153]]);
+  t.is(whole.fileRows, 306);
+  t.is(halves[1].table.where(0), 'all.parquet line 154');
+  for (const i of [0, 152]) t.is(halves[1].table.cell(i, 'title'), whole.table.cell(153 + i, 'title'));
+  t.is(halves[0].columnTypes.age, 'DOUBLE');
+  t.is(halves[0].columnTypes.region, 'BYTE_ARRAY (UTF8)');
+});
+
+test('in a world of one process, a rank share is the whole table, typed as readTable types it', async (t) => {
+  const dir = tempDir();
+  const rows = serialRows(200, 13);
+  for (let k = 0; k < 3; k++) writeFileSync(join(dir, `p${k}.csv`), toCsv(rows.slice(k * 70, (k + 1) * 70), SERIAL_COLUMNS));
+  const share = await readRankShare(dir, {}, { rank: 0, size: 1 });
+  const table = await readTable(dir);
+  t.deepEqual(share.table.schema(), table.schema());
+  t.is(share.totalRows, table.numRows);
+  t.deepEqual(Array.from(share.globalIndex), Array.from({ length: table.numRows }, (_, i) => i));
+  for (const i of [0, 69, 70, 204]) for (const c of SERIAL_COLUMNS) t.is(share.table.cell(i, c), table.cell(i, c), `row ${i} column ${c}`);
+});
