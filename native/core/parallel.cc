@@ -140,6 +140,12 @@ class Pool {
     for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, start = generation_.load()] { work(i, start); });
   }
 
+  // The job's nt parts are claimed, not assigned: the caller and the woken workers each
+  // take the next unclaimed part until none is left, and the caller waits only for parts
+  // already under way. On a machine shared with other processes a worker may not get a
+  // core for milliseconds; a part it has not started is then run by the caller instead
+  // of waited for. Which thread runs a part is thus not fixed (kernels index their work
+  // by the part number t, never by the thread).
   void run(int nt, const std::function<void(int, int)>& fn) {
     nt = std::max(1, std::min(nt, size_));
     if (nt == 1 || in_job_) {  // nested calls run inline rather than deadlock
@@ -148,19 +154,22 @@ class Pool {
     }
     std::lock_guard<std::mutex> job_lock(job_mutex_);
     placement_.step_off(nt);
+    uint64_t gen;
     {
       std::lock_guard<std::mutex> lk(mutex_);
       job_ = &fn;
       job_threads_ = nt;
-      pending_.store(nt - 1);
-      generation_.fetch_add(1, std::memory_order_release);
+      finished_.store(0, std::memory_order_relaxed);
+      gen = generation_.load() + 1;
+      claim_.store(gen << 32, std::memory_order_relaxed);
+      generation_.store(gen, std::memory_order_release);
     }
     cv_.notify_all();
     in_job_ = true;
-    fn(0, nt);
+    int ran = run_parts(gen, nt, fn);
     in_job_ = false;
-    auto done = [this] { return pending_.load(std::memory_order_acquire) == 0; };
-    if (!(spin_ && spin_until(done))) {
+    auto done = [this, nt] { return finished_.load(std::memory_order_acquire) == nt; };
+    if (finished_.fetch_add(ran, std::memory_order_acq_rel) + ran != nt && !(spin_ && spin_until(done))) {
       std::unique_lock<std::mutex> lk(mutex_);
       done_cv_.wait(lk, done);
     }
@@ -186,15 +195,32 @@ class Pool {
         job = job_;
         nt = job_threads_;
       }
-      if (index < nt) {
+      if (index < nt && job) {
         in_job_ = true;
-        (*job)(index, nt);
+        int ran = run_parts(seen, nt, *job);
         in_job_ = false;
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        if (ran && finished_.fetch_add(ran, std::memory_order_acq_rel) + ran == nt) {
           std::lock_guard<std::mutex> lk(mutex_);
           done_cv_.notify_one();
         }
       }
+    }
+  }
+
+  // Claims and runs parts of job `gen` until none is left; returns how many it ran. The
+  // claim word holds the job's generation (high half) and the next part (low half), so
+  // a worker waking after its job ended (and a new one began) claims nothing.
+  int run_parts(uint64_t gen, int nt, const std::function<void(int, int)>& fn) {
+    int ran = 0;
+    for (;;) {
+      uint64_t c = claim_.load(std::memory_order_acquire);
+      int part;
+      do {
+        part = static_cast<int>(c & 0xffffffffu);
+        if ((c >> 32) != (gen & 0xffffffffu) || part >= nt) return ran;
+      } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
+      fn(part, nt);
+      ++ran;
     }
   }
 
@@ -217,7 +243,8 @@ class Pool {
   std::condition_variable cv_, done_cv_;
   const std::function<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
-  std::atomic<int> pending_{0};
+  std::atomic<int> finished_{0};       // parts of the current job done
+  std::atomic<uint64_t> claim_{0};      // (generation << 32) | next unclaimed part
   std::atomic<uint64_t> generation_{0};
   static thread_local bool in_job_;
 };
