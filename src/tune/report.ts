@@ -23,7 +23,8 @@ const pct = (v: number | null) => (v === null ? '-' : `${v >= 0 ? '+' : ''}${v.t
 export function renderTuneReport(o: SearchOutcome, settings: SearchSettings, chosen: readonly ChosenTrial[]): string {
   const { objectives } = o;
   const blocks: Block[] = [];
-  const paths = Object.keys(o.trials[0]?.params ?? {});
+  // The space's paths (trial 0's unset fields have no value in its params).
+  const paths = Object.keys(settings.space as Record<string, unknown>);
   blocks.push({
     kind: 'text',
     text: `${settings.search} search over ${paths.join(', ')}; ${o.trials.length} trials (trial 0 is the config as given), ${settings.parallel} worker processes, seed ${settings.seed}` +
