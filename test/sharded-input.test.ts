@@ -7,7 +7,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetReadObjects } from 'hyparquet';
 import { dataFiles, readTable, readCsvString } from '../src/data/index.js';
 import { writeParquet } from '../src/io/index.js';
-import { readParquetPart } from '../src/data/parquet.js';
+import { parquetKind, readParquetPart } from '../src/data/parquet.js';
 import { readRankShare } from '../src/distributed/index.js';
 import { tempDir } from './helpers/tmp.js';
 import { FEATURE_COLUMNS, TASK_COLUMNS, shopConfig, shopRows, toCsv, type ShopRow } from './helpers/cli-fixtures.js';
@@ -217,4 +217,12 @@ test('in a world of one process, a rank share is the whole table, typed as readT
   t.is(share.totalRows, table.numRows);
   t.deepEqual(Array.from(share.globalIndex), Array.from({ length: table.numRows }, (_, i) => i));
   for (const i of [0, 69, 70, 204]) for (const c of SERIAL_COLUMNS) t.is(share.table.cell(i, c), table.cell(i, c), `row ${i} column ${c}`);
+});
+
+test('Parquet columns agree across files by the kind of value they hold, whatever the writer chose', (t) => {
+  t.is(parquetKind('INT32 (INTEGER)'), parquetKind('DOUBLE'));
+  t.is(parquetKind('BYTE_ARRAY (UTF8)'), parquetKind('BYTE_ARRAY (STRING)'));
+  t.not(parquetKind('BYTE_ARRAY (UTF8)'), parquetKind('DOUBLE'));
+  t.is(parquetKind('INT64 (TIMESTAMP)'), 'time');
+  t.is(parquetKind('group (LIST)'), 'nested');
 });

@@ -37,6 +37,23 @@ export interface ParquetPart {
   columnTypes: Record<string, string>;
 }
 
+/**
+ * What a column's values read as, from its type in words (describeType's): 'number',
+ * 'string', 'boolean', 'time', 'bytes', 'json' or 'nested'. Files whose writers chose
+ * other physical types or annotations for the same values (INT32 and INT64, UTF8 and
+ * STRING) agree on it.
+ */
+export function parquetKind(type: string): string {
+  const note = /\((\w+)\)/.exec(type)?.[1] ?? '';
+  if (/^(repeated |group)/.test(type)) return 'nested';
+  if (/^(DATE|TIME|TIMESTAMP|TIME_MILLIS|TIME_MICROS|TIMESTAMP_MILLIS|TIMESTAMP_MICROS)$/.test(note) || type.startsWith('INT96')) return 'time';
+  if (type.startsWith('BOOLEAN')) return 'boolean';
+  if (/^(INT32|INT64|FLOAT|DOUBLE)/.test(type) || note === 'DECIMAL') return 'number';
+  if (note === 'JSON' || note === 'BSON') return 'json';
+  if (/^(STRING|UTF8|ENUM|UUID)$/.test(note)) return 'string';
+  return 'bytes';
+}
+
 /** A schema element's type in words: physical type and annotation, or a group (struct, list, map). */
 function describeType(node: { element: { type?: string; converted_type?: string; logical_type?: { type: string }; repetition_type?: string }; children: unknown[] }): string {
   const e = node.element;

@@ -9,7 +9,7 @@
 // anyone goes on, so every rank stops with the same message.
 import { asStrings } from '../data/columns.js';
 import { readCsv, type CsvOptions } from '../data/csv.js';
-import { readParquetPart } from '../data/parquet.js';
+import { parquetKind, readParquetPart } from '../data/parquet.js';
 import { dataFiles } from '../data/sources.js';
 import { DEFAULT_MISSING, StringColumnBuilder, Table, looksLikeIdName, parseNumber, type Column, type ColumnType } from '../data/table.js';
 import { allGatherBytes } from './collectives.js';
@@ -105,7 +105,11 @@ async function readPart(file: string, index: number, options: CsvOptions, world:
   return { table: t, share: { index, file, fileRows: n, rowStart: start, rows: t.numRows, columns: all.columnNames, types: null, badRows: report?.badRows ?? 0, badRowSamples: report?.badRowSamples ?? [] } };
 }
 
-/** The files' columns (and Parquet types) must match the first file's: an error naming both files otherwise. */
+/**
+ * The files' columns must match the first file's, and each Parquet column must hold the
+ * same kind of value (numbers, strings, times, ...; parquetKind) in every file: an error
+ * naming both files otherwise.
+ */
 function checkSchemas(files: readonly FileShare[]): void {
   const first = files[0];
   for (const f of files.slice(1)) {
@@ -118,7 +122,8 @@ function checkSchemas(files: readonly FileShare[]): void {
       );
     if (first.types && f.types)
       for (const c of first.columns)
-        if (first.types[c] !== f.types[c]) throw new Error(`${f.file}: column '${c}' is ${f.types[c]} there but ${first.types[c]} in ${first.file}; write the files with one schema`);
+        if (parquetKind(first.types[c]) !== parquetKind(f.types[c]))
+          throw new Error(`${f.file}: column '${c}' is ${f.types[c]} there but ${first.types[c]} in ${first.file}; write the files with one schema`);
   }
 }
 
