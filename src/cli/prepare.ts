@@ -183,7 +183,10 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
 
   const exclude = [...(config.data.drop ?? []), ...(s.kind === 'column' || s.kind === 'time' ? [s.column!] : [])];
   const trainLocal = table.select(trainRows);
-  const fitTable = gatherRows(trainLocal, Float64Array.from(trainRows, (i) => keptIndex[i]), source);
+  // Only the columns the fit reads travel: the tasks' and the listed features' (or every column not excluded).
+  const fitColumns = config.features ? new Set([...taskColumns(config), ...config.features.map((f) => f.column ?? f.name)]) : null;
+  const unread = trainLocal.columnNames.filter((c) => (fitColumns ? !fitColumns.has(c) : exclude.includes(c)));
+  const fitTable = gatherRows(trainLocal.drop(unread), Float64Array.from(trainRows, (i) => keptIndex[i]), source);
   const pipeline = FeaturePipeline.fit(fitTable, { tasks: config.tasks, features: config.features, exclude });
   warnings.push(...pipeline.warnings);
   const [train, validation, test] = await together(() => [trainLocal, table.select(validRows), table.select(testRows)].map((t) => pipeline.transform(t)));
