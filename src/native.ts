@@ -83,10 +83,11 @@ export interface KernelTable {
   linear_backward(gx: OptBuf, gw: OptBuf, gb: OptBuf, g: Buf, x: Buf, w: Buf, m: number, n: number, k: number): void;
   // banks of parallel layers (native/cpu/grouped.h; CPU buffers only)
   grouped_linear_forward(out: Buf, x: Buf, w: Buf, bias: OptBuf, m: number, groups: number, n: number, k: number, act: number): void;
-  /** With `out` (a relu's output), g is masked in place first. */
-  grouped_linear_backward(gx: OptBuf, gw: OptBuf, gb: OptBuf, g: Buf, x: Buf, w: Buf, out: OptBuf, m: number, groups: number, n: number, k: number): void;
+  /** With `out` (a relu's output), g is masked in place first; overwrite bits 0/1/2: gx/gw/gb written, not accumulated. */
+  grouped_linear_backward(gx: OptBuf, gw: OptBuf, gb: OptBuf, g: Buf, x: Buf, w: Buf, out: OptBuf, m: number, groups: number, n: number, k: number, overwrite: number): void;
   mix_experts_forward(out: Buf, experts: Buf, gate: Buf, b: number, e: number, d: number): void;
-  mix_experts_backward(gexperts: OptBuf, ggate: OptBuf, g: Buf, experts: Buf, gate: Buf, b: number, e: number, d: number): void;
+  /** overwrite bits 0/1: gexperts/ggate written, not accumulated. */
+  mix_experts_backward(gexperts: OptBuf, ggate: OptBuf, g: Buf, experts: Buf, gate: Buf, b: number, e: number, d: number, overwrite: number): void;
   /** GFLOP/s of an FMA loop. */
   fma_peak(seconds: number, threads: number, accumulators: number): number;
   /** GB/s read + written. */

@@ -330,3 +330,31 @@ test('the expert mix matches a float64 reference, and an MMoE bank of MLP expert
   const unfused = tl.reshape((model as unknown as { towers: tl.mtl.ModuleMap }).towers.get('a').forward(mixed) as tl.Tensor, [9]).data();
   assertClose(t, fused, unfused, { rtol: 1e-5, atol: 1e-6, what: 'MMoE bank' });
 });
+
+test('linear-family gradients: the first contribution is written, later ones (a shared input, a second backward) add to it', (t) => {
+  for (const relu of [false, true]) {
+    const { X, W, Bv } = clearOfKink(5, 2, 3, 4);
+    const W2 = randomArray(3 * 8);
+    const run = (twice: boolean) => {
+      const x = t32(X, [5, 8]).requiresGrad_(), w = t32(W, [6, 4]).requiresGrad_(), b = t32(Bv, [6]).requiresGrad_();
+      const w2 = t32(W2, [3, 8]);
+      const loss = () => tl.add(tl.sum(tl.groupedLinear(x, w, b, 2, relu)), tl.sum(tl.linear(x, w2)));
+      loss().backward();
+      if (twice) loss().backward();
+      return [x.grad!.data(), w.grad!.data(), b.grad!.data()];
+    };
+    const once = run(false), twice = run(true);
+    once.forEach((g, i) => assertClose(t, twice[i], Array.from(g, (v) => 2 * v), { rtol: 1e-5, atol: 1e-5, what: `grad ${i} relu ${relu}` }));
+    // x's gradient: both layers' contributions, the second added to the first.
+    const x = t32(X, [5, 8]).requiresGrad_();
+    tl.sum(tl.groupedLinear(x, t32(W, [6, 4]), t32(Bv, [6]), 2, relu)).backward();
+    const a = x.grad!.data();
+    const x2 = t32(X, [5, 8]).requiresGrad_();
+    const w2 = t32(randomArray(3 * 8), [3, 8]);
+    tl.sum(tl.linear(x2, w2)).backward();
+    const bpart = x2.grad!.data();
+    const x3 = t32(X, [5, 8]).requiresGrad_();
+    tl.add(tl.sum(tl.groupedLinear(x3, t32(W, [6, 4]), t32(Bv, [6]), 2, relu)), tl.sum(tl.linear(x3, w2))).backward();
+    assertClose(t, x3.grad!.data(), Array.from(a, (v, i) => v + bpart[i]), { rtol: 1e-5, atol: 1e-5, what: `shared input relu ${relu}` });
+  }
+});

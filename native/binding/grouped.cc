@@ -34,10 +34,12 @@ Napi::Value GroupedLinearForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (gx|null, gw|null, gb|null, g, x, w, out|null, m, groups, n, k); with out, g is masked in place.
+// (gx|null, gw|null, gb|null, g, x, w, out|null, m, groups, n, k, overwrite); with out, g
+// is masked in place; overwrite bits 0/1/2: gx/gw/gb are written, not accumulated.
 Napi::Value GroupedLinearBackward(const Napi::CallbackInfo& info) {
   Args a(info, "grouped_linear_backward");
-  a.expect_count(11);
+  a.expect_count(12);
+  int overwrite = static_cast<int>(a.integer(11, 0, 7));
   int64_t m = a.integer(7, 0, kMaxDim), gr = a.integer(8, 1, kMaxDim), n = a.integer(9, 0, kMaxDim), k = a.integer(10, 0, kMaxDim);
   int64_t lx = product(a, m, product(a, gr, k)), lg = product(a, m, product(a, gr, n)), lw = product(a, gr, product(a, n, k));
   auto gx = a.f32_opt(0, lx);
@@ -48,7 +50,7 @@ Napi::Value GroupedLinearBackward(const Napi::CallbackInfo& info) {
   auto w = a.f32(5, lw);
   auto out = a.f32_opt(6, lg);
   cpu_only(a, a.same_device(gx, gw, gb, g, x, w, out));
-  a.guard([&] { cpu::grouped_linear_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, out.ptr, m, gr, n, k); });
+  a.guard([&] { cpu::grouped_linear_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, out.ptr, m, gr, n, k, overwrite); });
   return info.Env().Undefined();
 }
 
@@ -65,10 +67,12 @@ Napi::Value MixExpertsForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (gexperts|null, ggate|null, g, experts, gate, b, e, d)
+// (gexperts|null, ggate|null, g, experts, gate, b, e, d, overwrite); overwrite bits 0/1:
+// gexperts/ggate are written, not accumulated.
 Napi::Value MixExpertsBackward(const Napi::CallbackInfo& info) {
   Args a(info, "mix_experts_backward");
-  a.expect_count(8);
+  a.expect_count(9);
+  int overwrite = static_cast<int>(a.integer(8, 0, 3));
   int64_t b = a.integer(5, 0, kMaxDim), e = a.integer(6, 1, kMaxDim), d = a.integer(7, 0, kMaxDim);
   int64_t lx = product(a, b, product(a, e, d));
   auto gx = a.f32_opt(0, lx);
@@ -77,7 +81,7 @@ Napi::Value MixExpertsBackward(const Napi::CallbackInfo& info) {
   auto ex = a.f32(3, lx);
   auto gate = a.f32(4, product(a, b, e));
   cpu_only(a, a.same_device(gx, gg, g, ex, gate));
-  cpu::mix_experts_backward(gx.ptr, gg.ptr, g.ptr, ex.ptr, gate.ptr, b, e, d);
+  cpu::mix_experts_backward(gx.ptr, gg.ptr, g.ptr, ex.ptr, gate.ptr, b, e, d, overwrite);
   return info.Env().Undefined();
 }
 

@@ -40,7 +40,8 @@ void grouped_linear_forward(float* out, const float* x, const float* w, const fl
 }
 
 void grouped_linear_backward(float* gx, float* gw, float* gb, float* g, const float* x, const float* w,
-                             const float* out, int64_t m, int64_t groups, int64_t n, int64_t k) {
+                             const float* out, int64_t m, int64_t groups, int64_t n, int64_t k,
+                             int overwrite) {
   const int64_t ldx = groups * k, ldg = groups * n, total = m * ldg;
   if (out) {
     // The relu's gradient: zero where the output was clamped (NaN outputs pass no gradient,
@@ -49,14 +50,16 @@ void grouped_linear_backward(float* gx, float* gw, float* gb, float* g, const fl
       for (int64_t i = lo; i < hi; ++i) g[i] = out[i] > 0.0f ? g[i] : 0.0f;
     });
   }
-  if (groups == 1) return linear_backward(gx, gw, gb, g, x, w, m, n, k);
+  const float bx = overwrite & 1 ? 0.0f : 1.0f, bw = overwrite & 2 ? 0.0f : 1.0f;
+  if (gx && bx == 0.0f && n == 0) std::fill(gx, gx + m * ldx, 0.0f);
   for_groups(groups, m * n * k, [&](int64_t e, int max_threads) {
-    if (gx)
-      gemm_ex(false, false, m, k, n, 1.0f, g + e * n, ldg, w + e * n * k, k, 1.0f, gx + e * k, ldx, nullptr, max_threads);
+    if (gx && n > 0)
+      gemm_ex(false, false, m, k, n, 1.0f, g + e * n, ldg, w + e * n * k, k, bx, gx + e * k, ldx, nullptr, max_threads);
     if (gw)
-      gemm_ex(true, false, n, k, m, 1.0f, g + e * n, ldg, x + e * k, ldx, 1.0f, gw + e * n * k, k, nullptr, max_threads);
+      gemm_ex(true, false, n, k, m, 1.0f, g + e * n, ldg, x + e * k, ldx, bw, gw + e * n * k, k, nullptr, max_threads);
   });
   if (gb) {
+    if (overwrite & 4) std::fill(gb, gb + ldg, 0.0f);
     for (int64_t i = 0; i < m; ++i) {
       const float* row = g + i * ldg;
       for (int64_t j = 0; j < ldg; ++j) gb[j] += row[j];
@@ -83,7 +86,8 @@ void mix_experts_forward(float* out, const float* experts, const float* gate, in
 }
 
 void mix_experts_backward(float* gexperts, float* ggate, const float* g, const float* experts,
-                          const float* gate, int64_t b, int64_t e, int64_t d) {
+                          const float* gate, int64_t b, int64_t e, int64_t d, int overwrite) {
+  const bool set_x = overwrite & 1, set_g = overwrite & 2;
   parallel_for(b, std::max<int64_t>(kMixGrain, (int64_t{1} << 15) / std::max<int64_t>(1, e * d)), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       const float* gi = g + i * d;
@@ -91,13 +95,16 @@ void mix_experts_backward(float* gexperts, float* ggate, const float* g, const f
         if (gexperts) {
           float* gx = gexperts + (i * e + q) * d;
           const float w = gate[i * e + q];
-          for (int64_t j = 0; j < d; ++j) gx[j] += w * gi[j];
+          if (set_x)
+            for (int64_t j = 0; j < d; ++j) gx[j] = w * gi[j];
+          else
+            for (int64_t j = 0; j < d; ++j) gx[j] += w * gi[j];
         }
         if (ggate) {
           const float* x = experts + (i * e + q) * d;
           float s = 0.0f;
           for (int64_t j = 0; j < d; ++j) s += x[j] * gi[j];
-          ggate[i * e + q] += s;
+          ggate[i * e + q] = set_g ? s : ggate[i * e + q] + s;
         }
       }
     }

@@ -146,6 +146,21 @@ export function backward(root: Tensor, seed?: Tensor, options: { retainGraph?: b
           if (!t.grad) t.grad = keep(zerosLike(t));
           return t.grad;
         },
+        write(i: number): { buf: Tensor; overwrite: boolean } | null {
+          const t = node.inputs[i];
+          if (!t.requiresGrad) return null;
+          // No zero fill for a first contribution: the caller's kernel overwrites it.
+          if (t.gradFn) {
+            const b = pending.get(t.gradFn);
+            if (b) return { buf: b, overwrite: false };
+            const fresh = Tensor.empty(t.shape, 'float32', t.device);
+            pending.set(t.gradFn, fresh);
+            return { buf: fresh, overwrite: true };
+          }
+          if (t.grad) return { buf: t.grad, overwrite: false };
+          t.grad = keep(Tensor.empty(t.shape, 'float32', t.device));
+          return { buf: t.grad, overwrite: true };
+        },
         add(i: number, gi: Tensor): void {
           const b = this.of(i);
           if (b) native.axpy(b.kbuf, gi.kbuf, 1, b.size);

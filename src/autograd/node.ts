@@ -6,6 +6,12 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface GradSink {
   /** The zero-initialised gradient buffer of input i, or null if it needs none. */
   of(i: number): Tensor | null;
+  /**
+   * For a backward that writes every element of input i's gradient in one kernel: the
+   * buffer, and whether this is the first contribution (then it is uninitialised and the
+   * kernel must overwrite it, not add to it), or null if input i needs no gradient.
+   */
+  write(i: number): { buf: Tensor; overwrite: boolean } | null;
   /** Adds `g` into input i's gradient (for gradients written with ops). Disposes g. */
   add(i: number, g: Tensor): void;
 }

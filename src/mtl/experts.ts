@@ -64,8 +64,9 @@ export function mixStacked(experts: Tensor, gate: Tensor): Tensor {
     'mixExperts',
     [experts, gate],
     (g, grads) => {
-      const gx = grads.of(0), gg = grads.of(1);
-      if (gx || gg) native.mix_experts_backward(gx?.kbuf ?? null, gg?.kbuf ?? null, g.kbuf, experts.kbuf, gate.kbuf, B, E, D);
+      const gx = grads.write(0), gg = grads.write(1);
+      if (gx || gg)
+        native.mix_experts_backward(gx?.buf.kbuf ?? null, gg?.buf.kbuf ?? null, g.kbuf, experts.kbuf, gate.kbuf, B, E, D, (gx?.overwrite ? 1 : 0) | (gg?.overwrite ? 2 : 0));
     },
     [experts, gate],
   );

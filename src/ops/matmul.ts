@@ -1,6 +1,7 @@
 // Matrix products: matmul (1-D, 2-D and batched with broadcast batch dims) and linear
 // (x @ w^T + b, one fused kernel), each with its gradient.
 import type { Tensor } from '../tensor/tensor.js';
+import type { GradSink } from '../autograd/node.js';
 import { broadcastShapes, broadcastStrides, fmt, numel } from '../tensor/shape.js';
 import { native } from '../native.js';
 import { checkFloat, empty, record, sameDevice } from './core.js';
@@ -94,11 +95,24 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     'linear',
     inputs,
     (g, grads) => {
+      if (device === 'cpu') return groupedBackward(grads, !!bias, g, x, weight, null, rows, 1, n, k);
       const gx = grads.of(0), gw = grads.of(1), gb = bias ? grads.of(2) : null;
       if (gx || gw || gb) native.linear_backward(gx?.kbuf ?? null, gw?.kbuf ?? null, gb?.kbuf ?? null, g.kbuf, x.kbuf, weight.kbuf, rows, n, k);
     },
     inputs,
   );
+}
+
+/**
+ * The CPU backward of linear, linearRelu and groupedLinear: a gradient buffer receiving
+ * its first contribution is written by the product (beta = 0) instead of zero-filled and
+ * accumulated into.
+ */
+function groupedBackward(grads: GradSink, hasBias: boolean, g: Tensor, x: Tensor, weight: Tensor, out: Tensor | null, rows: number, groups: number, n: number, k: number): void {
+  const gx = grads.write(0), gw = grads.write(1), gb = hasBias ? grads.write(2) : null;
+  if (!gx && !gw && !gb) return;
+  const overwrite = (gx?.overwrite ? 1 : 0) | (gw?.overwrite ? 2 : 0) | (gb?.overwrite ? 4 : 0);
+  native.grouped_linear_backward(gx?.buf.kbuf ?? null, gw?.buf.kbuf ?? null, gb?.buf.kbuf ?? null, g.kbuf, x.kbuf, weight.kbuf, out ? out.kbuf : null, rows, groups, n, k, overwrite);
 }
 
 /**
@@ -143,11 +157,7 @@ export function groupedLinear(x: Tensor, weight: Tensor, bias: Tensor | null, gr
     out,
     op,
     inputs,
-    (g, grads) => {
-      const gx = grads.of(0), gw = grads.of(1), gb = bias ? grads.of(2) : null;
-      if (gx || gw || gb)
-        native.grouped_linear_backward(gx?.kbuf ?? null, gw?.kbuf ?? null, gb?.kbuf ?? null, g.kbuf, x.kbuf, weight.kbuf, relu ? out.kbuf : null, rows, groups, n, k);
-    },
+    (g, grads) => groupedBackward(grads, !!bias, g, x, weight, relu ? out : null, rows, groups, n, k),
     relu ? [...inputs, out] : inputs,
   );
 }
