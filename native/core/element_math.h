@@ -177,8 +177,10 @@ TL_HOST_DEVICE inline float bce_grad_target(float x, float pw) { return -x + (pw
 TL_HOST_DEVICE inline float mask_weight(const float* mask, int64_t e) {
   return mask ? (mask[e] != 0 ? 1.0f : 0.0f) : 1.0f;
 }
-// m (p - t)^2 and its gradient in p, 2 g nrm (p - t).
+// m (p - t)^2 and its gradient in p, 2 g nrm (p - t). A masked-out element is 0 whatever
+// its target holds (a missing label is NaN), as BCE's and cross-entropy's are.
 TL_HOST_DEVICE inline float mse_loss(float p, float t, float m) {
+  if (m == 0.0f) return 0.0f;
   float d = p - t;
   return m * d * d;
 }

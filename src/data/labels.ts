@@ -186,6 +186,9 @@ function encodeLabels(table: Table, t: FittedTask, countUnseen: (n: number) => v
     case 'regression': {
       const { values, invalidRows } = asNumbers(col);
       if (invalidRows.length) throw bad(invalidRows[0], `label '${table.cell(invalidRows[0], t.column)}' is not a number for regression task '${t.name}'`);
+      if (t.target?.transform === 'log1p')
+        for (let i = 0; i < n; i++)
+          if (values[i] <= -1) throw bad(i, `label ${values[i]} is outside the domain of transform 'log1p' (needs > -1) for regression task '${t.name}'`);
       return { type: 'regression', values: Float32Array.from(values) };
     }
     case 'multiclass': {

@@ -125,6 +125,8 @@ export function gatherBatch(data: EncodedDataset, rows: Int32Array, device: Devi
   const B = rows.length;
   const inputs: Record<string, Tensor> = {};
   const labels: Record<string, Tensor> = {};
+  const masks: Record<string, Tensor> = {};
+  const labelCounts: Record<string, number> = {};
   for (const [name, f] of Object.entries(data.features)) {
     if (f.kind === 'categorical') {
       const t = hostTensor([B], 'int32');
@@ -166,14 +168,22 @@ export function gatherBatch(data: EncodedDataset, rows: Int32Array, device: Devi
     if (w === 1) for (let i = 0; i < B; i++) out[i] = l.values[rows[i]];
     else for (let i = 0; i < B; i++) out.set(l.values.subarray(rows[i] * w, rows[i] * w + w), i * w);
     labels[name] = t;
+    // Missing: NaN, or a negative class id.
+    const mask = hostTensor([...t.shape], 'float32');
+    const m = mask.buf;
+    let count = 0;
+    const multiclass = l.type === 'multiclass';
+    for (let i = 0; i < out.length; i++) count += m[i] = (multiclass ? out[i] >= 0 : !Number.isNaN(out[i])) ? 1 : 0;
+    masks[name] = mask;
+    labelCounts[name] = count;
   }
   if (device !== 'cpu') {
-    for (const m of [inputs, labels])
+    for (const m of [inputs, labels, masks])
       for (const k of Object.keys(m)) {
         const host = m[k];
         m[k] = toDevice(host, device);
         host.dispose();
       }
   }
-  return { size: B, inputs, labels, rows: rows.slice() };
+  return { size: B, inputs, labels, masks, labelCounts, rows: rows.slice() };
 }

@@ -6,7 +6,7 @@
 import type { Batch, DataLoader } from '../mtl/types.js';
 
 const disposeBatch = (b: Batch): void => {
-  for (const t of [...Object.values(b.inputs), ...Object.values(b.labels)]) t.dispose();
+  for (const t of [...Object.values(b.inputs), ...Object.values(b.labels), ...Object.values(b.masks ?? {})]) t.dispose();
 };
 
 /**

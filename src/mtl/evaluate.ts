@@ -54,7 +54,7 @@ export function evaluate(
             const label = t.labelOf(batch);
             if (!label) continue;
             const prob = model.probabilityOutputs.has(t.name);
-            const prepared = t.prepare(label);
+            const prepared = t.prepare(label, batch, prob);
             const o = out[t.name];
             if (!o) throw new Error(`evaluate: the model produced no output for task '${t.name}'`);
             if (prepared.count > 0) {

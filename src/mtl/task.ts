@@ -14,7 +14,11 @@ import { toDevice } from '../ops/core.js';
 
 export type TaskType = TaskKind;
 
-/** A prepared label: NaN / -1 replaced by 0, a 0/1 mask of labelled entries, their count. */
+/**
+ * A prepared label: the target the loss takes (regression scaled; a missing entry holds 0,
+ * or -1, the ignore index, for multiclass, or anything when the mask came with the batch),
+ * a 0/1 mask of labelled entries, their count.
+ */
 export interface PreparedLabel {
   target: Tensor;
   mask: Tensor;
@@ -103,14 +107,28 @@ export class Task {
     return batch.labels[l ?? this.name] ?? null;
   }
 
-  /** Replaces missing labels (NaN, or -1 for multiclass) by 0 and builds the mask. */
-  prepare(label: Tensor): PreparedLabel {
+  /**
+   * The label as the loss takes it. When the batch carries the data layer's mask for it
+   * and the loss skips masked entries whatever they hold (bce, mse and crossEntropy on
+   * logits; not a loss on a probability output, as ESMM's), the label stays on its device:
+   * only a regression target is scaled there. Otherwise the mask
+   * is built on the host from the label (NaN, or a negative class id, is missing), and the
+   * labels are checked on the way.
+   */
+  prepare(label: Tensor, batch?: Batch, probability = false): PreparedLabel {
+    const given = probability ? null : this.maskOf(batch);
+    if (given && (this.loss === 'bce' || this.loss === 'mse' || this.loss === 'crossEntropy')) {
+      const s = this.target;
+      if (!s) return { target: label, mask: given.mask, count: given.count };
+      const transformed = s.transform === 'log1p' ? log(add(label, 1)) : label;
+      return { target: mul(sub(transformed, s.mean), 1 / s.std), mask: given.mask, count: given.count };
+    }
     const raw = toDevice(label, 'cpu');
     const values = raw.data();
     const n = values.length;
     const mask = new Float32Array(n);
     const multiclass = this.type === 'multiclass';
-    const target = multiclass ? new Int32Array(n) : new Float32Array(n);
+    const target = multiclass ? new Int32Array(n).fill(-1) : new Float32Array(n);
     const scaler = this.target;
     const binaryLike = this.type === 'binary' || this.type === 'multilabel';
     let count = 0;
@@ -134,6 +152,15 @@ export class Task {
     return { target: toDevice(t, device), mask: toDevice(m, device), count };
   }
 
+  /** The mask and labelled count the batch brought for this task's label column, if any. */
+  private maskOf(batch: Batch | undefined): { mask: Tensor; count: number } | null {
+    const l = this.spec.label;
+    if (!batch || typeof l === 'function') return null;
+    const key = l ?? this.name;
+    const mask = batch.masks?.[key], count = batch.labelCounts?.[key];
+    return mask && count !== undefined ? { mask, count } : null;
+  }
+
   /** Gives the raw tower output the task's shape: [B] for width-1 tasks, [B, C] otherwise. */
   shapeOutput(out: Tensor): Tensor {
     if (this.outputWidth === 1 && out.ndim === 2 && out.shape[1] === 1) return reshape(out, [out.shape[0]]);
@@ -155,11 +182,9 @@ export class Task {
     switch (this.loss) {
       case 'bce':
         return losses.bceWithLogits(output, label.target, { mask: label.mask, posWeight: this.spec.posWeight });
-      case 'crossEntropy': {
-        // Masked rows carry class 0 in the cleaned target; weigh them out per sample.
-        const perRow = losses.crossEntropy(output, label.target, { reduction: 'none' });
-        return mul(sum(mul(perRow, label.mask)), 1 / label.count);
-      }
+      case 'crossEntropy':
+        // Rows without a label hold -1, the ignore index; the mean is over the others.
+        return losses.crossEntropy(output, label.target, { ignoreIndex: -1 });
       case 'mse':
         return losses.mse(output, label.target, { mask: label.mask });
       case 'huber':

@@ -51,7 +51,7 @@ function taskLosses(parts: StepParts, batch: Batch, outputs: Record<string, Tens
     if (!label) continue;
     const out = outputs[n];
     if (!out) throw new Error(`train: the model produced no output for task '${n}'`);
-    const prepared = task.prepare(label);
+    const prepared = task.prepare(label, batch, parts.model.probabilityOutputs.has(n));
     if (prepared.count === 0) continue; // nothing labelled for this task in the batch
     result.tasks.push(n);
     result.losses.push(task.computeLoss(out, prepared, parts.model.probabilityOutputs.has(n)));

@@ -23,12 +23,23 @@ export interface TaskHeadSpec {
   target?: TargetScaler;
 }
 
-/** One batch: inputs keyed by feature (bags add `name.offsets`), labels keyed by task. */
+/**
+ * One batch: inputs keyed by feature (bags add `name.offsets`), labels keyed by task. A
+ * missing label is NaN (float labels) or -1 (multiclass class ids).
+ */
 export interface Batch {
   /** Rows B. */
   size: number;
   inputs: Record<string, Tensor>;
   labels: Record<string, Tensor>;
+  /**
+   * Per label: float32 1 where the entry has a label, 0 where it is missing, the label's
+   * shape, on the batch's device; and the number of labelled entries. The data layer knows
+   * them as it gathers the batch, so the model never reads labels back to build them.
+   * Optional: a batch without them has its masks built from the labels.
+   */
+  masks?: Record<string, Tensor>;
+  labelCounts?: Record<string, number>;
 }
 
 /** Any iterable of batches that knows how many it yields per epoch. */
