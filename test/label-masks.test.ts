@@ -71,3 +71,10 @@ test('mse and bce: a masked-out element adds nothing even when its target is NaN
   const bce = tl.bceWithLogits(tl.tensor([0.3, 2, -1], [3]), target, { mask });
   t.true(Number.isFinite(bce.item()), `bce ${bce.item()}`);
 });
+
+test('a log1p target outside its domain is refused when the labels are encoded, naming the line and column', async (t) => {
+  const train = await readCsvString('x,s\n1,3\n2,5\n3,9\n', { name: 'train.csv' });
+  const pipeline = FeaturePipeline.fit(train, { features: [{ name: 'x', kind: 'numeric' }], tasks: [{ name: 's', type: 'regression', transform: 'log1p' }] });
+  const later = await readCsvString('x,s\n1,4\n2,-1\n', { name: 'later.csv' });
+  t.regex(t.throws(() => pipeline.transform(later))!.message, /later\.csv.*line 3.*column 's': label -1 is outside the domain of transform 'log1p'/);
+});
