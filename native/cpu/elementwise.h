@@ -24,13 +24,6 @@ enum class BinaryOp : int {
 #undef TL_ENUM
 };
 
-// out[i] = f(x[i]); p0/p1 are the op's scalars (slope, clamp bounds, exponent).
-void unary_forward(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1);
-// gx[i] += gout[i] * f'(x[i]); `out` is the forward result (read only by ops whose
-// functor needs_out; may be null for the others).
-void unary_backward(UnaryOp op, float* gx, const float* gout, const float* x, const float* out,
-                    int64_t n, float p0, float p1);
-
 // Calls Fn<functor>::run(args...) with the op's functor (native/core/element_math.h) fixed
 // at compile time, so each kernel body is specialised per op (shared by the CPU and CUDA
 // kernels).
@@ -91,15 +84,6 @@ struct Broadcast {
   }
 };
 
-void binary_forward(BinaryOp op, float* out, const float* a, const float* b, const Broadcast& bc);
-// ga += dL/da, gb += dL/db, each reduced back to its input's (broadcast) shape.
-// ga or gb may be null when that input needs no gradient. `out` is the forward result.
-void binary_backward(BinaryOp op, float* ga, float* gb, const float* gout, const float* a,
-                     const float* b, const float* out, const Broadcast& bc);
-
-// y[i] += alpha * x[i] (gradient accumulation, optimizer helpers).
-void axpy(float* y, const float* x, float alpha, int64_t n);
-// out[i] = value.
-void fill(float* out, float value, int64_t n);
+#include "../core/kernels/elementwise.inc"
 
 }  // namespace tl::cpu

@@ -8,27 +8,7 @@
 
 namespace tl::cpu {
 
-// C[m,n] = alpha * op(A) @ op(B) + beta * C, all row-major. op(A) is [m,k]: A is
-// stored [m,k] with row stride lda, or [k,m] when trans_a. Likewise op(B) is [k,n]:
-// B is stored [k,n] with row stride ldb, or [n,k] when trans_b. beta == 0 never reads C.
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-          int64_t ldc);
-
-// `batch` independent gemms; a batch stride of 0 broadcasts that operand.
-void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k,
-                  float alpha, const float* a, int64_t lda, int64_t stride_a, const float* b,
-                  int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc,
-                  int64_t stride_c);
-
-// out[batch,m,n] = a[batch,m,k] @ b[batch,k,n] (dense, row-major; stride 0 broadcasts).
-void matmul_forward(float* out, const float* a, const float* b, int64_t batch, int64_t m,
-                    int64_t n, int64_t k, int64_t stride_a, int64_t stride_b);
-// ga += g @ b^T, gb += a^T @ g (either may be null). A broadcast operand (stride 0)
-// receives the sum over the batch.
-void matmul_backward(float* ga, float* gb, const float* g, const float* a, const float* b,
-                     int64_t batch, int64_t m, int64_t n, int64_t k, int64_t stride_a,
-                     int64_t stride_b);
+#include "../core/kernels/matmul.inc"
 
 // gemm with options: an epilogue applied to each finished block of C while it is still
 // in cache (bias[j] added to column j, then relu when `relu`), and a cap on threads
@@ -41,14 +21,6 @@ struct GemmEpilogue {
 void gemm_ex(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
              const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
              int64_t ldc, const GemmEpilogue* epilogue, int max_threads);
-
-// nn.Linear: out[m,n] = act(x[m,k] @ w[n,k]^T + bias[n]); bias may be null; act 0 = none,
-// 1 = relu (a forward-only fusion: the caller masks the gradient).
-void linear_forward(float* out, const float* x, const float* w, const float* bias, int64_t m,
-                    int64_t n, int64_t k, int act);
-// gx += g @ w, gw += g^T @ x, gb += column sums of g (each may be null).
-void linear_backward(float* gx, float* gw, float* gb, const float* g, const float* x,
-                     const float* w, int64_t m, int64_t n, int64_t k);
 
 // Name of the micro-kernel the active instruction set uses (for benchmarks and tests).
 const char* gemm_kernel_name();

@@ -31,19 +31,6 @@ inline StridedBlock coalesce(const StridedBlock& in) {
   return out;
 }
 
-void copy_block(float* dst, const float* src, const StridedBlock& b, bool accumulate);
-void copy_block_i32(int32_t* dst, const int32_t* src, const StridedBlock& b);
-
-// x seen as [outer, n, inner]; out as [outer, k, inner]: out[o][j][i] = x[o][index[j]][i].
-// Throws std::out_of_range (before writing anything) if an index is outside [0, n).
-void index_select_forward(float* out, const float* x, const int32_t* index, int64_t outer, int64_t n,
-                          int64_t inner, int64_t k);
-void index_select_forward_i32(int32_t* out, const int32_t* x, const int32_t* index, int64_t outer,
-                              int64_t n, int64_t inner, int64_t k);
-// gx[o][index[j]][i] += g[o][j][i] (repeated indices add up).
-void index_select_backward(float* gx, const float* g, const int32_t* index, int64_t outer, int64_t n,
-                           int64_t inner, int64_t k);
-
 // torch.gather along `axis`: index and out share index_shape; x has x_shape (same rank,
 // index_shape[d] <= x_shape[d] for d != axis). out[i] = x[i with i[axis] = index[i]].
 struct GatherShape {
@@ -52,8 +39,6 @@ struct GatherShape {
   int64_t index_shape[kMaxDims] = {};
   int64_t x_shape[kMaxDims] = {};
 };
-void gather_forward(float* out, const float* x, const int32_t* index, const GatherShape& gs);
-void gather_forward_i32(int32_t* out, const int32_t* x, const int32_t* index, const GatherShape& gs);
-void gather_backward(float* gx, const float* g, const int32_t* index, const GatherShape& gs);
+#include "../core/kernels/shape.inc"
 
 }  // namespace tl::cpu
