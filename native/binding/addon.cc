@@ -1,22 +1,22 @@
 // The addon's entry point: one `kernels` object holding every entry of the table.
 #include <napi.h>
 
+#include <string>
+
 #include "registry.h"
 
 namespace tl::binding {
 
-// The communicator (dist.cc): MPI collectives, or a stub saying the build has none.
-KernelList dist_kernels();
+KernelList& kernel_table() {
+  static KernelList table;
+  return table;
+}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  const KernelList families[] = {
-      core_kernels(),     elementwise_kernels(), reduce_kernels(),    shape_kernels(),
-      matmul_kernels(),   conv_kernels(),        softmax_kernels(),   loss_kernels(),
-      embedding_kernels(), optim_kernels(),      grouped_kernels(),  cuda_kernels(),
-      dist_kernels(),
-  };
-  for (const KernelList& family : families)
-    for (const KernelDef& k : family) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
+  for (const KernelDef& k : kernel_table()) {
+    if (exports.Has(k.name)) throw Napi::Error::New(env, std::string("trunkline addon: kernel '") + k.name + "' is defined twice");
+    exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
+  }
   return exports;
 }
 

@@ -53,8 +53,7 @@ int64_t weight_len(const Args& a, const cpu::Conv2dShape& s) {
 }
 
 // (out, x, w, bias|null, dims)
-Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
-  Args a(info, "conv2d_forward");
+TL_KERNEL(conv2d_forward) {
   a.expect_count(5);
   auto s = conv_shape(a, 4);
   auto out = a.f32(0, mul(a, {s.n, s.o, s.oh, s.ow}));
@@ -62,12 +61,10 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   auto w = a.f32(2, weight_len(a, s));
   auto bias = a.f32_opt(3, s.o);
   TL_DISPATCH(a.same_device(out, x, w, bias), conv2d_forward(out.ptr, x.ptr, w.ptr, bias.ptr, s));
-  return info.Env().Undefined();
 }
 
 // (gx|null, gw|null, gb|null, g, x, w, dims)
-Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "conv2d_backward");
+TL_KERNEL(conv2d_backward) {
   a.expect_count(7);
   auto s = conv_shape(a, 6);
   int64_t xl = mul(a, {s.n, s.c, s.h, s.w}), wl = weight_len(a, s);
@@ -78,7 +75,6 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
   auto x = a.f32(4, xl);
   auto w = a.f32(5, wl);
   TL_DISPATCH(a.same_device(gx, gw, gb, g, x, w), conv2d_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, s));
-  return info.Env().Undefined();
 }
 
 // dims = [n, c, h, w, kh, kw, sh, sw, ph, pw]
@@ -98,8 +94,7 @@ cpu::Pool2dShape pool_shape(const Args& a, size_t i) {
 }
 
 // (out, argmax(int32), x, dims)
-Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
-  Args a(info, "maxpool2d_forward");
+TL_KERNEL(maxpool2d_forward) {
   a.expect_count(4);
   auto s = pool_shape(a, 3);
   int64_t ol = mul(a, {s.n, s.c, s.oh, s.ow});
@@ -107,12 +102,10 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   auto idx = a.i32(1, ol);
   auto x = a.f32(2, mul(a, {s.n, s.c, s.h, s.w}));
   TL_DISPATCH(a.same_device(out, idx, x), maxpool2d_forward(out.ptr, idx.ptr, x.ptr, s));
-  return info.Env().Undefined();
 }
 
 // (gx, g, argmax, dims)
-Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "maxpool2d_backward");
+TL_KERNEL(maxpool2d_backward) {
   a.expect_count(4);
   auto s = pool_shape(a, 3);
   int64_t ol = mul(a, {s.n, s.c, s.oh, s.ow});
@@ -120,39 +113,25 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(1, ol);
   auto idx = a.i32(2, ol);
   TL_DISPATCH(a.same_device(gx, g, idx), maxpool2d_backward(gx.ptr, g.ptr, idx.ptr, s));
-  return info.Env().Undefined();
 }
 
 // (out, x, dims)
-Napi::Value AvgPoolForward(const Napi::CallbackInfo& info) {
-  Args a(info, "avgpool2d_forward");
+TL_KERNEL(avgpool2d_forward) {
   a.expect_count(3);
   auto s = pool_shape(a, 2);
   auto out = a.f32(0, mul(a, {s.n, s.c, s.oh, s.ow}));
   auto x = a.f32(1, mul(a, {s.n, s.c, s.h, s.w}));
   TL_DISPATCH(a.same_device(out, x), avgpool2d_forward(out.ptr, x.ptr, s));
-  return info.Env().Undefined();
 }
 
 // (gx, g, dims)
-Napi::Value AvgPoolBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "avgpool2d_backward");
+TL_KERNEL(avgpool2d_backward) {
   a.expect_count(3);
   auto s = pool_shape(a, 2);
   auto gx = a.f32(0, mul(a, {s.n, s.c, s.h, s.w}));
   auto g = a.f32(1, mul(a, {s.n, s.c, s.oh, s.ow}));
   TL_DISPATCH(a.same_device(gx, g), avgpool2d_backward(gx.ptr, g.ptr, s));
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList conv_kernels() {
-  return {
-      {"conv2d_forward", Conv2dForward},     {"conv2d_backward", Conv2dBackward},
-      {"maxpool2d_forward", MaxPoolForward}, {"maxpool2d_backward", MaxPoolBackward},
-      {"avgpool2d_forward", AvgPoolForward}, {"avgpool2d_backward", AvgPoolBackward},
-  };
-}
-
 }  // namespace tl::binding

@@ -18,25 +18,22 @@ int64_t checked_numel(const Args& a, const std::vector<int64_t>& shape) {
 
 namespace {
 
-Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(getNumThreads) {
   return Napi::Number::New(info.Env(), num_threads());
 }
 
-Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
-  Args a(info, "setNumThreads");
+TL_KERNEL(setNumThreads) {
   set_num_threads(static_cast<int>(a.integer(0, 1, 1024)));
-  return info.Env().Undefined();
 }
 
-Napi::Value GetIsa(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(getIsa) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("active", isa_name(active_isa()));
   o.Set("best", isa_name(best_supported_isa()));
   return o;
 }
 
-Napi::Value SetIsa(const Napi::CallbackInfo& info) {
-  Args a(info, "setIsa");
+TL_KERNEL(setIsa) {
   if (info.Length() < 1 || !info[0].IsString()) a.fail("expects 'portable', 'avx2' or 'avx512'");
   std::string s = info[0].As<Napi::String>();
   Isa want;
@@ -46,10 +43,9 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   else a.fail("unknown instruction set '" + s + "' (expected 'portable', 'avx2' or 'avx512')");
   if (!set_isa(want))
     a.fail("this CPU does not support " + s + " (best is " + isa_name(best_supported_isa()) + ")");
-  return info.Env().Undefined();
 }
 
-Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(buildInfo) {
   Napi::Object o = Napi::Object::New(info.Env());
 #ifdef TL_WITH_CUDA
   o.Set("cuda", true);
@@ -67,15 +63,4 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
-
-KernelList core_kernels() {
-  return {
-      {"getNumThreads", GetNumThreads},
-      {"setNumThreads", SetNumThreads},
-      {"getIsa", GetIsa},
-      {"setIsa", SetIsa},
-      {"buildInfo", BuildInfo},
-  };
-}
-
 }  // namespace tl::binding

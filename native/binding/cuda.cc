@@ -48,36 +48,32 @@ DeviceBlock* device_block(const Napi::Value&) { return nullptr; }
 namespace {
 int g_precision = 0;  // remembered so the setting round-trips even without a device
 
-Napi::Value CudaIsAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), false); }
-Napi::Value CudaUnavailableReason(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(cuda_isAvailable) { return Napi::Boolean::New(info.Env(), false); }
+TL_KERNEL_VALUE(cuda_unavailableReason) {
   return Napi::String::New(info.Env(), "this build of trunkline has no CUDA support");
 }
 Napi::Value NoCuda(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "cuda: this build of trunkline has no CUDA support");
 }
-Napi::Value CudaMemoryStats(const Napi::CallbackInfo& info) { return stats_object(info.Env(), 0, 0, 0, 0, 0, 0, 0); }
+TL_KERNEL_VALUE(cuda_memoryStats) { return stats_object(info.Env(), 0, 0, 0, 0, 0, 0, 0); }
 Napi::Value CudaNoop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
-Napi::Value CudaSetMatmulPrecision(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_setMatmulPrecision");
+TL_KERNEL(cuda_setMatmulPrecision) {
   g_precision = precision_arg(a, info);
-  return info.Env().Undefined();
 }
-Napi::Value CudaGetMatmulPrecision(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(cuda_getMatmulPrecision) {
   return Napi::String::New(info.Env(), precision_name(g_precision));
 }
 }  // namespace
 
-KernelList cuda_kernels() {
-  return {
-      {"cuda_isAvailable", CudaIsAvailable}, {"cuda_unavailableReason", CudaUnavailableReason},
-      {"cuda_deviceName", NoCuda},           {"cuda_alloc", NoCuda},
-      {"cuda_free", CudaNoop},               {"cuda_upload", NoCuda},
-      {"cuda_download", NoCuda},             {"cuda_memoryStats", CudaMemoryStats},
-      {"cuda_resetPeakMemory", CudaNoop},    {"cuda_emptyCache", CudaNoop},
-      {"cuda_synchronize", CudaNoop},        {"cuda_setMatmulPrecision", CudaSetMatmulPrecision},
-      {"cuda_getMatmulPrecision", CudaGetMatmulPrecision},
-  };
-}
+// Stubs serving several names.
+TL_KERNEL_ALIAS(cuda_deviceName, NoCuda);
+TL_KERNEL_ALIAS(cuda_alloc, NoCuda);
+TL_KERNEL_ALIAS(cuda_free, CudaNoop);
+TL_KERNEL_ALIAS(cuda_upload, NoCuda);
+TL_KERNEL_ALIAS(cuda_download, NoCuda);
+TL_KERNEL_ALIAS(cuda_resetPeakMemory, CudaNoop);
+TL_KERNEL_ALIAS(cuda_emptyCache, CudaNoop);
+TL_KERNEL_ALIAS(cuda_synchronize, CudaNoop);
 #else
 
 namespace {
@@ -120,56 +116,57 @@ int dtype_arg(const Args& a, const Napi::CallbackInfo& info, size_t i) {
 
 constexpr int64_t kMaxElements = int64_t(1) << 40;
 
-Napi::Value CudaIsAvailable(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(cuda_isAvailable) {
   return Napi::Boolean::New(info.Env(), cuda::is_available());
 }
 
-Napi::Value CudaUnavailableReason(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(cuda_unavailableReason) {
   return Napi::String::New(info.Env(), cuda::unavailable_reason());
 }
 
-Napi::Value CudaDeviceName(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_deviceName");
+TL_KERNEL_VALUE(cuda_deviceName) {
   return Napi::String::New(info.Env(), a.guard([] { return cuda::device_name(); }));
 }
 
+// Device memory of `bytes`, filled by fill(ptr); freed again when the fill fails.
+template <typename Fill>
+void* alloc_filled(const Args& a, size_t bytes, Fill fill) {
+  return a.guard([&] {
+    void* p = cuda::device_alloc(bytes);
+    try {
+      fill(p);
+    } catch (...) {
+      cuda::device_free(p);
+      throw;
+    }
+    return p;
+  });
+}
+
 // (dtype, n, zero)
-Napi::Value CudaAlloc(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_alloc");
+TL_KERNEL_VALUE(cuda_alloc) {
   a.expect_count(3);
   int dtype = dtype_arg(a, info, 0);
   int64_t n = a.integer(1, 0, kMaxElements);
   bool zero = a.boolean(2);
   size_t bytes = static_cast<size_t>(n) * 4;
-  void* ptr = a.guard([&] {
-    void* p = cuda::device_alloc(bytes);
-    if (zero) {
-      try {
-        cuda::memset_zero(p, bytes);
-      } catch (...) {
-        cuda::device_free(p);
-        throw;
-      }
-    }
-    return p;
+  void* ptr = alloc_filled(a, bytes, [&](void* p) {
+    if (zero) cuda::memset_zero(p, bytes);
   });
   return wrap_block(info.Env(), ptr, bytes, dtype);
 }
 
 // (buf): returns the memory to the cache now; later use of buf is a clear error.
-Napi::Value CudaFree(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_free");
+TL_KERNEL(cuda_free) {
   a.expect_count(1);
   DeviceBlock* block = device_block(info[0]);
   if (!block) a.fail("argument 0 must be a device buffer");
   if (block->ptr) cuda::device_free(block->ptr);
   block->ptr = nullptr;
-  return info.Env().Undefined();
 }
 
 // (typedArray) -> device buffer holding a copy
-Napi::Value CudaUpload(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_upload");
+TL_KERNEL_VALUE(cuda_upload) {
   a.expect_count(1);
   if (!info[0].IsTypedArray()) a.fail("argument 0 must be a Float32Array or Int32Array");
   auto ta = info[0].As<Napi::TypedArray>();
@@ -180,22 +177,12 @@ Napi::Value CudaUpload(const Napi::CallbackInfo& info) {
   size_t bytes = ta.ElementLength() * 4;
   const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data());
   if (bytes > 0 && !src) a.fail("argument 0 is a detached buffer");
-  void* ptr = a.guard([&] {
-    void* p = cuda::device_alloc(bytes);
-    try {
-      cuda::copy_to_device(p, src + ta.ByteOffset(), bytes);
-    } catch (...) {
-      cuda::device_free(p);
-      throw;
-    }
-    return p;
-  });
+  void* ptr = alloc_filled(a, bytes, [&](void* p) { cuda::copy_to_device(p, src + ta.ByteOffset(), bytes); });
   return wrap_block(info.Env(), ptr, bytes, dtype);
 }
 
 // (buf, dtype, n) -> a new typed array with the first n elements
-Napi::Value CudaDownload(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_download");
+TL_KERNEL_VALUE(cuda_download) {
   a.expect_count(3);
   DeviceBlock* block = device_block(info[0]);
   if (!block) a.fail("argument 0 must be a device buffer");
@@ -212,39 +199,33 @@ Napi::Value CudaDownload(const Napi::CallbackInfo& info) {
   return Napi::Int32Array::New(info.Env(), n, host, 0);
 }
 
-Napi::Value CudaMemoryStats(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(cuda_memoryStats) {
   cuda::MemoryStats s = cuda::memory_stats();
   return stats_object(info.Env(), s.allocated_bytes, s.cached_bytes, s.peak_allocated_bytes, s.reserved_bytes,
                       s.alloc_count, s.cache_hits, s.driver_allocs);
 }
 
-Napi::Value CudaResetPeakMemory(const Napi::CallbackInfo& info) {
+TL_KERNEL(cuda_resetPeakMemory) {
   cuda::reset_peak_memory();
-  return info.Env().Undefined();
 }
 
-Napi::Value CudaEmptyCache(const Napi::CallbackInfo& info) {
+TL_KERNEL(cuda_emptyCache) {
   cuda::empty_cache();
-  return info.Env().Undefined();
 }
 
 // (timeoutMs?) waits for queued work, polling with a deadline.
-Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_synchronize");
+TL_KERNEL(cuda_synchronize) {
   double timeout = 0;
   if (info.Length() >= 1 && !info[0].IsUndefined()) timeout = a.number(0);
-  if (!cuda::is_available()) return info.Env().Undefined();  // nothing can be queued
+  if (!cuda::is_available()) return;  // nothing can be queued
   a.guard([&] { cuda::synchronize(timeout); });
-  return info.Env().Undefined();
 }
 
-Napi::Value CudaSetMatmulPrecision(const Napi::CallbackInfo& info) {
-  Args a(info, "cuda_setMatmulPrecision");
+TL_KERNEL(cuda_setMatmulPrecision) {
   cuda::set_matmul_precision(static_cast<cuda::MatmulPrecision>(precision_arg(a, info)));
-  return info.Env().Undefined();
 }
 
-Napi::Value CudaGetMatmulPrecision(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(cuda_getMatmulPrecision) {
   return Napi::String::New(info.Env(), precision_name(static_cast<int>(cuda::matmul_precision())));
 }
 
@@ -257,17 +238,6 @@ DeviceBlock* device_block(const Napi::Value& v) {
   return blocks().live.count(p) ? p : nullptr;
 }
 
-KernelList cuda_kernels() {
-  return {
-      {"cuda_isAvailable", CudaIsAvailable}, {"cuda_unavailableReason", CudaUnavailableReason},
-      {"cuda_deviceName", CudaDeviceName},   {"cuda_alloc", CudaAlloc},
-      {"cuda_free", CudaFree},               {"cuda_upload", CudaUpload},
-      {"cuda_download", CudaDownload},       {"cuda_memoryStats", CudaMemoryStats},
-      {"cuda_resetPeakMemory", CudaResetPeakMemory}, {"cuda_emptyCache", CudaEmptyCache},
-      {"cuda_synchronize", CudaSynchronize}, {"cuda_setMatmulPrecision", CudaSetMatmulPrecision},
-      {"cuda_getMatmulPrecision", CudaGetMatmulPrecision},
-  };
-}
 #endif
 
 }  // namespace tl::binding

@@ -23,50 +23,41 @@ Bytes bytes_arg(const Args& a, const Napi::CallbackInfo& info, size_t i) {
   return {base + t.ByteOffset(), static_cast<int64_t>(t.ByteLength())};
 }
 
-Napi::Value IsAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), dist::available()); }
-Napi::Value UnavailableReason(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(dist_isAvailable) { return Napi::Boolean::New(info.Env(), dist::available()); }
+TL_KERNEL_VALUE(dist_unavailableReason) {
   return Napi::String::New(info.Env(), dist::unavailable_reason());
 }
-Napi::Value Init(const Napi::CallbackInfo& info) {
-  Args a(info, "dist_init");
+TL_KERNEL(dist_init) {
   a.guard([] { dist::init(); });
-  return info.Env().Undefined();
 }
-Napi::Value Finalize(const Napi::CallbackInfo& info) {
-  Args a(info, "dist_finalize");
+TL_KERNEL(dist_finalize) {
   a.guard([] { dist::finalize(); });
-  return info.Env().Undefined();
 }
-Napi::Value Initialized(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), dist::initialized()); }
-Napi::Value Rank(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), dist::rank()); }
-Napi::Value WorldSize(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), dist::world_size()); }
+TL_KERNEL_VALUE(dist_initialized) { return Napi::Boolean::New(info.Env(), dist::initialized()); }
+TL_KERNEL_VALUE(dist_rank) { return Napi::Number::New(info.Env(), dist::rank()); }
+TL_KERNEL_VALUE(dist_worldSize) { return Napi::Number::New(info.Env(), dist::world_size()); }
 
 // (buf: Float32Array, n, mean: boolean): buf[0..n) reduced in place on every rank.
-Napi::Value AllReduce(const Napi::CallbackInfo& info) {
-  Args a(info, "dist_allReduce");
+TL_KERNEL(dist_allReduce) {
   a.expect_count(3);
   int64_t n = a.integer(1);
   Buf<float> buf = a.f32(0, n);
   if (buf.on_device) a.fail("expects a host Float32Array (copy device tensors to the host first)");
   bool mean = a.boolean(2);
   a.guard([&] { dist::all_reduce_f32(buf.ptr, n, mean); });
-  return info.Env().Undefined();
 }
 
 // (buf: any typed array, root): root's bytes over every rank's.
-Napi::Value Broadcast(const Napi::CallbackInfo& info) {
-  Args a(info, "dist_broadcast");
+TL_KERNEL(dist_broadcast) {
   a.expect_count(2);
   Bytes b = bytes_arg(a, info, 0);
   int root = static_cast<int>(a.integer(1, 0, 1 << 30));
   a.guard([&] { dist::broadcast_bytes(b.ptr, b.len, root); });
-  return info.Env().Undefined();
 }
 
 // (buf: any typed array) -> { data: Uint8Array, sizes: number[] }: every rank's bytes in
 // rank order, and how many came from each.
-Napi::Value AllGather(const Napi::CallbackInfo& info) {
-  Args a(info, "dist_allGather");
+TL_KERNEL_VALUE(dist_allGather) {
   a.expect_count(1);
   Bytes b = bytes_arg(a, info, 0);
   std::vector<int64_t> sizes;
@@ -82,30 +73,14 @@ Napi::Value AllGather(const Napi::CallbackInfo& info) {
   return result;
 }
 
-Napi::Value Barrier(const Napi::CallbackInfo& info) {
-  Args a(info, "dist_barrier");
+TL_KERNEL(dist_barrier) {
   a.guard([] { dist::barrier(); });
-  return info.Env().Undefined();
 }
 
-Napi::Value Abort(const Napi::CallbackInfo& info) {
-  Args a(info, "dist_abort");
+TL_KERNEL(dist_abort) {
   int code = info.Length() > 0 ? static_cast<int>(a.integer(0, 0, 255)) : 1;
   dist::abort(code);
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList dist_kernels() {
-  return {
-      {"dist_isAvailable", IsAvailable}, {"dist_unavailableReason", UnavailableReason},
-      {"dist_init", Init},               {"dist_finalize", Finalize},
-      {"dist_initialized", Initialized}, {"dist_rank", Rank},
-      {"dist_worldSize", WorldSize},     {"dist_allReduce", AllReduce},
-      {"dist_broadcast", Broadcast},     {"dist_allGather", AllGather},
-      {"dist_barrier", Barrier},         {"dist_abort", Abort},
-  };
-}
-
 }  // namespace tl::binding

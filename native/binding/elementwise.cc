@@ -18,8 +18,7 @@ Op op_arg(const Args& a, size_t i, Op count) {
 }
 
 // (op, out, x, n, p0, p1)
-Napi::Value UnaryForward(const Napi::CallbackInfo& info) {
-  Args a(info, "unary_forward");
+TL_KERNEL(unary_forward) {
   a.expect_count(6);
   auto op = op_arg(a, 0, cpu::UnaryOp::Count);
   int64_t n = a.integer(3);
@@ -27,12 +26,10 @@ Napi::Value UnaryForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(2, n);
   float p0 = static_cast<float>(a.number(4)), p1 = static_cast<float>(a.number(5));
   TL_DISPATCH(a.same_device(out, x), unary_forward(op, out.ptr, x.ptr, n, p0, p1));
-  return info.Env().Undefined();
 }
 
 // (op, gx, gout, x, out, n, p0, p1); out may be null for ops that do not use it.
-Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "unary_backward");
+TL_KERNEL(unary_backward) {
   a.expect_count(8);
   auto op = op_arg(a, 0, cpu::UnaryOp::Count);
   int64_t n = a.integer(5);
@@ -43,7 +40,6 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   if (cpu::needs_out(op) && !out.ptr) a.fail("this op's backward needs the forward output");
   float p0 = static_cast<float>(a.number(6)), p1 = static_cast<float>(a.number(7));
   TL_DISPATCH(a.same_device(gx, g, x, out), unary_backward(op, gx.ptr, g.ptr, x.ptr, out.ptr, n, p0, p1));
-  return info.Env().Undefined();
 }
 
 // The broadcast description: output shape plus each input's strides (0 = broadcast).
@@ -79,8 +75,7 @@ cpu::Broadcast broadcast_arg(const Args& a, size_t i, int64_t& a_len, int64_t& b
 }
 
 // (op, out, a, b, outShape, aStrides, bStrides)
-Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
-  Args a(info, "binary_forward");
+TL_KERNEL(binary_forward) {
   a.expect_count(7);
   auto op = op_arg(a, 0, cpu::BinaryOp::Count);
   int64_t a_len, b_len;
@@ -89,14 +84,12 @@ Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
   auto out = a.f32(1, n);
   auto x = a.f32(2, a_len);
   auto y = a.f32(3, b_len);
-  if (n == 0) return info.Env().Undefined();
+  if (n == 0) return;
   TL_DISPATCH(a.same_device(out, x, y), binary_forward(op, out.ptr, x.ptr, y.ptr, bc));
-  return info.Env().Undefined();
 }
 
 // (op, ga|null, gb|null, gout, a, b, out|null, outShape, aStrides, bStrides)
-Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "binary_backward");
+TL_KERNEL(binary_backward) {
   a.expect_count(10);
   auto op = op_arg(a, 0, cpu::BinaryOp::Count);
   int64_t a_len, b_len;
@@ -109,37 +102,32 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   auto y = a.f32(5, b_len);
   auto out = a.f32_opt(6, n);
   if (cpu::needs_out(op) && (ga.ptr || gb.ptr) && !out.ptr) a.fail("this op's backward needs the forward output");
-  if (n == 0) return info.Env().Undefined();
+  if (n == 0) return;
   TL_DISPATCH(a.same_device(ga, gb, g, x, y, out), binary_backward(op, ga.ptr, gb.ptr, g.ptr, x.ptr, y.ptr, out.ptr, bc));
-  return info.Env().Undefined();
 }
 
 // (y, x, alpha, n): y += alpha * x
-Napi::Value Axpy(const Napi::CallbackInfo& info) {
-  Args a(info, "axpy");
+TL_KERNEL(axpy) {
   a.expect_count(4);
   int64_t n = a.integer(3);
   auto y = a.f32(0, n);
   auto x = a.f32(1, n);
   float alpha = static_cast<float>(a.number(2));
   TL_DISPATCH(a.same_device(y, x), axpy(y.ptr, x.ptr, alpha, n));
-  return info.Env().Undefined();
 }
 
 // (out, value, n)
-Napi::Value Fill(const Napi::CallbackInfo& info) {
-  Args a(info, "fill");
+TL_KERNEL(fill) {
   a.expect_count(3);
   int64_t n = a.integer(2);
   auto out = a.f32(0, n);
   float v = static_cast<float>(a.number(1));
   TL_DISPATCH(a.same_device(out), fill(out.ptr, v, n));
-  return info.Env().Undefined();
 }
 
 // () -> { unary: [{ name, needsOutput }], binary: [...] }: the ops in code order, from
 // the lists in native/core/element_math.h, so TS looks codes up by name.
-Napi::Value ElementwiseOps(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(elementwise_ops) {
   Napi::Env env = info.Env();
   auto list = [&](std::initializer_list<std::pair<const char*, bool>> ops) {
     Napi::Array arr = Napi::Array::New(env, ops.size());
@@ -161,13 +149,4 @@ Napi::Value ElementwiseOps(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
-
-KernelList elementwise_kernels() {
-  return {
-      {"unary_forward", UnaryForward}, {"unary_backward", UnaryBackward},
-      {"binary_forward", BinaryForward}, {"binary_backward", BinaryBackward},
-      {"axpy", Axpy}, {"fill", Fill}, {"elementwise_ops", ElementwiseOps},
-  };
-}
-
 }  // namespace tl::binding

@@ -12,32 +12,27 @@ namespace tl::binding {
 namespace {
 
 // (out, weight, idx, n, vocab, dim)
-Napi::Value EmbeddingForward(const Napi::CallbackInfo& info) {
-  Args a(info, "embedding_forward");
+TL_KERNEL(embedding_forward) {
   a.expect_count(6);
   int64_t n = a.integer(3), vocab = a.integer(4, 0, INT32_MAX), dim = a.integer(5);
   auto out = a.f32(0, checked_numel(a, {n, dim}));
   auto weight = a.f32(1, checked_numel(a, {vocab, dim}));
   auto idx = a.i32(2, n);
   TL_DISPATCH(a.same_device(out, weight, idx), embedding_forward(out.ptr, weight.ptr, idx.ptr, n, vocab, dim));
-  return info.Env().Undefined();
 }
 
 // (gweight, gout, idx, n, vocab, dim)
-Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "embedding_backward");
+TL_KERNEL(embedding_backward) {
   a.expect_count(6);
   int64_t n = a.integer(3), vocab = a.integer(4, 0, INT32_MAX), dim = a.integer(5);
   auto gw = a.f32(0, checked_numel(a, {vocab, dim}));
   auto gout = a.f32(1, checked_numel(a, {n, dim}));
   auto idx = a.i32(2, n);
   TL_DISPATCH(a.same_device(gw, gout, idx), embedding_backward(gw.ptr, gout.ptr, idx.ptr, n, vocab, dim));
-  return info.Env().Undefined();
 }
 
 // (out, weight, idx, offsets, perIndex|null, n, bags, vocab, dim, mean)
-Napi::Value EmbeddingBagForward(const Napi::CallbackInfo& info) {
-  Args a(info, "embedding_bag_forward");
+TL_KERNEL(embedding_bag_forward) {
   a.expect_count(10);
   int64_t n = a.integer(5), bags = a.integer(6), vocab = a.integer(7, 0, INT32_MAX), dim = a.integer(8);
   bool mean = a.boolean(9);
@@ -47,12 +42,10 @@ Napi::Value EmbeddingBagForward(const Napi::CallbackInfo& info) {
   auto offsets = a.i32(3, bags);
   auto per = a.f32_opt(4, n);
   TL_DISPATCH(a.same_device(out, weight, idx, offsets, per), embedding_bag_forward(out.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
-  return info.Env().Undefined();
 }
 
 // (gweight|null, gperIndex|null, gout, weight, idx, offsets, perIndex|null, n, bags, vocab, dim, mean)
-Napi::Value EmbeddingBagBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "embedding_bag_backward");
+TL_KERNEL(embedding_bag_backward) {
   a.expect_count(12);
   int64_t n = a.integer(7), bags = a.integer(8), vocab = a.integer(9, 0, INT32_MAX), dim = a.integer(10);
   bool mean = a.boolean(11);
@@ -63,20 +56,9 @@ Napi::Value EmbeddingBagBackward(const Napi::CallbackInfo& info) {
   auto idx = a.i32(4, n);
   auto offsets = a.i32(5, bags);
   auto per = a.f32_opt(6, n);
-  if (!gw.ptr && !gper.ptr) return info.Env().Undefined();
+  if (!gw.ptr && !gper.ptr) return;
   TL_DISPATCH(a.same_device(gw, gper, gout, weight, idx, offsets, per), embedding_bag_backward(gw.ptr, gper.ptr, gout.ptr, weight.ptr, idx.ptr, offsets.ptr, per.ptr, n, bags, vocab, dim, mean));
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList embedding_kernels() {
-  return {
-      {"embedding_forward", EmbeddingForward},
-      {"embedding_backward", EmbeddingBackward},
-      {"embedding_bag_forward", EmbeddingBagForward},
-      {"embedding_bag_backward", EmbeddingBagBackward},
-  };
-}
-
 }  // namespace tl::binding

@@ -20,8 +20,7 @@ void cpu_only(const Args& a, bool on_device) {
 }
 
 // (out, x, w, bias|null, m, groups, n, k, act)
-Napi::Value GroupedLinearForward(const Napi::CallbackInfo& info) {
-  Args a(info, "grouped_linear_forward");
+TL_KERNEL(grouped_linear_forward) {
   a.expect_count(9);
   int64_t m = a.integer(4, 0, kMaxDim), gr = a.integer(5, 1, kMaxDim), n = a.integer(6, 0, kMaxDim), k = a.integer(7, 0, kMaxDim);
   int act = static_cast<int>(a.integer(8, 0, 1));
@@ -31,13 +30,11 @@ Napi::Value GroupedLinearForward(const Napi::CallbackInfo& info) {
   auto bias = a.f32_opt(3, product(a, gr, n));
   cpu_only(a, a.same_device(out, x, w, bias));
   a.guard([&] { cpu::grouped_linear_forward(out.ptr, x.ptr, w.ptr, bias.ptr, m, gr, n, k, act); });
-  return info.Env().Undefined();
 }
 
 // (gx|null, gw|null, gb|null, g, x, w, out|null, m, groups, n, k, overwrite); with out, g
 // is masked in place; overwrite bits 0/1/2: gx/gw/gb are written, not accumulated.
-Napi::Value GroupedLinearBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "grouped_linear_backward");
+TL_KERNEL(grouped_linear_backward) {
   a.expect_count(12);
   int overwrite = static_cast<int>(a.integer(11, 0, 7));
   int64_t m = a.integer(7, 0, kMaxDim), gr = a.integer(8, 1, kMaxDim), n = a.integer(9, 0, kMaxDim), k = a.integer(10, 0, kMaxDim);
@@ -51,12 +48,10 @@ Napi::Value GroupedLinearBackward(const Napi::CallbackInfo& info) {
   auto out = a.f32_opt(6, lg);
   cpu_only(a, a.same_device(gx, gw, gb, g, x, w, out));
   a.guard([&] { cpu::grouped_linear_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, out.ptr, m, gr, n, k, overwrite); });
-  return info.Env().Undefined();
 }
 
 // (out, experts, gate, b, e, d)
-Napi::Value MixExpertsForward(const Napi::CallbackInfo& info) {
-  Args a(info, "mix_experts_forward");
+TL_KERNEL(mix_experts_forward) {
   a.expect_count(6);
   int64_t b = a.integer(3, 0, kMaxDim), e = a.integer(4, 1, kMaxDim), d = a.integer(5, 0, kMaxDim);
   auto out = a.f32(0, product(a, b, d));
@@ -64,13 +59,11 @@ Napi::Value MixExpertsForward(const Napi::CallbackInfo& info) {
   auto gate = a.f32(2, product(a, b, e));
   cpu_only(a, a.same_device(out, ex, gate));
   cpu::mix_experts_forward(out.ptr, ex.ptr, gate.ptr, b, e, d);
-  return info.Env().Undefined();
 }
 
 // (gexperts|null, ggate|null, g, experts, gate, b, e, d, overwrite); overwrite bits 0/1:
 // gexperts/ggate are written, not accumulated.
-Napi::Value MixExpertsBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "mix_experts_backward");
+TL_KERNEL(mix_experts_backward) {
   a.expect_count(9);
   int overwrite = static_cast<int>(a.integer(8, 0, 3));
   int64_t b = a.integer(5, 0, kMaxDim), e = a.integer(6, 1, kMaxDim), d = a.integer(7, 0, kMaxDim);
@@ -82,18 +75,7 @@ Napi::Value MixExpertsBackward(const Napi::CallbackInfo& info) {
   auto gate = a.f32(4, product(a, b, e));
   cpu_only(a, a.same_device(gx, gg, g, ex, gate));
   cpu::mix_experts_backward(gx.ptr, gg.ptr, g.ptr, ex.ptr, gate.ptr, b, e, d, overwrite);
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList grouped_kernels() {
-  return {
-      {"grouped_linear_forward", GroupedLinearForward},
-      {"grouped_linear_backward", GroupedLinearBackward},
-      {"mix_experts_forward", MixExpertsForward},
-      {"mix_experts_backward", MixExpertsBackward},
-  };
-}
-
 }  // namespace tl::binding

@@ -38,8 +38,7 @@ cpu::CrossEntropyArgs ce_args(const Args& a, size_t i, Buf<float>& sw, Buf<float
 }
 
 // (out, lse, norm, logits, labels, rows, classes, ignoreIndex, smoothing, sampleW, classW, reduction)
-Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
-  Args a(info, "softmax_cross_entropy_forward");
+TL_KERNEL(softmax_cross_entropy_forward) {
   a.expect_count(12);
   Buf<float> sw, cw;
   cpu::CrossEntropyArgs ce = ce_args(a, 5, sw, cw);
@@ -49,12 +48,10 @@ Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
   auto logits = a.f32(3, ce.rows * ce.classes);
   auto labels = a.i32(4, ce.rows);
   TL_DISPATCH(a.same_device(out, lse, norm, logits, labels, sw, cw), softmax_cross_entropy_forward(out.ptr, lse.ptr, norm.ptr, logits.ptr, labels.ptr, ce));
-  return info.Env().Undefined();
 }
 
 // (glogits, gout, logits, labels, lse, norm, rows, classes, ignoreIndex, smoothing, sampleW, classW, reduction)
-Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "softmax_cross_entropy_backward");
+TL_KERNEL(softmax_cross_entropy_backward) {
   a.expect_count(13);
   Buf<float> sw, cw;
   cpu::CrossEntropyArgs ce = ce_args(a, 6, sw, cw);
@@ -65,7 +62,6 @@ Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
   auto lse = a.f32(4, ce.rows);
   auto norm = a.f32(5, 1);
   TL_DISPATCH(a.same_device(gl, gout, logits, labels, lse, norm, sw, cw), softmax_cross_entropy_backward(gl.ptr, gout.ptr, logits.ptr, labels.ptr, lse.ptr, norm.ptr, ce));
-  return info.Env().Undefined();
 }
 
 // Reads (rows, cols, posWeight, posWeights|null, sampleWeights|null, mask|null, reduction).
@@ -86,8 +82,7 @@ cpu::BceArgs bce_args(const Args& a, size_t i, Buf<float>& pw, Buf<float>& sw, B
 }
 
 // (out, norm, x, t, rows, cols, posWeight, posWeights, sampleW, mask, reduction)
-Napi::Value BceForward(const Napi::CallbackInfo& info) {
-  Args a(info, "bce_with_logits_forward");
+TL_KERNEL(bce_with_logits_forward) {
   a.expect_count(11);
   Buf<float> pw, sw, mask;
   cpu::BceArgs b = bce_args(a, 4, pw, sw, mask);
@@ -97,12 +92,10 @@ Napi::Value BceForward(const Napi::CallbackInfo& info) {
   auto x = a.f32(2, n);
   auto t = a.f32(3, n);
   TL_DISPATCH(a.same_device(out, norm, x, t, pw, sw, mask), bce_with_logits_forward(out.ptr, norm.ptr, x.ptr, t.ptr, b));
-  return info.Env().Undefined();
 }
 
 // (gx|null, gt|null, gout, x, t, norm, rows, cols, posWeight, posWeights, sampleW, mask, reduction)
-Napi::Value BceBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "bce_with_logits_backward");
+TL_KERNEL(bce_with_logits_backward) {
   a.expect_count(13);
   Buf<float> pw, sw, mask;
   cpu::BceArgs b = bce_args(a, 6, pw, sw, mask);
@@ -113,14 +106,12 @@ Napi::Value BceBackward(const Napi::CallbackInfo& info) {
   auto x = a.f32(3, n);
   auto t = a.f32(4, n);
   auto norm = a.f32(5, 1);
-  if (!gx.ptr && !gt.ptr) return info.Env().Undefined();
+  if (!gx.ptr && !gt.ptr) return;
   TL_DISPATCH(a.same_device(gx, gt, gout, x, t, norm, pw, sw, mask), bce_with_logits_backward(gx.ptr, gt.ptr, gout.ptr, x.ptr, t.ptr, norm.ptr, b));
-  return info.Env().Undefined();
 }
 
 // (out, norm, p, t, mask|null, n, reduction)
-Napi::Value MseForward(const Napi::CallbackInfo& info) {
-  Args a(info, "mse_forward");
+TL_KERNEL(mse_forward) {
   a.expect_count(7);
   int64_t n = a.integer(5);
   auto r = reduction_arg(a, 6);
@@ -130,12 +121,10 @@ Napi::Value MseForward(const Napi::CallbackInfo& info) {
   auto t = a.f32(3, n);
   auto mask = a.f32_opt(4, n);
   TL_DISPATCH(a.same_device(out, norm, p, t, mask), mse_forward(out.ptr, norm.ptr, p.ptr, t.ptr, mask.ptr, n, r));
-  return info.Env().Undefined();
 }
 
 // (gp|null, gt|null, gout, p, t, mask|null, norm, n, reduction)
-Napi::Value MseBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "mse_backward");
+TL_KERNEL(mse_backward) {
   a.expect_count(9);
   int64_t n = a.integer(7);
   auto r = reduction_arg(a, 8);
@@ -146,22 +135,9 @@ Napi::Value MseBackward(const Napi::CallbackInfo& info) {
   auto t = a.f32(4, n);
   auto mask = a.f32_opt(5, n);
   auto norm = a.f32(6, 1);
-  if (!gp.ptr && !gt.ptr) return info.Env().Undefined();
+  if (!gp.ptr && !gt.ptr) return;
   TL_DISPATCH(a.same_device(gp, gt, gout, p, t, mask, norm), mse_backward(gp.ptr, gt.ptr, gout.ptr, p.ptr, t.ptr, mask.ptr, norm.ptr, n, r));
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList loss_kernels() {
-  return {
-      {"softmax_cross_entropy_forward", CrossEntropyForward},
-      {"softmax_cross_entropy_backward", CrossEntropyBackward},
-      {"bce_with_logits_forward", BceForward},
-      {"bce_with_logits_backward", BceBackward},
-      {"mse_forward", MseForward},
-      {"mse_backward", MseBackward},
-  };
-}
-
 }  // namespace tl::binding

@@ -27,8 +27,7 @@ int64_t product(const Args& a, int64_t x, int64_t y) {
 }
 
 // (ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  Args a(info, "gemm");
+TL_KERNEL(gemm) {
   a.expect_count(16);
   bool ta = a.boolean(0), tb = a.boolean(1);
   int64_t m = a.integer(2, 0, kMaxDim), n = a.integer(3, 0, kMaxDim), k = a.integer(4, 0, kMaxDim);
@@ -43,12 +42,11 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   auto A = a.f32(6, ea ? oa + ea : 0);
   auto B = a.f32(9, eb ? ob + eb : 0);
   auto C = a.f32(13, ec ? oc + ec : 0);
-  if (m == 0 || n == 0) return info.Env().Undefined();
+  if (m == 0 || n == 0) return;
   if (a.same_device(A, B, C))
     TL_ON_DEVICE(a, gemm(ta, tb, m, n, k, alpha, A.ptr + oa, lda, B.ptr + ob, ldb, beta, C.ptr + oc, ldc));
   else
     cpu::gemm(ta, tb, m, n, k, alpha, A.ptr + oa, lda, B.ptr + ob, ldb, beta, C.ptr + oc, ldc);
-  return info.Env().Undefined();
 }
 
 struct BatchDims {
@@ -74,20 +72,17 @@ int64_t operand_len(const Args& a, const BatchDims& d, int64_t stride, int64_t r
 }
 
 // (out, a, b, batch, m, n, k, sa, sb)
-Napi::Value MatmulForward(const Napi::CallbackInfo& info) {
-  Args a(info, "matmul_forward");
+TL_KERNEL(matmul_forward) {
   a.expect_count(9);
   BatchDims d = batch_dims(a, 3);
   auto out = a.f32(0, product(a, d.batch, product(a, d.m, d.n)));
   auto A = a.f32(1, operand_len(a, d, d.sa, d.m, d.k));
   auto B = a.f32(2, operand_len(a, d, d.sb, d.k, d.n));
   TL_DISPATCH(a.same_device(out, A, B), matmul_forward(out.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb));
-  return info.Env().Undefined();
 }
 
 // (ga, gb, g, a, b, batch, m, n, k, sa, sb); ga / gb may be null.
-Napi::Value MatmulBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "matmul_backward");
+TL_KERNEL(matmul_backward) {
   a.expect_count(11);
   BatchDims d = batch_dims(a, 5);
   int64_t la = operand_len(a, d, d.sa, d.m, d.k), lb = operand_len(a, d, d.sb, d.k, d.n);
@@ -100,12 +95,10 @@ Napi::Value MatmulBackward(const Napi::CallbackInfo& info) {
     TL_ON_DEVICE(a, matmul_backward(ga.ptr, gb.ptr, g.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb));
   else
     cpu::matmul_backward(ga.ptr, gb.ptr, g.ptr, A.ptr, B.ptr, d.batch, d.m, d.n, d.k, d.sa, d.sb);
-  return info.Env().Undefined();
 }
 
 // (out, x, w, bias|null, m, n, k, act)
-Napi::Value LinearForward(const Napi::CallbackInfo& info) {
-  Args a(info, "linear_forward");
+TL_KERNEL(linear_forward) {
   a.expect_count(8);
   int64_t m = a.integer(4, 0, kMaxDim), n = a.integer(5, 0, kMaxDim), k = a.integer(6, 0, kMaxDim);
   int act = static_cast<int>(a.integer(7, 0, 1));
@@ -114,12 +107,10 @@ Napi::Value LinearForward(const Napi::CallbackInfo& info) {
   auto w = a.f32(2, product(a, n, k));
   auto bias = a.f32_opt(3, n);
   TL_DISPATCH(a.same_device(out, x, w, bias), linear_forward(out.ptr, x.ptr, w.ptr, bias.ptr, m, n, k, act));
-  return info.Env().Undefined();
 }
 
 // (gx|null, gw|null, gb|null, g, x, w, m, n, k)
-Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "linear_backward");
+TL_KERNEL(linear_backward) {
   a.expect_count(9);
   int64_t m = a.integer(6, 0, kMaxDim), n = a.integer(7, 0, kMaxDim), k = a.integer(8, 0, kMaxDim);
   auto gx = a.f32_opt(0, product(a, m, k));
@@ -132,12 +123,10 @@ Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
     TL_ON_DEVICE(a, linear_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, m, n, k));
   else
     cpu::linear_backward(gx.ptr, gw.ptr, gb.ptr, g.ptr, x.ptr, w.ptr, m, n, k);
-  return info.Env().Undefined();
 }
 
 // (seconds, threads, accumulators) -> GFLOP/s
-Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
-  Args a(info, "fma_peak");
+TL_KERNEL_VALUE(fma_peak) {
   a.expect_count(3);
   double seconds = a.number(0);
   if (!(seconds > 0 && seconds <= 10)) a.fail("seconds must be in (0, 10]");
@@ -147,8 +136,7 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
 }
 
 // (megabytes, threads, repeats) -> GB/s read + written
-Napi::Value MemoryBandwidth(const Napi::CallbackInfo& info) {
-  Args a(info, "memory_bandwidth");
+TL_KERNEL_VALUE(memory_bandwidth) {
   a.expect_count(3);
   double megabytes = a.number(0);
   if (!(megabytes >= 1 && megabytes <= 4096)) a.fail("megabytes must be in [1, 4096]");
@@ -157,19 +145,18 @@ Napi::Value MemoryBandwidth(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), cpu::memory_bandwidth(megabytes, threads, repeats));
 }
 
-Napi::Value GemmKernelName(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(gemm_kernel_name) {
   return Napi::String::New(info.Env(), cpu::gemm_kernel_name());
 }
 
 // (m, n): the kernel an m x n product runs on.
-Napi::Value GemmKernelFor(const Napi::CallbackInfo& info) {
-  Args a(info, "gemm_kernel_for");
+TL_KERNEL_VALUE(gemm_kernel_for) {
   a.expect_count(2);
   return Napi::String::New(info.Env(), cpu::gemm_kernel_for(a.integer(0, 1, kMaxDim), a.integer(1, 1, kMaxDim)));
 }
 
 // Names of the gemm kernels this CPU can run.
-Napi::Value GemmKernels(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(gemm_kernels) {
   Napi::Array out = Napi::Array::New(info.Env());
   for (int i = 0; i < cpu::gemm_kernel_count(); ++i) out.Set(i, cpu::gemm_kernel_at(i));
   return out;
@@ -194,13 +181,13 @@ Napi::Value GemmKernelChoice(const Napi::CallbackInfo& info) {
 }
 
 // Probes again whatever the tuning cache says and records the answer: as gemm_kernel_choice.
-Napi::Value GemmRetune(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(gemm_retune) {
   cpu::gemm_retune();
   return GemmKernelChoice(info);
 }
 
 // { cache: the tuning cache's path ("" where there is none), cpu: the CPU as its key names it }
-Napi::Value GemmTuneInfo(const Napi::CallbackInfo& info) {
+TL_KERNEL_VALUE(gemm_tune_info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("cache", cpu::gemm_tune_cache_path());
   o.Set("cpu", cpu::gemm_cpu_model());
@@ -208,44 +195,23 @@ Napi::Value GemmTuneInfo(const Napi::CallbackInfo& info) {
 }
 
 // (version): trunkline's version, part of the tuning cache's key.
-Napi::Value GemmSetTuneVersion(const Napi::CallbackInfo& info) {
-  Args a(info, "gemm_set_tune_version");
+TL_KERNEL(gemm_set_tune_version) {
   a.expect_count(1);
   if (!info[0].IsString()) a.fail("argument 0 must be a version string");
   cpu::set_gemm_tune_version(info[0].As<Napi::String>().Utf8Value().c_str());
-  return info.Env().Undefined();
 }
 
 // (name): forces that kernel ("" returns to the automatic choice).
-Napi::Value GemmSetKernel(const Napi::CallbackInfo& info) {
-  Args a(info, "gemm_set_kernel");
+TL_KERNEL(gemm_set_kernel) {
   a.expect_count(1);
   if (!info[0].IsString()) a.fail("argument 0 must be a kernel name");
   std::string name = info[0].As<Napi::String>().Utf8Value();
   if (!cpu::set_gemm_kernel(name.c_str())) a.fail("no gemm kernel named '" + name + "' on this CPU");
-  return info.Env().Undefined();
 }
 
 }  // namespace
 
-KernelList matmul_kernels() {
-  return {
-      {"gemm", Gemm},
-      {"matmul_forward", MatmulForward},
-      {"matmul_backward", MatmulBackward},
-      {"linear_forward", LinearForward},
-      {"linear_backward", LinearBackward},
-      {"fma_peak", FmaPeak},
-      {"memory_bandwidth", MemoryBandwidth},
-      {"gemm_kernel_name", GemmKernelName},
-      {"gemm_kernels", GemmKernels},
-      {"gemm_kernel_for", GemmKernelFor},
-      {"gemm_kernel_choice", GemmKernelChoice},
-      {"gemm_retune", GemmRetune},
-      {"gemm_tune_info", GemmTuneInfo},
-      {"gemm_set_tune_version", GemmSetTuneVersion},
-      {"gemm_set_kernel", GemmSetKernel},
-  };
-}
+// A function the other kernels of this file call, so defined apart and registered here.
+TL_KERNEL_ALIAS(gemm_kernel_choice, GemmKernelChoice);
 
 }  // namespace tl::binding

@@ -18,8 +18,7 @@ Napi::Value first_bad(const Napi::CallbackInfo& info, int64_t bad) {
 float f32_arg(const Args& a, size_t i) { return static_cast<float>(a.number(i)); }
 
 // (param, grad, momentumBuf|null, n, lr, momentum, dampening, weightDecay, nesterov, firstStep)
-Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
-  Args a(info, "sgd_update");
+TL_KERNEL_VALUE(sgd_update) {
   a.expect_count(10);
   int64_t n = a.integer(3);
   auto p = a.f32(0, n);
@@ -38,9 +37,21 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   return first_bad(info, bad);
 }
 
+// Adam's settings at i..i+6: lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad.
+cpu::AdamParams adam_params(const Args& a, size_t i) {
+  cpu::AdamParams h;
+  h.lr = f32_arg(a, i);
+  h.beta1 = f32_arg(a, i + 1);
+  h.beta2 = f32_arg(a, i + 2);
+  h.eps = f32_arg(a, i + 3);
+  h.weight_decay = f32_arg(a, i + 4);
+  h.decoupled = a.boolean(i + 5);
+  h.amsgrad = a.boolean(i + 6);
+  return h;
+}
+
 // (param, grad, m, v, vMax|null, n, lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, step)
-Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
-  Args a(info, "adam_update");
+TL_KERNEL_VALUE(adam_update) {
   a.expect_count(14);
   int64_t n = a.integer(5);
   auto p = a.f32(0, n);
@@ -48,14 +59,7 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   auto m = a.f32(2, n);
   auto v = a.f32(3, n);
   auto vmax = a.f32_opt(4, n);
-  cpu::AdamParams h;
-  h.lr = f32_arg(a, 6);
-  h.beta1 = f32_arg(a, 7);
-  h.beta2 = f32_arg(a, 8);
-  h.eps = f32_arg(a, 9);
-  h.weight_decay = f32_arg(a, 10);
-  h.decoupled = a.boolean(11);
-  h.amsgrad = a.boolean(12);
+  cpu::AdamParams h = adam_params(a, 6);
   h.step = a.integer(13, 1);
   if (h.amsgrad && !vmax.ptr) a.fail("amsgrad needs a max-second-moment buffer");
   int64_t bad = -1;
@@ -89,8 +93,7 @@ std::vector<float*> f32_list(const Args& a, const Napi::CallbackInfo& info, size
 // (params[], grads[], ms[], vs[], vMaxes[]|null, sizes[], steps[], lr, beta1, beta2, eps,
 // weightDecay, decoupled, amsgrad) -> -1, or [tensor, element] of the first non-finite
 // gradient (tensors before it updated, it and the rest unchanged).
-Napi::Value AdamUpdateMulti(const Napi::CallbackInfo& info) {
-  Args a(info, "adam_update_multi");
+TL_KERNEL_VALUE(adam_update_multi) {
   a.expect_count(14);
   std::vector<int64_t> sizes = a.ints(5, 1 << 20), steps = a.ints(6, 1 << 20);
   const int64_t count = static_cast<int64_t>(sizes.size());
@@ -103,14 +106,7 @@ Napi::Value AdamUpdateMulti(const Napi::CallbackInfo& info) {
   auto g = f32_list(a, info, 1, count, &sizes);
   auto m = f32_list(a, info, 2, count, &sizes);
   auto v = f32_list(a, info, 3, count, &sizes);
-  cpu::AdamParams h;
-  h.lr = f32_arg(a, 7);
-  h.beta1 = f32_arg(a, 8);
-  h.beta2 = f32_arg(a, 9);
-  h.eps = f32_arg(a, 10);
-  h.weight_decay = f32_arg(a, 11);
-  h.decoupled = a.boolean(12);
-  h.amsgrad = a.boolean(13);
+  cpu::AdamParams h = adam_params(a, 7);
   std::vector<float*> vmax;
   if (h.amsgrad) {
     if (info[4].IsNull() || info[4].IsUndefined()) a.fail("amsgrad needs max-second-moment buffers");
@@ -128,8 +124,7 @@ Napi::Value AdamUpdateMulti(const Napi::CallbackInfo& info) {
 }
 
 // (param, grad, squareAvg, gradAvg|null, momentumBuf|null, n, lr, alpha, eps, weightDecay, momentum, centered)
-Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
-  Args a(info, "rmsprop_update");
+TL_KERNEL_VALUE(rmsprop_update) {
   a.expect_count(12);
   int64_t n = a.integer(5);
   auto p = a.f32(0, n);
@@ -152,8 +147,7 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
 }
 
 // (param, grad, sum, n, lr, lrDecay, weightDecay, eps, step)
-Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
-  Args a(info, "adagrad_update");
+TL_KERNEL_VALUE(adagrad_update) {
   a.expect_count(9);
   int64_t n = a.integer(3);
   auto p = a.f32(0, n);
@@ -171,15 +165,4 @@ Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
-
-KernelList optim_kernels() {
-  return {
-      {"sgd_update", SgdUpdate},
-      {"adam_update", AdamUpdate},
-      {"adam_update_multi", AdamUpdateMulti},
-      {"rmsprop_update", RmspropUpdate},
-      {"adagrad_update", AdagradUpdate},
-  };
-}
-
 }  // namespace tl::binding

@@ -29,56 +29,49 @@ cpu::ReduceShape reduce_shape_arg(const Args& a, size_t i) {
 int64_t in_size(const cpu::ReduceShape& rs) { return rs.out_size() * rs.red_size(); }
 
 // (out, x, shape, axes, scale)
-Napi::Value SumForward(const Napi::CallbackInfo& info) {
-  Args a(info, "sum_forward");
+TL_KERNEL(sum_forward) {
   a.expect_count(5);
   auto rs = reduce_shape_arg(a, 2);
   auto out = a.f32(0, rs.out_size());
   auto x = a.f32(1, in_size(rs));
   float scale = static_cast<float>(a.number(4));
-  if (rs.out_size() == 0) return info.Env().Undefined();
+  if (rs.out_size() == 0) return;
   TL_DISPATCH(a.same_device(out, x), sum_forward(out.ptr, x.ptr, rs, scale));
-  return info.Env().Undefined();
 }
 
 // (gx, g, shape, axes, scale)
-Napi::Value SumBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "sum_backward");
+TL_KERNEL(sum_backward) {
   a.expect_count(5);
   auto rs = reduce_shape_arg(a, 2);
   auto gx = a.f32(0, in_size(rs));
   auto g = a.f32(1, rs.out_size());
   float scale = static_cast<float>(a.number(4));
-  if (in_size(rs) == 0) return info.Env().Undefined();
+  if (in_size(rs) == 0) return;
   TL_DISPATCH(a.same_device(gx, g), sum_backward(gx.ptr, g.ptr, rs, scale));
-  return info.Env().Undefined();
 }
 
 // (isMax, out|null, index, x, shape, axes)
-Napi::Value ExtremeForward(const Napi::CallbackInfo& info) {
-  Args a(info, "extreme_forward");
+TL_KERNEL(extreme_forward) {
   a.expect_count(6);
   bool is_max = a.boolean(0);
   auto rs = reduce_shape_arg(a, 4);
   auto out = a.f32_opt(1, rs.out_size());
   auto index = a.i32(2, rs.out_size());
   auto x = a.f32(3, in_size(rs));
-  if (rs.out_size() == 0) return info.Env().Undefined();
+  if (rs.out_size() == 0) return;
   if (rs.red_size() == 0) a.fail("cannot take the max or min over zero elements");
   if (rs.red_size() > INT32_MAX) a.fail("the reduced dims hold more than 2^31-1 elements");
   TL_DISPATCH(a.same_device(out, index, x), extreme_forward(is_max, out.ptr, index.ptr, x.ptr, rs));
-  return info.Env().Undefined();
 }
 
 // (gx, g, index, shape, axes)
-Napi::Value ExtremeBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "extreme_backward");
+TL_KERNEL(extreme_backward) {
   a.expect_count(5);
   auto rs = reduce_shape_arg(a, 3);
   auto gx = a.f32(0, in_size(rs));
   auto g = a.f32(1, rs.out_size());
   auto index = a.i32(2, rs.out_size());
-  if (rs.out_size() == 0) return info.Env().Undefined();
+  if (rs.out_size() == 0) return;
   bool device = a.same_device(gx, g, index);
   if (!device) {
     // The index usually comes from extreme_forward, but a stray one must not write anywhere.
@@ -90,7 +83,6 @@ Napi::Value ExtremeBackward(const Napi::CallbackInfo& info) {
   } else {
     TL_ON_DEVICE(a, extreme_backward(gx.ptr, g.ptr, index.ptr, rs));
   }
-  return info.Env().Undefined();
 }
 
 double correction_arg(const Args& a, size_t i, const cpu::ReduceShape& rs) {
@@ -103,22 +95,19 @@ double correction_arg(const Args& a, size_t i, const cpu::ReduceShape& rs) {
 }
 
 // (out, mean|null, x, shape, axes, correction)
-Napi::Value VarForward(const Napi::CallbackInfo& info) {
-  Args a(info, "var_forward");
+TL_KERNEL(var_forward) {
   a.expect_count(6);
   auto rs = reduce_shape_arg(a, 3);
   auto out = a.f32(0, rs.out_size());
   auto mean = a.f32_opt(1, rs.out_size());
   auto x = a.f32(2, in_size(rs));
   double c = correction_arg(a, 5, rs);
-  if (rs.out_size() == 0) return info.Env().Undefined();
+  if (rs.out_size() == 0) return;
   TL_DISPATCH(a.same_device(out, mean, x), var_forward(out.ptr, mean.ptr, x.ptr, rs, c));
-  return info.Env().Undefined();
 }
 
 // (gx, g, x, mean, shape, axes, correction)
-Napi::Value VarBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "var_backward");
+TL_KERNEL(var_backward) {
   a.expect_count(7);
   auto rs = reduce_shape_arg(a, 4);
   auto gx = a.f32(0, in_size(rs));
@@ -126,19 +115,9 @@ Napi::Value VarBackward(const Napi::CallbackInfo& info) {
   auto x = a.f32(2, in_size(rs));
   auto mean = a.f32(3, rs.out_size());
   double c = correction_arg(a, 6, rs);
-  if (in_size(rs) == 0) return info.Env().Undefined();
+  if (in_size(rs) == 0) return;
   TL_DISPATCH(a.same_device(gx, g, x, mean), var_backward(gx.ptr, g.ptr, x.ptr, mean.ptr, rs, c));
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList reduce_kernels() {
-  return {
-      {"sum_forward", SumForward},         {"sum_backward", SumBackward},
-      {"extreme_forward", ExtremeForward}, {"extreme_backward", ExtremeBackward},
-      {"var_forward", VarForward},         {"var_backward", VarBackward},
-  };
-}
-
 }  // namespace tl::binding

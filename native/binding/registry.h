@@ -1,10 +1,13 @@
-// The kernel table. Each family file (elementwise.cc, matmul.cc, ...) contributes its
-// entries through one function; addon.cc puts them all on the exported `kernels` object.
+// The kernel table. Each family file (elementwise.cc, matmul.cc, ...) defines its kernels
+// with TL_KERNEL(name), which adds the kernel to the table as the addon loads; addon.cc
+// puts every entry on the exported `kernels` object.
 #pragma once
 #include <napi.h>
 
 #include <stdexcept>
 #include <vector>
+
+#include "args.h"
 
 namespace tl::binding {
 
@@ -15,18 +18,39 @@ struct KernelDef {
 };
 using KernelList = std::vector<KernelDef>;
 
-KernelList core_kernels();
-KernelList elementwise_kernels();
-KernelList reduce_kernels();
-KernelList shape_kernels();
-KernelList matmul_kernels();
-KernelList conv_kernels();
-KernelList softmax_kernels();
-KernelList loss_kernels();
-KernelList embedding_kernels();
-KernelList optim_kernels();
-KernelList grouped_kernels();
-KernelList cuda_kernels();
+// Every kernel of the addon, in the order their files were loaded.
+KernelList& kernel_table();
+
+struct KernelRegistration {
+  KernelRegistration(const char* name, KernelFn fn) { kernel_table().push_back({name, fn}); }
+};
+
+// Defines the JS kernel `name` and enters it in the table. The body sees `a`, the kernel's
+// Args (named after it, so its errors name it), and `info`; it returns nothing (the JS
+// call returns undefined):
+//   TL_KERNEL(softmax_forward) { a.expect_count(6); ... TL_DISPATCH(...); }
+#define TL_KERNEL(name)                                                                \
+  void name##_body(::tl::binding::Args& a, const Napi::CallbackInfo& info);            \
+  Napi::Value name##_binding(const Napi::CallbackInfo& info) {                         \
+    ::tl::binding::Args a(info, #name);                                                \
+    name##_body(a, info);                                                              \
+    return info.Env().Undefined();                                                     \
+  }                                                                                    \
+  const ::tl::binding::KernelRegistration name##_entry{#name, name##_binding};         \
+  void name##_body([[maybe_unused]] ::tl::binding::Args& a, [[maybe_unused]] const Napi::CallbackInfo& info)
+
+// TL_KERNEL for a kernel that returns a value to JS (a count, a name, an object).
+#define TL_KERNEL_VALUE(name)                                                          \
+  Napi::Value name##_body(::tl::binding::Args& a, const Napi::CallbackInfo& info);     \
+  Napi::Value name##_binding(const Napi::CallbackInfo& info) {                         \
+    ::tl::binding::Args a(info, #name);                                                \
+    return name##_body(a, info);                                                       \
+  }                                                                                    \
+  const ::tl::binding::KernelRegistration name##_entry{#name, name##_binding};         \
+  Napi::Value name##_body([[maybe_unused]] ::tl::binding::Args& a, [[maybe_unused]] const Napi::CallbackInfo& info)
+
+// Enters an existing binding under the name `name` (stubs that serve several names).
+#define TL_KERNEL_ALIAS(name, fn) const ::tl::binding::KernelRegistration name##_entry{#name, fn}
 
 }  // namespace tl::binding
 

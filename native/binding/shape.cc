@@ -34,8 +34,7 @@ int64_t extent(const Args& a, int64_t offset, const std::vector<int64_t>& shape,
 }
 
 // (dst, dstOffset, dstStrides, src, srcOffset, srcStrides, shape, accumulate)
-Napi::Value CopyBlock(const Napi::CallbackInfo& info) {
-  Args a(info, "copy_block");
+TL_KERNEL(copy_block) {
   a.expect_count(8);
   auto shape = a.ints(6, cpu::kMaxDims);
   auto ds = a.ints(2, cpu::kMaxDims);
@@ -56,15 +55,14 @@ Napi::Value CopyBlock(const Napi::CallbackInfo& info) {
     if (accumulate) a.fail("accumulate needs float32 buffers");
     auto dst = a.i32(0, dlen);
     auto src = a.i32(3, slen);
-    if (dlen == 0) return info.Env().Undefined();
+    if (dlen == 0) return;
     TL_DISPATCH(a.same_device(dst, src), copy_block_i32(dst.ptr + doff, src.ptr + soff, b));
   } else {
     auto dst = a.f32(0, dlen);
     auto src = a.f32(3, slen);
-    if (dlen == 0) return info.Env().Undefined();
+    if (dlen == 0) return;
     TL_DISPATCH(a.same_device(dst, src), copy_block(dst.ptr + doff, src.ptr + soff, b, accumulate));
   }
-  return info.Env().Undefined();
 }
 
 struct IndexDims {
@@ -79,8 +77,7 @@ IndexDims index_dims(const Args& a, size_t i) {
 }
 
 // (out, x, index, outer, n, inner, k)
-Napi::Value IndexSelectForward(const Napi::CallbackInfo& info) {
-  Args a(info, "index_select_forward");
+TL_KERNEL(index_select_forward) {
   a.expect_count(7);
   IndexDims d = index_dims(a, 3);
   auto index = a.i32(2, d.k);
@@ -93,19 +90,16 @@ Napi::Value IndexSelectForward(const Napi::CallbackInfo& info) {
     auto x = a.f32(1, d.outer * d.n * d.inner);
     TL_DISPATCH(a.same_device(out, x, index), index_select_forward(out.ptr, x.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
   }
-  return info.Env().Undefined();
 }
 
 // (gx, g, index, outer, n, inner, k)
-Napi::Value IndexSelectBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "index_select_backward");
+TL_KERNEL(index_select_backward) {
   a.expect_count(7);
   IndexDims d = index_dims(a, 3);
   auto gx = a.f32(0, d.outer * d.n * d.inner);
   auto g = a.f32(1, d.outer * d.k * d.inner);
   auto index = a.i32(2, d.k);
   TL_DISPATCH(a.same_device(gx, g, index), index_select_backward(gx.ptr, g.ptr, index.ptr, d.outer, d.n, d.inner, d.k));
-  return info.Env().Undefined();
 }
 
 // (indexShape, xShape, axis) at i..i+2, checked against torch.gather's rules.
@@ -129,8 +123,7 @@ cpu::GatherShape gather_shape_arg(const Args& a, size_t i) {
 }
 
 // (out, x, index, indexShape, xShape, axis)
-Napi::Value GatherForward(const Napi::CallbackInfo& info) {
-  Args a(info, "gather_forward");
+TL_KERNEL(gather_forward) {
   a.expect_count(6);
   auto gs = gather_shape_arg(a, 3);
   int64_t n_idx = checked_numel(a, std::vector<int64_t>(gs.index_shape, gs.index_shape + gs.ndim));
@@ -145,12 +138,10 @@ Napi::Value GatherForward(const Napi::CallbackInfo& info) {
     auto x = a.f32(1, n_x);
     TL_DISPATCH(a.same_device(out, x, index), gather_forward(out.ptr, x.ptr, index.ptr, gs));
   }
-  return info.Env().Undefined();
 }
 
 // (gx, g, index, indexShape, xShape, axis)
-Napi::Value GatherBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "gather_backward");
+TL_KERNEL(gather_backward) {
   a.expect_count(6);
   auto gs = gather_shape_arg(a, 3);
   int64_t n_idx = checked_numel(a, std::vector<int64_t>(gs.index_shape, gs.index_shape + gs.ndim));
@@ -159,19 +150,7 @@ Napi::Value GatherBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(1, n_idx);
   auto index = a.i32(2, n_idx);
   TL_DISPATCH(a.same_device(gx, g, index), gather_backward(gx.ptr, g.ptr, index.ptr, gs));
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList shape_kernels() {
-  return {
-      {"copy_block", CopyBlock},
-      {"index_select_forward", IndexSelectForward},
-      {"index_select_backward", IndexSelectBackward},
-      {"gather_forward", GatherForward},
-      {"gather_backward", GatherBackward},
-  };
-}
-
 }  // namespace tl::binding

@@ -18,22 +18,19 @@ int64_t dims_arg(const Args& a, size_t i, int64_t& outer, int64_t& axis, int64_t
 }
 
 // (out, x, outer, axis, inner, log)
-Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
-  Args a(info, "softmax_forward");
+TL_KERNEL(softmax_forward) {
   a.expect_count(6);
   int64_t outer, axis, inner;
   int64_t n = dims_arg(a, 2, outer, axis, inner);
   auto out = a.f32(0, n);
   auto x = a.f32(1, n);
   bool log = a.boolean(5);
-  if (n == 0) return info.Env().Undefined();
+  if (n == 0) return;
   TL_DISPATCH(a.same_device(out, x), softmax_forward(out.ptr, x.ptr, outer, axis, inner, log));
-  return info.Env().Undefined();
 }
 
 // (gx, g, y, outer, axis, inner, log)
-Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "softmax_backward");
+TL_KERNEL(softmax_backward) {
   a.expect_count(7);
   int64_t outer, axis, inner;
   int64_t n = dims_arg(a, 3, outer, axis, inner);
@@ -41,15 +38,9 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   auto g = a.f32(1, n);
   auto y = a.f32(2, n);
   bool log = a.boolean(6);
-  if (n == 0) return info.Env().Undefined();
+  if (n == 0) return;
   TL_DISPATCH(a.same_device(gx, g, y), softmax_backward(gx.ptr, g.ptr, y.ptr, outer, axis, inner, log));
-  return info.Env().Undefined();
 }
 
 }  // namespace
-
-KernelList softmax_kernels() {
-  return {{"softmax_forward", SoftmaxForward}, {"softmax_backward", SoftmaxBackward}};
-}
-
 }  // namespace tl::binding
