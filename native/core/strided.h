@@ -9,6 +9,13 @@ namespace tl {
 
 constexpr int kMaxDims = 8;
 
+// Elements of an index space: the product of its first ndim extents.
+inline int64_t dims_size(int ndim, const int64_t* shape) {
+  int64_t n = 1;
+  for (int d = 0; d < ndim; ++d) n *= shape[d];
+  return n;
+}
+
 // An index space read through two strided operands (a broadcast's two inputs, a copy's
 // destination and source), rewritten in place: size-1 dims dropped (they never move an
 // index) and neighbours merged where both operands are contiguous across them, so the

@@ -27,26 +27,21 @@ enum class BinaryOp : int {
 // Calls Fn<functor>::run(args...) with the op's functor (native/core/element_math.h) fixed
 // at compile time, so each kernel body is specialised per op (shared by the CPU and CUDA
 // kernels).
-template <template <typename> class Fn, typename... Args>
-void dispatch_unary(UnaryOp op, Args&&... args) {
-  switch (op) {
 #define TL_CASE(Op, name) \
-  case UnaryOp::Op: Fn<elem::Op>::run(args...); break;
-    TL_UNARY_OPS(TL_CASE)
-#undef TL_CASE
-    default: break;
+  case Enum::Op: Fn<elem::Op>::run(args...); break;
+#define TL_DISPATCH_OVER(dispatch, EnumType, LIST)        \
+  template <template <typename> class Fn, typename... Args> \
+  void dispatch(EnumType op, Args&&... args) {             \
+    using Enum = EnumType;                                 \
+    switch (op) {                                          \
+      LIST(TL_CASE)                                        \
+      default: break;                                      \
+    }                                                      \
   }
-}
-template <template <typename> class Fn, typename... Args>
-void dispatch_binary(BinaryOp op, Args&&... args) {
-  switch (op) {
-#define TL_CASE(Op, name) \
-  case BinaryOp::Op: Fn<elem::Op>::run(args...); break;
-    TL_BINARY_OPS(TL_CASE)
+TL_DISPATCH_OVER(dispatch_unary, UnaryOp, TL_UNARY_OPS)
+TL_DISPATCH_OVER(dispatch_binary, BinaryOp, TL_BINARY_OPS)
+#undef TL_DISPATCH_OVER
 #undef TL_CASE
-    default: break;
-  }
-}
 
 // Whether the op's backward reads the forward output.
 template <typename Op>
@@ -72,11 +67,7 @@ struct Broadcast {
   int64_t shape[kMaxDims] = {};
   int64_t a_stride[kMaxDims] = {};
   int64_t b_stride[kMaxDims] = {};
-  int64_t size() const {
-    int64_t n = 1;
-    for (int d = 0; d < ndim; ++d) n *= shape[d];
-    return n;
-  }
+  int64_t size() const { return dims_size(ndim, shape); }
   Broadcast coalesced() const {
     Broadcast c = *this;
     coalesce_dims(c.ndim, c.shape, c.a_stride, c.b_stride);

@@ -16,11 +16,7 @@ struct StridedBlock {
   int64_t shape[kMaxDims] = {};
   int64_t dst_stride[kMaxDims] = {};
   int64_t src_stride[kMaxDims] = {};
-  int64_t size() const {
-    int64_t n = 1;
-    for (int d = 0; d < ndim; ++d) n *= shape[d];
-    return n;
-  }
+  int64_t size() const { return dims_size(ndim, shape); }
 };
 
 // Drops size-1 dims and merges neighbours that are contiguous for both sides

@@ -120,11 +120,7 @@ __global__ void ce_backward_kernel(float* glogits, const float* gout, const floa
 
 __global__ void bce_forward_kernel(float* out, double* sums, const float* x, const float* t, BceArgs a, int64_t n) {
   double loss_acc = 0, weight_acc = 0;
-  int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  int64_t trips = (n + step - 1) / step;
-  for (int64_t tr = 0; tr < trips; ++tr) {
-    int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
-    if (e >= n) continue;
+  TL_GRID_TRIPS(e, n) {
     float w, pw, v = 0;
     if (elem::bce_weights(a, e, w, pw) && w != 0) {
       v = w * elem::bce_loss(x[e], t[e], pw);
@@ -151,11 +147,7 @@ __global__ void bce_backward_kernel(float* gx, float* gt, const float* gout, con
 __global__ void mse_forward_kernel(float* out, double* sums, const float* p, const float* t, const float* mask,
                                    int64_t n, Reduction r) {
   double loss_acc = 0, weight_acc = 0;
-  int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  int64_t trips = (n + step - 1) / step;
-  for (int64_t tr = 0; tr < trips; ++tr) {
-    int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x + tr * step;
-    if (e >= n) continue;
+  TL_GRID_TRIPS(e, n) {
     float m = elem::mask_weight(mask, e);
     float v = elem::mse_loss(p[e], t[e], m);
     if (r == Reduction::None) out[e] = v;

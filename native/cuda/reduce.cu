@@ -38,15 +38,20 @@ __device__ __forceinline__ int64_t red_off(const Plan& p, int64_t r) {
 
 // Each group walks its outputs together (same first and step for all its threads), so
 // the shuffles and barriers inside Group<G> always see the whole group.
+// The group's sum (in double) of x over the reduced positions of the output at `base`.
+template <int G>
+__device__ double group_sum(const float* x, const Plan& p, int64_t base) {
+  double acc = 0;
+  for (int64_t r = Group<G>::rank(); r < p.red_count; r += G) acc += x[base + red_off(p, r)];
+  return Group<G>::sum(acc);
+}
+
 template <int G>
 __global__ void sum_kernel(float* out, const float* x, Plan p, float scale, int64_t n_out) {
   int64_t first, step;
   group_range<G>(first, step);
   for (int64_t o = first; o < n_out; o += step) {
-    int64_t base = base_of(p, o);
-    double acc = 0;
-    for (int64_t r = Group<G>::rank(); r < p.red_count; r += G) acc += x[base + red_off(p, r)];
-    acc = Group<G>::sum(acc);
+    double acc = group_sum<G>(x, p, base_of(p, o));
     if (Group<G>::rank() == 0) out[o] = static_cast<float>(acc * scale);
   }
 }
@@ -76,9 +81,7 @@ __global__ void var_kernel(float* out, float* mean_out, const float* x, Plan p, 
   group_range<G>(first, step);
   for (int64_t o = first; o < n_out; o += step) {
     int64_t base = base_of(p, o);
-    double s = 0;
-    for (int64_t r = Group<G>::rank(); r < p.red_count; r += G) s += x[base + red_off(p, r)];
-    double mean = Group<G>::sum(s) / static_cast<double>(p.red_count);
+    double mean = group_sum<G>(x, p, base) / static_cast<double>(p.red_count);
     double q = 0;
     for (int64_t r = Group<G>::rank(); r < p.red_count; r += G) {
       double d = x[base + red_off(p, r)] - mean;

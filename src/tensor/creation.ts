@@ -137,26 +137,26 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   return finish(t, options, 'arange');
 }
 
+/** A float32 tensor of `shape`, each element drawn by `draw` (from the global generator), in order. */
+function drawn(shape: readonly number[], options: TensorOptions, op: string, draw: () => number): Tensor {
+  const t = hostTensor(checkShape(shape, op), 'float32', op);
+  const b = t.buf;
+  for (let i = 0; i < b.length; i++) b[i] = draw();
+  return finish(t, options, op);
+}
+
 /** Uniform in [low, high). */
 export function rand(shape: readonly number[], options: TensorOptions & { low?: number; high?: number } = {}): Tensor {
-  const s = checkShape(shape, 'rand');
   const lo = options.low ?? 0;
   const hi = options.high ?? 1;
-  const t = hostTensor(s, 'float32', 'rand');
-  const b = t.buf;
-  for (let i = 0; i < b.length; i++) b[i] = lo + (hi - lo) * globalGenerator.uniform();
-  return finish(t, options, 'rand');
+  return drawn(shape, options, 'rand', () => lo + (hi - lo) * globalGenerator.uniform());
 }
 
 /** Normal with the given mean and std (standard by default). */
 export function randn(shape: readonly number[], options: TensorOptions & { mean?: number; std?: number } = {}): Tensor {
-  const s = checkShape(shape, 'randn');
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
-  const t = hostTensor(s, 'float32', 'randn');
-  const b = t.buf;
-  for (let i = 0; i < b.length; i++) b[i] = mean + std * globalGenerator.normal();
-  return finish(t, options, 'randn');
+  return drawn(shape, options, 'randn', () => mean + std * globalGenerator.normal());
 }
 
 /** Integers in [low, high), int32. */

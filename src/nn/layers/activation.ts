@@ -77,23 +77,19 @@ export class Identity extends Module {
 
 export type ActivationName = 'relu' | 'leakyRelu' | 'gelu' | 'sigmoid' | 'tanh' | 'identity';
 
+const ACTIVATIONS: Record<ActivationName, () => Module> = {
+  relu: () => new ReLU(),
+  leakyRelu: () => new LeakyReLU(),
+  gelu: () => new GELU(),
+  sigmoid: () => new Sigmoid(),
+  tanh: () => new Tanh(),
+  identity: () => new Identity(),
+};
+
 /** The activation layer for a name (used by MLP and the multi-task builders). */
 export function activationLayer(name: ActivationName | Module): Module {
   if (name instanceof Module) return name;
-  switch (name) {
-    case 'relu':
-      return new ReLU();
-    case 'leakyRelu':
-      return new LeakyReLU();
-    case 'gelu':
-      return new GELU();
-    case 'sigmoid':
-      return new Sigmoid();
-    case 'tanh':
-      return new Tanh();
-    case 'identity':
-      return new Identity();
-    default:
-      throw new Error(`activation: unknown name ${JSON.stringify(name)} (expected relu, leakyRelu, gelu, sigmoid, tanh or identity)`);
-  }
+  const make = Object.hasOwn(ACTIVATIONS, name) ? ACTIVATIONS[name] : undefined;
+  if (!make) throw new Error(`activation: unknown name ${JSON.stringify(name)} (expected ${Object.keys(ACTIVATIONS).join(', ')})`);
+  return make();
 }
