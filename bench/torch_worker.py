@@ -4,6 +4,7 @@
 with the median seconds per step of <reps> steps (after one untimed step). The steps are
 written as bench/torch-steps.ts writes them with trunkline: same layer sizes, batch,
 losses and Adam; forward, backward and optimizer step, nothing else."""
+import ctypes
 import statistics
 import sys
 import time
@@ -86,6 +87,23 @@ def mmoe_step():
 CASES = {"mlp": mlp_step, "mmoe": mmoe_step}
 
 
+def set_blas_threads(n):
+    """torch.set_num_threads sizes PyTorch's OpenMP pool, but a PyTorch built against a
+    generic BLAS (Debian's: BLAS_INFO=generic, on OpenBLAS's pthread build) leaves the
+    BLAS pool at OPENBLAS_NUM_THREADS: its "1 thread" products then ran on 2 cores. So
+    the OpenBLAS loaded in this process is sized too. Returns the libraries set."""
+    done = []
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "openblas" in line and ".so" in line})
+    for path in paths:
+        try:
+            ctypes.CDLL(path).openblas_set_num_threads(n)
+            done.append(path.rsplit("/", 1)[-1])
+        except (OSError, AttributeError):
+            pass
+    return done
+
+
 def serve():
     if torch is None:
         print("no torch", flush=True)
@@ -98,7 +116,8 @@ def serve():
             continue
         if words[0] == "threads":
             torch.set_num_threads(int(words[1]))
-            print(torch.get_num_threads(), flush=True)
+            blas = set_blas_threads(int(words[1]))
+            print(torch.get_num_threads(), ",".join(blas) or "-", flush=True)
             continue
         case, reps = words[0], int(words[1])
         fn = cache.get(case) or cache.setdefault(case, CASES[case]())
