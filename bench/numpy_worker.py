@@ -4,9 +4,9 @@ and answers each with the median seconds per call of <reps> calls. Cases are bui
 first use. Thread counts come from the environment (OPENBLAS_NUM_THREADS and friends),
 which the caller sets before starting this process. bench/compare_python.py imports
 build() for the same memory-bound cases."""
-import statistics
 import sys
-import time
+
+from worker_timing import median_seconds
 
 try:
     import numpy as np
@@ -60,13 +60,7 @@ def serve():
     for line in sys.stdin:
         case, reps = line.split()
         fn = cache.get(case) or cache.setdefault(case, build(case))
-        fn()
-        times = []
-        for _ in range(int(reps)):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        print(statistics.median(times), flush=True)
+        print(median_seconds(fn, int(reps)), flush=True)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import * as tl from '../src/index.js';
 import { native } from '../src/native.js';
+import { medianOf, timeCalls } from './timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -82,21 +83,6 @@ const CASES: Case[] = [
   },
 ];
 
-function medianOf(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-function timeCalls(fn: () => void, reps: number): number {
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    fn();
-    times.push((performance.now() - t0) / 1e3);
-  }
-  return medianOf(times);
-}
 
 // ---- the NumPy worker -------------------------------------------------------------------
 const env = { ...process.env };

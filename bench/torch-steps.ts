@@ -24,6 +24,7 @@ import { cpus, loadavg } from 'node:os';
 import * as tl from '../src/index.js';
 import { nn } from '../src/index.js';
 import { mlpStep, mmoeStep, type TrainStepCase } from './train-steps.bench.js';
+import { medianOf, timeCalls } from './timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -38,22 +39,6 @@ const rounds = Number(option('--rounds') ?? (quick ? 3 : 7));
 const filters = args.filter((a, i) => !a.startsWith('--') && !['--threads', '--rounds'].includes(args[i - 1]));
 const wanted = (key: string) => !filters.length || filters.some((f) => key.includes(f));
 
-function medianOf(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Median seconds per call of `reps` calls. */
-function timeCalls(fn: () => void, reps: number): number {
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    fn();
-    times.push((performance.now() - t0) / 1e3);
-  }
-  return medianOf(times);
-}
 
 // ---- the PyTorch worker ---------------------------------------------------------------
 // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines for NumPy's bundled

@@ -5,9 +5,9 @@ with the median seconds per step of <reps> steps (after one untimed step). The s
 written as bench/torch-steps.ts writes them with trunkline: same layer sizes, batch,
 losses and Adam; forward, backward and optimizer step, nothing else."""
 import ctypes
-import statistics
 import sys
-import time
+
+from worker_timing import median_seconds
 
 try:
     import torch
@@ -121,13 +121,7 @@ def serve():
             continue
         case, reps = words[0], int(words[1])
         fn = cache.get(case) or cache.setdefault(case, CASES[case]())
-        fn()
-        times = []
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        print(statistics.median(times), flush=True)
+        print(median_seconds(fn, int(reps)), flush=True)
 
 
 if __name__ == "__main__":
