@@ -5,7 +5,8 @@
 //   (c) MMoE (mtl.MMoE): 62 inputs, 4 experts 128-64, a gate per task, 3 towers of 32
 //       with 1 output each, BCE each, Adam, batch 256
 // Exported as a plain array of { name, setup, fn }: setup() builds the state once, fn(state)
-// runs one step. (Until bench/index.ts's suite format is merged.)
+// runs one step; bench/torch-steps.ts and bench/compare-tfjs.ts run them, and so does this
+// file alone (see the end).
 import * as tl from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { BenchCase } from './types.js';
