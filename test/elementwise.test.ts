@@ -37,6 +37,7 @@ const unaryCases: [string, (x: tl.Tensor) => tl.Tensor, (x: number) => number, [
   ['pow(3) of negative and positive bases', (x) => tl.pow(x, 3), (x) => x ** 3, [-2, 2]],
   ['square', tl.square, (x) => x * x, [-3, 3]],
   ['silu', tl.silu, (x) => x / (1 + Math.exp(-x)), [-6, 6]],
+  ['softplus', tl.softplus, (x) => Math.log1p(Math.exp(x)), [-20, 20]],
 ];
 
 const f32 = (n: number, lo: number, hi: number) => Float32Array.from(randomArray(n, lo, hi));

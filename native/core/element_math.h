@@ -91,6 +91,7 @@ TL_UNARY(Clamp, false, float y = x < p0 ? p0 : x; return p1 < y ? p1 : y,
          return (x >= p0) & (x <= p1) ? g : 0.0f)
 TL_UNARY(PowScalar, false, return powf(x, p0), return g * p0 * powf(x, p0 - 1.0f))
 TL_UNARY(Silu, false, return x * sigmoid(x), float s = sigmoid(x); return g * (s * (1.0f + x * (1.0f - s))))
+TL_UNARY(Softplus, false, return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))), return g * sigmoid(x))
 #undef TL_UNARY
 
 // X(functor, name in TS): the enum, the dispatch and the exported names, in this order.
@@ -107,7 +108,8 @@ TL_UNARY(Silu, false, return x * sigmoid(x), float s = sigmoid(x); return g * (s
   X(Tanh, tanh)         \
   X(Clamp, clamp)       \
   X(PowScalar, powScalar) \
-  X(Silu, silu)
+  X(Silu, silu)         \
+  X(Softplus, softplus)
 
 // Binary ops: forward(a, b), and backward adding g * d out/d a and g * d out/d b into
 // ga and gb (out is the forward result, read only when needs_out).

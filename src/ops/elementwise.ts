@@ -99,6 +99,8 @@ export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x); }
 export function tanh(x: Tensor): Tensor { return unary('tanh', x); }
 /** SiLU (swish): x * sigmoid(x). */
 export function silu(x: Tensor): Tensor { return unary('silu', x); }
+/** Softplus: log(1 + exp(x)), computed without overflow; its derivative is sigmoid(x). */
+export function softplus(x: Tensor): Tensor { return unary('softplus', x); }
 /** Clamps to [min, max]; the gradient passes where the input was inside. */
 export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
   if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max))

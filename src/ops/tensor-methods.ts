@@ -15,7 +15,7 @@ import { logSoftmax, softmax } from './softmax.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Method<F> = F extends (x: any, ...rest: infer R) => infer O ? (...rest: R) => O : never;
 
-const { add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, square, relu, leakyRelu, gelu, sigmoid, tanh, silu, clamp } = elementwise;
+const { add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, square, relu, leakyRelu, gelu, sigmoid, tanh, silu, softplus, clamp } = elementwise;
 const { sum, mean, max, min, argmax, argmin, variance } = reduce;
 const { reshape, transpose, permute, squeeze, unsqueeze, flatten, broadcastTo, slice, narrow, split, indexSelect, gather } = shape;
 
@@ -27,7 +27,7 @@ const methods = {
   cuda: (x: Tensor): Tensor => toDevice(x, 'cuda'),
   float: (x: Tensor): Tensor => cast(x, 'float32'),
   int: (x: Tensor): Tensor => cast(x, 'int32'),
-  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, square, relu, leakyRelu, gelu, sigmoid, tanh, silu, clamp,
+  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, square, relu, leakyRelu, gelu, sigmoid, tanh, silu, softplus, clamp,
   sum, mean, max, min, argmax, argmin, var: variance,
   reshape, transpose, permute, squeeze, unsqueeze, flatten, broadcastTo, slice, narrow, split, indexSelect, gather,
   matmul, softmax, logSoftmax,
