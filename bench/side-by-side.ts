@@ -8,15 +8,14 @@
 // round after round, swapping who goes first; each round gives one ratio, and the table
 // shows the median ratio and its range. NumPy is never a dependency: without python3 and
 // numpy the script says so and exits.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import * as tl from '../src/index.js';
 import { native } from '../src/native.js';
 import { medianOf, timeCalls } from './timing.js';
+import { startPythonWorker, type PythonWorker } from './python-worker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -87,29 +86,16 @@ const CASES: Case[] = [
 // ---- the NumPy worker -------------------------------------------------------------------
 const env = { ...process.env };
 for (const v of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) env[v] = String(threads);
-const worker = spawn('python3', [join(here, 'numpy_worker.py')], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-const lines = createInterface({ input: worker.stdout });
-const pending: ((line: string | null) => void)[] = [];
-let gone = false;
-const end = () => {
-  gone = true;
-  while (pending.length) pending.shift()!(null);
-};
-lines.on('line', (line) => pending.shift()?.(line));
-worker.on('exit', end);
-worker.on('error', end); // no python3
-const nextLine = () => new Promise<string | null>((resolve) => (gone ? resolve(null) : pending.push(resolve)));
-
-const ready = await nextLine();
-if (!ready?.startsWith('ready')) {
+const started = await startPythonWorker('python3', join(here, 'numpy_worker.py'), env);
+if (!started) {
   console.log('side-by-side: python3 with numpy is not available here; nothing to compare (NumPy is optional).');
   process.exit(0);
 }
-const numpyVersion = ready.split(' ')[1];
+const worker: PythonWorker = started;
+const numpyVersion = worker.version;
 async function numpySeconds(name: string, reps: number): Promise<number> {
-  worker.stdin.write(`${name} ${reps}\n`);
-  const line = await nextLine();
-  if (line === null || Number.isNaN(Number(line))) throw new Error(`numpy worker failed on ${name}`);
+  const line = await worker.ask(`${name} ${reps}`);
+  if (Number.isNaN(Number(line))) throw new Error(`numpy worker failed on ${name}: ${line}`);
   return Number(line);
 }
 
@@ -170,7 +156,7 @@ for (const c of chosen) {
     `${c.name.padEnd(28)} ${row.trunkline.toFixed(1).padStart(10)} ${row.numpy.toFixed(1).padStart(10)} ${row.unit.padEnd(8)} ${row.ratio.toFixed(2).padStart(6)}x  ${row.ratioMin.toFixed(2)}-${row.ratioMax.toFixed(2)}`,
   );
 }
-worker.stdin.end();
+worker.close();
 console.log('ratio: NumPy time / trunkline time, the median over rounds (above 1: trunkline faster).');
 
 const dir = join(here, 'results');

@@ -15,16 +15,15 @@
 // medians. Then the same trunkline MLP loop with and without tidy() (tensors left to the
 // garbage collector), also alternating. PyTorch is never a dependency: without python3
 // and torch the comparison says so and only the tidy case runs.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import * as tl from '../src/index.js';
 import { nn } from '../src/index.js';
 import { mlpStep, mmoeStep, type TrainStepCase } from './train-steps.bench.js';
 import { medianOf, timeCalls } from './timing.js';
+import { startPythonWorker, type PythonWorker } from './python-worker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -50,44 +49,11 @@ const maxThreads = Math.max(...threadCounts);
 for (const v of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) env[v] = String(maxThreads);
 // The first of $PYTHON, python3 and /usr/bin/python3 that imports torch (a pyenv or venv
 // python3 on the PATH may lack the system's PyTorch).
-interface Worker {
-  ask(line: string): Promise<string>;
-  close(): void;
-}
-async function startWorker(python: string): Promise<{ worker: Worker; version: string } | null> {
-  const proc = spawn(python, [join(here, 'torch_worker.py')], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: proc.stdout });
-  const pending: ((line: string | null) => void)[] = [];
-  let gone = false;
-  const end = () => {
-    gone = true;
-    while (pending.length) pending.shift()!(null);
-  };
-  lines.on('line', (line) => pending.shift()?.(line));
-  proc.on('exit', end);
-  proc.on('error', end); // no such interpreter
-  const nextLine = () => new Promise<string | null>((resolve) => (gone ? resolve(null) : pending.push(resolve)));
-  const ready = await nextLine();
-  if (!ready?.startsWith('ready')) {
-    proc.stdin.end();
-    return null;
-  }
-  const worker: Worker = {
-    async ask(line: string): Promise<string> {
-      proc.stdin.write(`${line}\n`);
-      const answer = await nextLine();
-      if (answer === null) throw new Error(`torch worker failed on '${line}'`);
-      return answer;
-    },
-    close: () => proc.stdin.end(),
-  };
-  return { worker, version: ready.split(' ')[1] };
-}
 const pythons = [...new Set([process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
-let started: { worker: Worker; version: string } | null = null;
-for (const p of pythons) if ((started = await startWorker(p))) break;
+let started: PythonWorker | null = null;
+for (const p of pythons) if ((started = await startPythonWorker(p, join(here, 'torch_worker.py'), env))) break;
 const torchVersion = started?.version ?? null;
-const ask = (line: string) => started!.worker.ask(line);
+const ask = (line: string) => started!.ask(line);
 if (!started) console.log(`bench:torch: none of ${pythons.join(', ')} imports torch, so the PyTorch comparison is skipped (PyTorch is optional).`);
 
 let gemm: string;
@@ -168,7 +134,7 @@ if (torchVersion) {
   }
   console.log('ratio: trunkline time / PyTorch time per step, the median over rounds (below 1: trunkline faster).');
 }
-started?.worker.close();
+started?.close();
 
 // ---- the same trunkline loop without tidy() --------------------------------------------
 // Without tidy every intermediate tensor and gradient is dropped undisposed, and its
