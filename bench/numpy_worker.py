@@ -4,9 +4,8 @@ and answers each with the median seconds per call of <reps> calls. Cases are bui
 first use. Thread counts come from the environment (OPENBLAS_NUM_THREADS and friends),
 which the caller sets before starting this process. bench/compare_python.py imports
 build() for the same memory-bound cases."""
-import sys
 
-from worker_timing import median_seconds
+from worker_timing import serve
 
 try:
     import numpy as np
@@ -51,17 +50,5 @@ def build(case):
     raise ValueError(f"unknown case {case}")
 
 
-def serve():
-    if np is None:
-        print("no numpy", flush=True)
-        return
-    print("ready", np.__version__, flush=True)
-    cache = {}
-    for line in sys.stdin:
-        case, reps = line.split()
-        fn = cache.get(case) or cache.setdefault(case, build(case))
-        print(median_seconds(fn, int(reps)), flush=True)
-
-
 if __name__ == "__main__":
-    serve()
+    serve("numpy", np, build)

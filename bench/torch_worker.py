@@ -5,9 +5,8 @@ with the median seconds per step of <reps> steps (after one untimed step). The s
 written as bench/torch-steps.ts writes them with trunkline: same layer sizes, batch,
 losses and Adam; forward, backward and optimizer step, nothing else."""
 import ctypes
-import sys
 
-from worker_timing import median_seconds
+from worker_timing import serve
 
 try:
     import torch
@@ -104,25 +103,11 @@ def set_blas_threads(n):
     return done
 
 
-def serve():
-    if torch is None:
-        print("no torch", flush=True)
-        return
-    print("ready", torch.__version__, flush=True)
-    cache = {}
-    for line in sys.stdin:
-        words = line.split()
-        if not words:
-            continue
-        if words[0] == "threads":
-            torch.set_num_threads(int(words[1]))
-            blas = set_blas_threads(int(words[1]))
-            print(torch.get_num_threads(), ",".join(blas) or "-", flush=True)
-            continue
-        case, reps = words[0], int(words[1])
-        fn = cache.get(case) or cache.setdefault(case, CASES[case]())
-        print(median_seconds(fn, int(reps)), flush=True)
+def set_threads(n):
+    torch.set_num_threads(int(n))
+    blas = set_blas_threads(int(n))
+    return f"{torch.get_num_threads()} {','.join(blas) or '-'}"
 
 
 if __name__ == "__main__":
-    serve()
+    serve("torch", torch, lambda case: CASES[case](), {"threads": set_threads})
