@@ -3,7 +3,7 @@
 // addon built with MPI: the collectives on 2 and 3 ranks, 2 ranks at batch B against one
 // process at batch 2B on the same rows, and a failing rank ending the job. Without them
 // those tests are registered as skipped, with the reason printed.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,22 +92,31 @@ function maxRelativeDifference(a: Trained, b: Trained): number {
   return worst;
 }
 
+/**
+ * 1 process at batch 32 and 2 ranks at batch 16 on the same 320 rows, 5 epochs of 10 steps
+ * (each rank starts from other weights; rank 0's are broadcast): both ranks must hold the
+ * same parameters, within 1e-4 (relative) of the one process's. Returns both records.
+ */
+async function oneVersusTwoRanks(t: ExecutionContext, label: string, arch: string, env?: Record<string, string>): Promise<{ ref: Trained; r0: Trained }> {
+  const dir = tempDir();
+  const one = await launch(0, 'distributed-train.ts', [arch, '32', '5', join(dir, 'one')], 60_000, env);
+  t.is(one.code, 0, one.output);
+  const two = await launch(2, 'distributed-train.ts', [arch, '16', '5', join(dir, 'two')], 60_000, env);
+  t.is(two.code, 0, two.output);
+  const ref = readRank(join(dir, 'one'), 0), r0 = readRank(join(dir, 'two'), 0), r1 = readRank(join(dir, 'two'), 1);
+  t.is(r0.worldSize, 2);
+  t.deepEqual(r1.params, r0.params, 'both ranks hold the same parameters');
+  const diff = maxRelativeDifference(ref, r0);
+  const line = `${label}: max relative parameter difference, 2 ranks x batch 16 vs 1 process x batch 32, after 50 steps: ${diff.toExponential(2)}`;
+  console.log(line);
+  t.log(line);
+  t.true(diff < 1e-4, line);
+  return { ref, r0 };
+}
+
 for (const arch of ['shared-bottom', 'mmoe'])
   mpiTest(`${arch}, uncertainty weighting: 2 ranks at batch 16 end 50 steps where 1 process at batch 32 does`, async (t) => {
-    const dir = tempDir();
-    // 320 rows, 5 epochs of 10 steps; each rank starts from other weights (rank 0's are broadcast).
-    const one = await launch(0, 'distributed-train.ts', [arch, '32', '5', join(dir, 'one')]);
-    t.is(one.code, 0, one.output);
-    const two = await launch(2, 'distributed-train.ts', [arch, '16', '5', join(dir, 'two')]);
-    t.is(two.code, 0, two.output);
-    const ref = readRank(join(dir, 'one'), 0), r0 = readRank(join(dir, 'two'), 0), r1 = readRank(join(dir, 'two'), 1);
-    t.is(r0.worldSize, 2);
-    t.deepEqual(r1.params, r0.params, 'both ranks hold the same parameters');
-    const diff = maxRelativeDifference(ref, r0);
-    const line = `${arch}: max relative parameter difference, 2 ranks x batch 16 vs 1 process x batch 32, after 50 steps: ${diff.toExponential(2)}`;
-    console.log(line);
-    t.log(line);
-    t.true(diff < 1e-4, line);
+    const { ref, r0 } = await oneVersusTwoRanks(t, arch, arch);
     // Validation metrics are computed on every rank's rows together, as in one process.
     t.true(Math.abs(r0.validation.metrics.a.auc - ref.validation.metrics.a.auc) < 1e-6, `validation AUC ${r0.validation.metrics.a.auc} vs ${ref.validation.metrics.a.auc}`);
   });
@@ -134,17 +143,5 @@ mpiTest('a rank that throws ends the job, its error printed with its rank', asyn
 // order comes from its own seeded generator, the same on every rank.
 for (const weighting of ['pcgrad', 'mgda'])
   mpiTest(`${weighting} weighting: 2 ranks at batch 16 end 50 steps where 1 process at batch 32 does`, async (t) => {
-    const dir = tempDir();
-    const env = { TRUNKLINE_TEST_WEIGHTING: weighting };
-    const one = await launch(0, 'distributed-train.ts', ['shared-bottom', '32', '5', join(dir, 'one')], 60_000, env);
-    t.is(one.code, 0, one.output);
-    const two = await launch(2, 'distributed-train.ts', ['shared-bottom', '16', '5', join(dir, 'two')], 60_000, env);
-    t.is(two.code, 0, two.output);
-    const ref = readRank(join(dir, 'one'), 0), r0 = readRank(join(dir, 'two'), 0), r1 = readRank(join(dir, 'two'), 1);
-    t.deepEqual(r1.params, r0.params, 'both ranks hold the same parameters');
-    const diff = maxRelativeDifference(ref, r0);
-    const line = `${weighting}: max relative parameter difference, 2 ranks x batch 16 vs 1 process x batch 32, after 50 steps: ${diff.toExponential(2)}`;
-    console.log(line);
-    t.log(line);
-    t.true(diff < 1e-4, line);
+    await oneVersusTwoRanks(t, weighting, 'shared-bottom', { TRUNKLINE_TEST_WEIGHTING: weighting });
   });
