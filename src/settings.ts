@@ -93,3 +93,19 @@ export function gemmKernels(): string[] {
 export function setGemmKernel(name: string | null): void {
   native.gemm_set_kernel(name ?? '');
 }
+
+/** What a run's numbers depend on besides its config, data and seeds; metrics.json records it. */
+export interface EngineInfo {
+  /** The instruction set the kernels run (and the best this CPU has). */
+  isa: { active: Isa; best: Isa };
+  /** The gemm kernel and how it was chosen: results are bit-for-bit reproducible given it and the threads. */
+  gemm: Pick<GemmKernelChoice, 'kernel' | 'how'>;
+  threads: number;
+  cpu: string;
+  cuda: boolean;
+}
+
+export function engineInfo(): EngineInfo {
+  const { kernel, how } = gemmKernel();
+  return { isa: getIsa(), gemm: { kernel, how }, threads: getNumThreads(), cpu: gemmTuneInfo().cpu, cuda: buildInfo().cuda };
+}

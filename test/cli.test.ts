@@ -5,6 +5,7 @@
 import test from 'ava';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tl from '../src/index.js';
 import { tempDir } from './helpers/tmp.js';
 import { assertCleanFailure, cli, CLI, type Result } from './helpers/cli-run.js';
 import { shopConfig, shopRows, toCsv, FEATURE_COLUMNS, TASK_COLUMNS } from './helpers/cli-fixtures.js';
@@ -63,6 +64,11 @@ test.serial('train writes a run: table, metrics.json, report.html with SVG, the 
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
   t.is(metrics.format, 'trunkline.run');
   t.is(metrics.runs.length, 1);
+  // What the numbers depend on besides the config: the instruction set, the gemm kernel and how it was chosen, the threads.
+  t.true(tl.gemmKernels().includes(metrics.engine.gemm.kernel), metrics.engine.gemm.kernel);
+  t.true(['probe', 'cache', 'default', 'forced'].includes(metrics.engine.gemm.how), metrics.engine.gemm.how);
+  t.is(metrics.engine.isa.active, tl.getIsa().active);
+  t.true(metrics.engine.threads >= 1);
   const test1 = metrics.runs[0].test.metrics;
   // clicked depends strongly on age, region and the title: AUC 0.5 is chance, the Bayes AUC is about 0.9.
   t.true(test1.clicked.auc >= 0.75, `clicked test AUC ${test1.clicked.auc} >= 0.75`);

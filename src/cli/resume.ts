@@ -2,6 +2,7 @@
 // rows with the same vocabularies and scalers, and save it as a new run. The starting
 // weights are scored on the validation rows first and kept unless an epoch beats them,
 // so resuming never saves a model worse (on validation) than the one it started from.
+import { engineInfo } from '../settings.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, randomSplit, splitTable, type Split } from '../data/index.js';
@@ -134,6 +135,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
       format: 'trunkline.resume',
       version: 1,
       resumedFrom: run.dir,
+      engine: engineInfo(),
       data: args.data,
       seconds: (performance.now() - started) / 1000,
       kept,

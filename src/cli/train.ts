@@ -10,6 +10,7 @@ import { init as joinWorld, worldSize } from '../distributed/world.js';
 import { dataParallel } from '../distributed/data-parallel.js';
 import { markRankLocal } from '../distributed/sharding.js';
 import { beats } from '../metrics/index.js';
+import { engineInfo } from '../settings.js';
 import { baselinesEnabled, type Architecture, type JobConfig } from './config.js';
 import { describeMonitor, earlyStoppingFor, trainOptions } from './train-options.js';
 import { buildModel } from './models.js';
@@ -139,6 +140,7 @@ export async function runTrain(args: TrainArgs): Promise<RunResult> {
       version: 1,
       createdAt: new Date().toISOString(),
       seconds: totalSeconds,
+      engine: engineInfo(),
       data,
       config,
       units: regressionUnits(config),
