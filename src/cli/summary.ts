@@ -2,6 +2,7 @@
 // every multi-task model (mean ± std over seeds), the delta against single-task, the
 // task weights and the gradient conflict.
 import { beats, metricDirection, multiTaskGain } from '../metrics/index.js';
+import { presentStats } from '../shared/stats.js';
 import type { JobConfig } from './config.js';
 import type { ModelRun } from './run-record.js';
 
@@ -12,11 +13,8 @@ export interface Cell {
 }
 
 function stats(values: number[]): Cell {
-  const v = values.filter(Number.isFinite);
-  const n = v.length;
-  const mean = n ? v.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
+  const s = presentStats(values.filter(Number.isFinite));
+  return { mean: s.n ? s.mean : NaN, std: s.sampleStd, n: s.n };
 }
 
 /** "1 epoch", "2 epochs". */

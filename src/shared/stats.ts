@@ -1,5 +1,6 @@
 // Summary statistics over the present (non-NaN) values, one definition for the feature
-// scalers, the regression target scalers and the regression score.
+// scalers, the regression target scalers, the regression score and the mean ± std over
+// seeds in the train summary.
 
 export interface PresentStats {
   /** Values that are not NaN. */
@@ -8,6 +9,8 @@ export interface PresentStats {
   mean: number;
   /** Population standard deviation (two passes); 0 when n is 0. */
   std: number;
+  /** Sample standard deviation (n - 1), the spread of a few seeds' results; 0 when n < 2. */
+  sampleStd: number;
   min: number;
   max: number;
 }
@@ -31,5 +34,5 @@ export function presentStats(values: ArrayLike<number>): PresentStats {
     const v = values[i];
     if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
   }
-  return { n, mean, std: n ? Math.sqrt(ss / n) : 0, min, max };
+  return { n, mean, std: n ? Math.sqrt(ss / n) : 0, sampleStd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max };
 }
