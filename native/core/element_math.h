@@ -4,7 +4,8 @@
 // compute the same expressions in the same operation order.
 //
 // Square roots and divisions go through sqrt_rn/div_rn: on the device they are the
-// IEEE-rounded intrinsics, so --use_fast_math does not move results away from the CPU's;
+// IEEE-rounded intrinsics, so the fast division and square root the CUDA build allows
+// (-prec-div=false -prec-sqrt=false) do not move results away from the CPU's;
 // on the host they are the plain operations (__builtin_sqrtf, so that the optimizer loops,
 // compiled without math-errno, vectorise).
 #pragma once
@@ -65,6 +66,11 @@ TL_HOST_DEVICE inline float gelu_grad(float x) {
   return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
 }
 
+// An elementwise op: its functor here (forward, backward, whether the backward reads the
+// forward's output) and its line in TL_UNARY_OPS below; then the TS op
+// (src/ops/elementwise.ts), the Tensor method (src/ops/tensor-methods.ts) and a row of the
+// every-device test table (test/elementwise.test.ts). Both backends and the binding
+// follow from the list.
 #define TL_UNARY(Name, uses_out, fwd, bwd)                                              \
   struct Name {                                                                         \
     static constexpr bool needs_out = uses_out;                                         \
