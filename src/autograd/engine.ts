@@ -134,32 +134,23 @@ export function backward(root: Tensor, seed?: Tensor, options: { retainGraph?: b
         throw new Error(
           `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
         );
+      // Input i's gradient buffer, and whether it was made just now (zeroed when `zero`,
+      // else left for a kernel that overwrites it); null when input i needs no gradient.
+      const buffer = (i: number, zero: boolean): { buf: Tensor; fresh: boolean } | null => {
+        const t = node.inputs[i];
+        if (!t.requiresGrad) return null;
+        const existing = t.gradFn ? pending.get(t.gradFn) : t.grad;
+        if (existing) return { buf: existing, fresh: false };
+        const fresh = Tensor.empty(t.shape, 'float32', t.device, zero);
+        if (t.gradFn) pending.set(t.gradFn, fresh);
+        else t.grad = keep(fresh);
+        return { buf: fresh, fresh: true };
+      };
       const sink: GradSink = {
-        of(i: number): Tensor | null {
-          const t = node.inputs[i];
-          if (!t.requiresGrad) return null;
-          if (t.gradFn) {
-            let b = pending.get(t.gradFn);
-            if (!b) pending.set(t.gradFn, (b = zerosLike(t)));
-            return b;
-          }
-          if (!t.grad) t.grad = keep(zerosLike(t));
-          return t.grad;
-        },
+        of: (i) => buffer(i, true)?.buf ?? null,
         write(i: number): { buf: Tensor; overwrite: boolean } | null {
-          const t = node.inputs[i];
-          if (!t.requiresGrad) return null;
-          // No zero fill for a first contribution: the caller's kernel overwrites it.
-          if (t.gradFn) {
-            const b = pending.get(t.gradFn);
-            if (b) return { buf: b, overwrite: false };
-            const fresh = Tensor.empty(t.shape, 'float32', t.device);
-            pending.set(t.gradFn, fresh);
-            return { buf: fresh, overwrite: true };
-          }
-          if (t.grad) return { buf: t.grad, overwrite: false };
-          t.grad = keep(Tensor.empty(t.shape, 'float32', t.device));
-          return { buf: t.grad, overwrite: true };
+          const b = buffer(i, false);
+          return b && { buf: b.buf, overwrite: b.fresh };
         },
         add(i: number, gi: Tensor): void {
           const b = this.of(i);

@@ -43,9 +43,7 @@ export class Adam extends Optimizer<AdamHyper> {
     });
     if (!ps.length || ps.some((p) => p.device !== 'cpu' || p.grad!.device !== 'cpu')) return false;
     const ts: AdamTensorState[] = ps.map((p) => {
-      let st = this.state.get(p);
-      if (!st) this.state.set(p, (st = { step: 0, tensors: {} }));
-      st.step++;
+      const st = this.countStep(p);
       const m = this.stateTensor(st, 'expAvg', p);
       const v = this.stateTensor(st, 'expAvgSq', p);
       const vMax = g.amsgrad ? this.stateTensor(st, 'maxExpAvgSq', p) : null;
@@ -63,14 +61,6 @@ export class Adam extends Optimizer<AdamHyper> {
       throw this.nonFinite(ps[e.tensor], gi, idx[e.tensor], e);
     }
     return true;
-  }
-
-  private undoStep(p: Tensor): void {
-    const st = this.state.get(p)!;
-    if (--st.step === 0) {
-      for (const t of Object.values(st.tensors)) t.dispose();
-      this.state.delete(p);
-    }
   }
 
   protected update(p: Tensor, grad: Tensor, g: ResolvedGroup<AdamHyper>, st: ParamState): void {

@@ -90,12 +90,10 @@ export abstract class Optimizer<H extends { lr: number; weightDecay: number } = 
           const g = p.grad;
           if (!g) return;
           if (g.device !== p.device) throw new Error(`${this.constructor.name}.step: gradient of ${p.describe()} is on ${g.device}, the parameter on ${p.device}`);
-          let st = this.state.get(p);
-          if (!st) this.state.set(p, (st = { step: 0, tensors: {} }));
-          st.step++;
+          const st = this.countStep(p);
           try {
             // Temporaries of composed updates are freed at once; state tensors are kept.
-            tidy(() => this.update(p, g, group, st!));
+            tidy(() => this.update(p, g, group, st));
           } catch (e) {
             if (!(e instanceof NonFiniteGradientError)) throw e;
             throw this.nonFinite(p, gi, pi, e);
@@ -116,18 +114,31 @@ export abstract class Optimizer<H extends { lr: number; weightDecay: number } = 
     return false;
   }
 
+  /** p's state (made on its first step) with this step counted. */
+  protected countStep(p: Tensor): ParamState {
+    let st = this.state.get(p);
+    if (!st) this.state.set(p, (st = { step: 0, tensors: {} }));
+    st.step++;
+    return st;
+  }
+
+  /** Takes back p's counted step, and on a first step the state made for it, as if the step never ran; returns the step taken back. */
+  protected undoStep(p: Tensor): number {
+    const st = this.state.get(p)!;
+    const step = st.step--;
+    if (st.step === 0) {
+      for (const t of Object.values(st.tensors)) t.dispose();
+      this.state.delete(p);
+    }
+    return step;
+  }
+
   /**
    * After a non-finite gradient stopped p's update (its step already counted): undoes
    * that step and any state made for it, and returns the error naming the parameter.
    */
   protected nonFinite(p: Tensor, gi: number, pi: number, e: NonFiniteGradientError): NonFiniteGradientError {
-    const st = this.state.get(p)!;
-    const step = st.step--;
-    if (st.step === 0) {
-      // State made for this first step goes again, as if the step never ran.
-      for (const t of Object.values(st.tensors)) t.dispose();
-      this.state.delete(p);
-    }
+    const step = this.undoStep(p);
     const where = `parameter ${pi} of group ${gi} ${fmt(p.shape)}`;
     const label = p.name ? `parameter '${p.name}' ${fmt(p.shape)} (${where.slice('parameter '.length)})` : where;
     return new NonFiniteGradientError(

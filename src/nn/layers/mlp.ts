@@ -4,11 +4,10 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { Module } from '../module.js';
 import { Sequential } from './container.js';
 import { Linear } from './linear.js';
-import { activationLayer, type ActivationName } from './activation.js';
+import { activationLayer, ReLU, type ActivationName } from './activation.js';
 import { BatchNorm1d } from './norm.js';
 import { Dropout } from './dropout.js';
 import { checkPositiveInt, checkProbability } from './check.js';
-import { ReLU } from './activation.js';
 import { linearRelu } from '../../ops/matmul.js';
 
 export interface MLPOptions {
