@@ -2,11 +2,11 @@
 // the multi-task model only, on the training split, and evaluates it on the validation
 // split; asked at the end, it evaluates a trained trial's saved weights on the test split.
 // The data is prepared once per worker (the split is the same for every trial) and reused.
-// Its native thread count is set by the pool (TRUNKLINE_NUM_THREADS).
+// Its native thread count comes from TRUNKLINE_NUM_THREADS, which the pool sets and the
+// engine reads when it starts.
 import { DataLoader } from '../data/index.js';
 import { evaluate, train, type History } from '../mtl/index.js';
 import { manualSeed } from '../tensor/random.js';
-import { setNumThreads } from '../settings.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import type { JobConfig } from '../cli/config.js';
 import { buildModel } from '../cli/models.js';
@@ -15,9 +15,6 @@ import { trainOptions } from '../cli/train-options.js';
 import { RungFile } from './asha.js';
 import { scalarise, taskObjectives, type TaskMetricValues } from './objective.js';
 import type { WorkerJob, WorkerReply } from './trial.js';
-
-const threads = Number(process.env.TRUNKLINE_NUM_THREADS);
-if (Number.isInteger(threads) && threads >= 1) setNumThreads(threads);
 
 /** Prepared data by what it depends on: the data section, the features and the tasks' columns. */
 const cache = new Map<string, PreparedData>();
