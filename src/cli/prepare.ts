@@ -17,7 +17,7 @@ import {
   type Split,
 } from '../data/index.js';
 import { rank as worldRank, worldSize } from '../distributed/world.js';
-import { dedupeAcrossRanks, gatherJson, gatherRows, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
+import { dedupeAcrossRanks, gatherJson, gatherRows, localSplit, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
 import type { JobConfig } from './config.js';
 
 export interface PreparedData {
@@ -152,11 +152,11 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
   const table = keptRows.length === read.numRows ? read : read.select(keptRows);
   const keptIndex = Float64Array.from(keptRows, (i) => dd.keptIndex[i]);
 
-  // Each local row's part: 0 train, 1 validation, 2 test.
-  let partOf: Int8Array;
+  // This rank's rows of each part.
+  let local: Split;
   if (s.kind === 'column') {
     const split = await together(() => columnSplit(table, need(s.column, 'column')));
-    partOf = partsOf(split, table.numRows);
+    local = localSplit(split, table.numRows);
   } else {
     const opts = { validation: s.validation, test: s.test, seed };
     let split: Split;
@@ -166,11 +166,9 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
       const column = gatherRows(only, keptIndex, source);
       split = s.kind === 'time' ? timeSplit(column, name, opts) : stratifiedSplit(column, name, opts);
     } else split = randomSplit(dd.totalKept, opts);
-    const byKept = partsOf(split, dd.totalKept);
-    partOf = Int8Array.from(keptIndex, (k) => byKept[k]);
+    local = localSplit(split, dd.totalKept, keptIndex);
   }
-  const rowsOf = (p: number) => Int32Array.from(Array.from(partOf.keys()).filter((i) => partOf[i] === p));
-  const [trainRows, validRows, testRows] = [0, 1, 2].map(rowsOf);
+  const { train: trainRows, validation: validRows, test: testRows } = local;
   const counts = gatherJson([trainRows.length, validRows.length, testRows.length]);
   const total = (p: number) => counts.reduce((n, c) => n + c[p], 0);
   const trainPerRank = counts.map((c) => c[0]);
@@ -209,12 +207,4 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
       trainRowsPerRank: trainPerRank,
     },
   };
-}
-
-/** Each row's part (0 train, 1 validation, 2 test) from a split over `n` rows. */
-function partsOf(split: Split, n: number): Int8Array {
-  const out = new Int8Array(n);
-  for (const i of split.validation) out[i] = 1;
-  for (const i of split.test) out[i] = 2;
-  return out;
 }

@@ -2,12 +2,11 @@
 // rows with the same vocabularies and scalers, and save it as a new run. The starting
 // weights are scored on the validation rows first and kept unless an epoch beats them,
 // so resuming never saves a model worse (on validation) than the one it started from.
-import { engineInfo } from '../settings.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, randomSplit, splitTable, type Split } from '../data/index.js';
 import { dataParallel } from '../distributed/data-parallel.js';
-import { gatherJson, together } from '../distributed/sharded-input.js';
+import { gatherJson, localSplit, together } from '../distributed/sharded-input.js';
 import { markRankLocal } from '../distributed/sharding.js';
 import { init as joinWorld } from '../distributed/world.js';
 import { evaluate, monitoredValue, train, type ProgressOption } from '../mtl/index.js';
@@ -25,6 +24,7 @@ import { checkOutDir, writeJson, writeRunDir } from './run-dir.js';
 import { parseJobConfig } from './config.js';
 import type { DataSummary, ModelRun } from './run-record.js';
 import { clone } from '../ops/core.js';
+import { engineInfo } from '../settings.js';
 
 export interface ResumeArgs {
   from: string;
@@ -55,7 +55,7 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   warnInvalidNumbers(table, run.pipeline, args.log);
   const splitOptions = { validation: 0.1, test: 0, seed: args.seed };
   // A row's part is the one a single process gives it: the split of every row, by its global index.
-  const split: Split = share ? byGlobalIndex(randomSplit(share.totalRows, splitOptions), share.globalIndex) : randomSplit(table.numRows, splitOptions);
+  const split: Split = share ? localSplit(randomSplit(share.totalRows, splitOptions), share.totalRows, share.globalIndex) : randomSplit(table.numRows, splitOptions);
   const parts = splitTable(table, split);
   const encode = () => [parts.train, parts.validation].map((t) => run.pipeline.transform(t));
   // Distributed, a rank whose rows cannot be encoded stops every rank with its message.
@@ -149,14 +149,4 @@ export async function runResume(args: ResumeArgs): Promise<string> {
   });
   args.log(`\nwrote ${finalDir}/ (report.html, metrics.json, model/)`);
   return finalDir;
-}
-
-/** A split of every row restricted to this rank's rows (by their global indices), as local row numbers. */
-function byGlobalIndex(split: Split, globalIndex: Float64Array): Split {
-  const part = new Map<number, 0 | 1 | 2>();
-  for (const g of split.validation) part.set(g, 1);
-  for (const g of split.test) part.set(g, 2);
-  const rows: number[][] = [[], [], []];
-  globalIndex.forEach((g, i) => rows[part.get(g) ?? 0].push(i));
-  return { train: Int32Array.from(rows[0]), validation: Int32Array.from(rows[1]), test: Int32Array.from(rows[2]) };
 }

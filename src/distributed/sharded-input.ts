@@ -13,6 +13,7 @@ import { parquetKind, readParquetPart } from '../data/parquet.js';
 import { dataFiles } from '../data/sources.js';
 import { DEFAULT_MISSING, StringColumnBuilder, Table, looksLikeIdName, parseNumber, type Column, type ColumnType } from '../data/table.js';
 import { allGatherBytes } from './collectives.js';
+import type { Split } from '../data/splits.js';
 
 export interface RankWorld {
   rank: number;
@@ -412,4 +413,19 @@ export function dedupeAcrossRanks(table: Table, globalIndex: Float64Array, total
   for (let g = 0; g < totalRows; g++) rank[g] = kept[g] ? k++ : -1;
   const keptIndex = Float64Array.from(globalIndex, (g) => rank[g]);
   return { keptIndex, totalKept: k, duplicateRows, duplicateRowLines };
+}
+
+/**
+ * A split of `total` rows restricted to this rank's rows: row i here is row globalIndex[i]
+ * of the whole data set (i itself when globalIndex is left out). Local row numbers, in
+ * ascending order in each part.
+ */
+export function localSplit(split: Split, total: number, globalIndex?: ArrayLike<number>): Split {
+  const part = new Int8Array(total);
+  for (const i of split.validation) part[i] = 1;
+  for (const i of split.test) part[i] = 2;
+  const rows: number[][] = [[], [], []];
+  const n = globalIndex ? globalIndex.length : total;
+  for (let i = 0; i < n; i++) rows[part[globalIndex ? globalIndex[i] : i]].push(i);
+  return { train: Int32Array.from(rows[0]), validation: Int32Array.from(rows[1]), test: Int32Array.from(rows[2]) };
 }
