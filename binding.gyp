@@ -35,11 +35,11 @@
     },
     {
       "target_name": "trunkline",
-      # MPI is a cmake-js-only option: node-gyp always compiles the communicator's stub,
-      # so tl.distributed reports that this build has no MPI.
-      "sources": ["<@(core_sources)", "<@(cpu_sources)", "<@(binding_sources)", "native/dist/comm_stub.cc"],
+      # MPI and NCCL are cmake-js-only options: node-gyp always compiles the communicator's
+      # stubs, so tl.distributed reports that this build has no MPI.
+      "sources": ["<@(core_sources)", "<@(cpu_sources)", "<@(binding_sources)", "native/dist/comm_stub.cc", "native/dist/device_stub.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "TL_DIST_NO_MPI"],
       "dependencies": ["trunkline_simd"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["trunkline_avx512"] }]

@@ -134,6 +134,9 @@ export interface KernelTable {
   cuda_isAvailable(): boolean;
   cuda_unavailableReason(): string;
   cuda_deviceName(): string;
+  cuda_deviceCount(): number;
+  cuda_currentDevice(): number;
+  cuda_selectDevice(index: number): boolean;
   cuda_alloc(dtype: DTypeName, n: number, zero: boolean): object;
   cuda_free(buf: object): void;
   cuda_upload(host: Float32Array | Int32Array): object;

@@ -56,6 +56,8 @@ Napi::Value NoCuda(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "cuda: this build of trunkline has no CUDA support");
 }
 TL_KERNEL_VALUE(cuda_memoryStats) { return stats_object(info.Env(), 0, 0, 0, 0, 0, 0, 0); }
+TL_KERNEL_VALUE(cuda_deviceCount) { return Napi::Number::New(info.Env(), 0); }
+TL_KERNEL_VALUE(cuda_currentDevice) { return Napi::Number::New(info.Env(), 0); }
 Napi::Value CudaNoop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
 TL_KERNEL(cuda_setMatmulPrecision) {
   g_precision = precision_arg(a, info);
@@ -67,6 +69,7 @@ TL_KERNEL_VALUE(cuda_getMatmulPrecision) {
 
 // Stubs serving several names.
 TL_KERNEL_ALIAS(cuda_deviceName, NoCuda);
+TL_KERNEL_ALIAS(cuda_selectDevice, NoCuda);
 TL_KERNEL_ALIAS(cuda_alloc, NoCuda);
 TL_KERNEL_ALIAS(cuda_free, CudaNoop);
 TL_KERNEL_ALIAS(cuda_upload, NoCuda);
@@ -126,6 +129,17 @@ TL_KERNEL_VALUE(cuda_unavailableReason) {
 
 TL_KERNEL_VALUE(cuda_deviceName) {
   return Napi::String::New(info.Env(), a.guard([] { return cuda::device_name(); }));
+}
+
+TL_KERNEL_VALUE(cuda_deviceCount) { return Napi::Number::New(info.Env(), cuda::device_count()); }
+TL_KERNEL_VALUE(cuda_currentDevice) { return Napi::Number::New(info.Env(), cuda::current_device()); }
+
+// (index) -> whether the engine uses device `index`: chosen now when no device memory or
+// kernel was used yet; otherwise whether it is the one already in use.
+TL_KERNEL_VALUE(cuda_selectDevice) {
+  a.expect_count(1);
+  int index = static_cast<int>(a.integer(0, 0, 1 << 20));
+  return Napi::Boolean::New(info.Env(), a.guard([&] { return cuda::select_device(index); }));
 }
 
 // Device memory of `bytes`, filled by fill(ptr); freed again when the fill fails.

@@ -5,6 +5,7 @@
 
 #include "../dist/comm.h"
 #include "args.h"
+#include "device_buffer.h"
 #include "registry.h"
 
 namespace tl::binding {
@@ -36,6 +37,8 @@ TL_KERNEL(dist_finalize) {
 TL_KERNEL_VALUE(dist_initialized) { return Napi::Boolean::New(info.Env(), dist::initialized()); }
 TL_KERNEL_VALUE(dist_rank) { return Napi::Number::New(info.Env(), dist::rank()); }
 TL_KERNEL_VALUE(dist_worldSize) { return Napi::Number::New(info.Env(), dist::world_size()); }
+TL_KERNEL_VALUE(dist_localRank) { return Napi::Number::New(info.Env(), dist::local_rank()); }
+TL_KERNEL_VALUE(dist_localSize) { return Napi::Number::New(info.Env(), dist::local_size()); }
 
 // (buf: Float32Array, n, mean: boolean): buf[0..n) reduced in place on every rank.
 TL_KERNEL(dist_allReduce) {
@@ -75,6 +78,36 @@ TL_KERNEL_VALUE(dist_allGather) {
 
 TL_KERNEL(dist_barrier) {
   a.guard([] { dist::barrier(); });
+}
+
+// ---- collectives on CUDA memory (NCCL) ------------------------------------------------
+TL_KERNEL_VALUE(dist_deviceIsAvailable) { return Napi::Boolean::New(info.Env(), dist::device_available()); }
+TL_KERNEL_VALUE(dist_deviceUnavailableReason) {
+  return Napi::String::New(info.Env(), dist::device_unavailable_reason());
+}
+TL_KERNEL(dist_deviceInit) {
+  a.guard([] { dist::device_init(); });
+}
+
+// (buf: device float32 buffer, n, mean: boolean): buf[0..n) reduced in place on every rank.
+TL_KERNEL(dist_deviceAllReduce) {
+  a.expect_count(3);
+  int64_t n = a.integer(1);
+  Buf<float> buf = a.f32(0, n);
+  if (!buf.on_device) a.fail("expects a device buffer (host arrays go through dist_allReduce)");
+  bool mean = a.boolean(2);
+  a.guard([&] { dist::device_all_reduce_f32(buf.ptr, n, mean); });
+}
+
+// (buf: device buffer of any dtype, bytes, root): root's first `bytes` bytes over every rank's.
+TL_KERNEL(dist_deviceBroadcast) {
+  a.expect_count(3);
+  DeviceBlock* block = device_block(info[0]);
+  if (!block) a.fail("argument 0 must be a device buffer");
+  if (!block->ptr) a.fail("argument 0 is a freed device buffer");
+  int64_t bytes = a.integer(1, 0, static_cast<int64_t>(block->bytes));
+  int root = static_cast<int>(a.integer(2, 0, 1 << 30));
+  a.guard([&] { dist::device_broadcast_bytes(block->ptr, bytes, root); });
 }
 
 TL_KERNEL(dist_abort) {

@@ -42,36 +42,65 @@ struct Probe {
   std::string name;
 };
 
-// Probed once. A missing driver, no device, or a card older than sm_80 all mean "no device".
-const Probe& probe() {
-  static const Probe p = [] {
-    Probe r;
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess) {
-      cudaGetLastError();
-      r.reason = "cudaGetDeviceCount: " + err_str(e);
-      return r;
-    }
-    if (count == 0) {
-      r.reason = "no CUDA device found";
-      return r;
-    }
-    cudaDeviceProp prop{};
-    e = cudaGetDeviceProperties(&prop, 0);
-    if (e != cudaSuccess) {
-      cudaGetLastError();
-      r.reason = "cudaGetDeviceProperties: " + err_str(e);
-      return r;
-    }
-    r.name = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
-    if (prop.major < 8) {
-      r.reason = r.name + " is older than sm_80, which trunkline's CUDA kernels need";
-      return r;
-    }
-    r.ok = true;
+// Device `index`, or why it cannot be used. A missing driver, no such device, or a card
+// older than sm_80 all mean "no device".
+Probe probe_device(int index) {
+  Probe r;
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    r.reason = "cudaGetDeviceCount: " + err_str(e);
     return r;
-  }();
+  }
+  if (count == 0) {
+    r.reason = "no CUDA device found";
+    return r;
+  }
+  if (index < 0 || index >= count) {
+    const char* env = std::getenv("TRUNKLINE_CUDA_DEVICE");
+    r.reason = index < 0 ? "TRUNKLINE_CUDA_DEVICE=" + std::string(env ? env : "") + " is not a device index"
+                         : "device " + std::to_string(index) + " does not exist (this process sees " + std::to_string(count) +
+               " device" + (count == 1 ? "" : "s") + ")";
+    return r;
+  }
+  cudaDeviceProp prop{};
+  e = cudaGetDeviceProperties(&prop, index);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    r.reason = "cudaGetDeviceProperties: " + err_str(e);
+    return r;
+  }
+  r.name = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
+  if (prop.major < 8) {
+    r.reason = r.name + " is older than sm_80, which trunkline's CUDA kernels need";
+    return r;
+  }
+  r.ok = true;
+  return r;
+}
+
+// TRUNKLINE_CUDA_DEVICE, else 0: the device until select_device() picks another. A value
+// that is not a whole number reads as -1, which the probe reports as no such device.
+int g_device = [] {
+  const char* env = std::getenv("TRUNKLINE_CUDA_DEVICE");
+  if (!env || !*env) return 0;
+  char* end = nullptr;
+  long v = std::strtol(env, &end, 10);
+  return *end == '\0' && v >= 0 && v < (1 << 20) ? static_cast<int>(v) : -1;
+}();
+bool g_device_in_use = false;
+std::mutex g_device_mu;
+
+// The chosen device, probed when first asked and again after select_device().
+const Probe& probe() {
+  static Probe p;
+  static int probed = -1;
+  std::lock_guard<std::mutex> lock(g_device_mu);
+  if (probed != g_device) {
+    p = probe_device(g_device);
+    probed = g_device;
+  }
   return p;
 }
 
@@ -130,10 +159,41 @@ void ensure_device() {
   if (!p.ok) throw std::runtime_error("cuda: no usable device (" + p.reason + ")");
   std::call_once(g_init_once, [] {
     State& s = state();
-    check(cudaSetDevice(0), "cudaSetDevice(0)");
+    {
+      std::lock_guard<std::mutex> lock(g_device_mu);
+      g_device_in_use = true;
+    }
+    check(cudaSetDevice(g_device), "cudaSetDevice");
     check(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking), "cudaStreamCreate");
     check(cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming), "cudaEventCreate");
   });
+}
+
+int device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
+bool select_device(int index) {
+  {
+    std::lock_guard<std::mutex> lock(g_device_mu);
+    if (g_device_in_use) return index == g_device;
+  }
+  Probe p = probe_device(index);
+  if (!p.ok) throw std::runtime_error("cuda: cannot use device " + std::to_string(index) + ": " + p.reason);
+  std::lock_guard<std::mutex> lock(g_device_mu);
+  if (g_device_in_use) return index == g_device;
+  g_device = index;
+  return true;
+}
+
+int current_device() {
+  std::lock_guard<std::mutex> lock(g_device_mu);
+  return g_device;
 }
 
 std::string device_name() {

@@ -20,6 +20,15 @@ std::string device_name();
 // Throws a clear error unless a device is available; selects it on first use.
 void ensure_device();
 
+// The number of CUDA devices this process sees (0 without a driver or device).
+int device_count();
+// The device the engine uses: TRUNKLINE_CUDA_DEVICE (default 0) until select_device()
+// picks another. Fixed at first use (ensure_device): select_device() before it sets the
+// index (an error when it is not a usable device); after it, returns whether `index` is
+// the one already in use.
+bool select_device(int index);
+int current_device();
+
 // The engine's stream (a cudaStream_t, opaque here). Every kernel and copy goes on it.
 void* current_stream();
 

@@ -1,7 +1,8 @@
 // The communicator: collectives between the processes of one data-parallel job. Plain
 // C++, no Node types. comm_mpi.cc implements it over MPI when CMake finds MPI; otherwise
 // comm_stub.cc is compiled instead, reporting that the build has none, so no caller needs
-// an #ifdef.
+// an #ifdef. The collectives on CUDA memory likewise: device_nccl.cc over NCCL where CMake
+// finds nccl.h (with CUDA and MPI), device_stub.cc otherwise.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,10 @@ bool initialized();
 
 int rank();
 int world_size();
+// This process's place among the ranks on its own machine (MPI's shared-memory split):
+// which GPU it takes. 0 and 1 outside a world.
+int local_rank();
+int local_size();
 
 // In place over every rank's `n` floats: the elementwise sum, or the sum divided by the
 // world size.
@@ -34,5 +39,20 @@ void barrier();
 // Ends every process of the job with `code` (a failed rank must not leave the others
 // waiting in a collective).
 void abort(int code);
+
+// ---- collectives on CUDA memory ------------------------------------------------------
+// Whether this build has them (NCCL); when not, why.
+bool device_available();
+std::string device_unavailable_reason();
+// Joins every rank into one NCCL communicator on the engine's current CUDA device: rank 0
+// makes the id, the host communicator broadcasts it. Collective; a second call is a no-op.
+void device_init();
+bool device_initialized();
+// As all_reduce_f32 and broadcast_bytes, on device pointers, queued on the engine's
+// stream (later kernels and copies on it see the result; nothing waits here).
+void device_all_reduce_f32(float* data, int64_t n, bool mean);
+void device_broadcast_bytes(void* data, int64_t bytes, int root);
+// Leaves the NCCL communicator (finalize() calls it before leaving MPI).
+void device_finalize();
 
 }  // namespace tl::dist

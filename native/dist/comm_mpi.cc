@@ -16,6 +16,7 @@ namespace tl::dist {
 namespace {
 
 bool g_finalized = false;
+int g_local_rank = 0, g_local_size = 1;
 
 void check(int rc, const char* what) {
   if (rc == MPI_SUCCESS) return;
@@ -57,10 +58,16 @@ void init() {
   // Errors come back as codes and become JS exceptions naming the rank, instead of
   // MPI's default of aborting the job without a word from us.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm local;
+  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local), "MPI_Comm_split_type");
+  MPI_Comm_rank(local, &g_local_rank);
+  MPI_Comm_size(local, &g_local_size);
+  MPI_Comm_free(&local);
 }
 
 void finalize() {
   if (!initialized()) return;
+  device_finalize();
   MPI_Finalize();
   g_finalized = true;
 }
@@ -78,6 +85,9 @@ int world_size() {
   MPI_Comm_size(MPI_COMM_WORLD, &n);
   return n;
 }
+
+int local_rank() { return initialized() ? g_local_rank : 0; }
+int local_size() { return initialized() ? g_local_size : 1; }
 
 void all_reduce_f32(float* data, int64_t n, bool mean) {
   require_init("allReduce");

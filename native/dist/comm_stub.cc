@@ -20,6 +20,8 @@ void finalize() {}
 bool initialized() { return false; }
 int rank() { return 0; }
 int world_size() { return 1; }
+int local_rank() { return 0; }
+int local_size() { return 1; }
 void all_reduce_f32(float*, int64_t, bool) { none(); }
 void broadcast_bytes(void*, int64_t, int) { none(); }
 std::vector<uint8_t> all_gather_bytes(const uint8_t*, int64_t, std::vector<int64_t>&) { none(); }

@@ -1,10 +1,13 @@
 // Collectives on tensors, in place where MPI's are. Each is a no-op (or the identity) in a
-// world of one process. Device tensors travel through host memory.
+// world of one process. CUDA tensors are reduced and broadcast on the device through NCCL
+// where every rank can (device-path.ts), else through host memory, as the gathers always are.
 import { native } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fromBuffer } from '../tensor/creation.js';
 import { activeComm } from './world.js';
 import { toDevice, clone } from '../ops/core.js';
+import type { NativeComm } from './comm.js';
+import { devicePath } from './device-path.js';
 
 export type ReduceOp = 'sum' | 'mean';
 
@@ -24,20 +27,41 @@ export function allReduce(t: Tensor, op: ReduceOp = 'sum'): Tensor {
   if (op !== 'sum' && op !== 'mean') throw new Error(`allReduce: op must be 'sum' or 'mean', got '${op}'`);
   if (t.dtype !== 'float32') throw new Error(`allReduce: tensor ${t.describe()} is ${t.dtype}; only float32 is reduced`);
   const comm = activeComm();
-  if (!comm) return t;
-  const host = t.data() as Float32Array;
-  comm.dist_allReduce(host, host.length, op === 'mean');
-  writeInto(t, host);
+  if (comm) reduceInPlace(comm, t, op === 'mean');
   return t;
+}
+
+/** Whether CUDA tensors go through NCCL (agreed by every rank on first use; collective). */
+export function onDevice(comm: NativeComm, t: Tensor): boolean {
+  return t.device !== 'cpu' && devicePath(comm, gatherJson).path === 'nccl';
+}
+
+/** `t`'s elements summed (or averaged) over the ranks, in place, on the path its device takes. */
+export function reduceInPlace(comm: NativeComm, t: Tensor, mean: boolean): void {
+  if (t.device === 'cpu') comm.dist_allReduce(t.buf as Float32Array, t.size, mean);
+  else if (onDevice(comm, t)) comm.dist_deviceAllReduce(t.kbuf, t.size, mean);
+  else {
+    const host = t.data() as Float32Array;
+    comm.dist_allReduce(host, host.length, mean);
+    writeInto(t, host);
+  }
+}
+
+/** Rank `root`'s elements of `t` over every rank's, in place, on the path its device takes. */
+export function broadcastInPlace(comm: NativeComm, t: Tensor, root: number): void {
+  if (t.device === 'cpu') comm.dist_broadcast((t.buf as Float32Array | Int32Array).subarray(0, t.size), root);
+  else if (onDevice(comm, t)) comm.dist_deviceBroadcast(t.kbuf, t.size * 4, root);
+  else {
+    const host = t.data() as Float32Array | Int32Array;
+    comm.dist_broadcast(host, root);
+    writeInto(t, host);
+  }
 }
 
 /** Rank `root`'s `t` copied into `t` on every rank (float32 or int32); returns `t`. */
 export function broadcast(t: Tensor, root = 0): Tensor {
   const comm = activeComm();
-  if (!comm) return t;
-  const host = t.data() as Float32Array | Int32Array;
-  comm.dist_broadcast(host, root);
-  writeInto(t, host);
+  if (comm) broadcastInPlace(comm, t, root);
   return t;
 }
 
@@ -50,6 +74,13 @@ export function allGatherBytes(bytes: Uint8Array): Uint8Array[] {
   let o = 0;
   for (const s of sizes) parts.push(data.subarray(o, (o += s)));
   return parts;
+}
+
+const encoder = new TextEncoder(), decoder = new TextDecoder();
+
+/** Every rank's `value`, through JSON, in rank order. */
+export function gatherJson<T>(value: T): T[] {
+  return allGatherBytes(encoder.encode(JSON.stringify(value))).map((b) => JSON.parse(decoder.decode(b)) as T);
 }
 
 /** Every rank's float64 values end to end, in rank order. */

@@ -10,11 +10,18 @@ export interface NativeComm {
   dist_initialized(): boolean;
   dist_rank(): number;
   dist_worldSize(): number;
+  dist_localRank(): number;
+  dist_localSize(): number;
   dist_allReduce(buf: Float32Array, n: number, mean: boolean): void;
   dist_broadcast(buf: ArrayBufferView, root: number): void;
   dist_allGather(buf: ArrayBufferView): { data: Uint8Array; sizes: number[] };
   dist_barrier(): void;
   dist_abort(code: number): void;
+  dist_deviceIsAvailable(): boolean;
+  dist_deviceUnavailableReason(): string;
+  dist_deviceInit(): void;
+  dist_deviceAllReduce(buf: object, n: number, mean: boolean): void;
+  dist_deviceBroadcast(buf: object, bytes: number, root: number): void;
 }
 
 const REBUILD =

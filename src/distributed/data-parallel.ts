@@ -7,11 +7,12 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fromBuffer } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
 import type { DataLoader } from '../mtl/types.js';
-import { allGatherF64, writeInto } from './collectives.js';
+import { allGatherF64, broadcastInPlace, reduceInPlace } from './collectives.js';
 import type { NativeComm } from './comm.js';
 import { FirstBatches, ShardedLoader, isRankLocal } from './sharding.js';
 import { activeComm, init } from './world.js';
-import { toDevice } from '../ops/core.js';
+import { empty, toDevice } from '../ops/core.js';
+import { native } from '../native.js';
 
 /** Floats per all-reduce call: 4 MB buckets, big enough to amortise each call's latency. */
 export const BUCKET_FLOATS = 1 << 20;
@@ -23,28 +24,17 @@ export class DataParallel {
     private readonly comm: NativeComm,
   ) {}
 
-  /** Rank 0's values copied into `tensors` on every rank (bucketed float32; int32 one by one). */
+  /** Rank 0's values copied into `tensors` on every rank (float32 in flat buckets per device; int32 one by one). */
   broadcastFrom0(tensors: readonly Tensor[]): void {
     const unique = [...new Set(tensors)];
     for (const bucket of buckets(unique.filter((t) => t.dtype === 'float32'))) {
-      const flat = new Float32Array(bucket.reduce((s, t) => s + t.size, 0));
-      let o = 0;
-      for (const t of bucket) {
-        flat.set(t.data() as Float32Array, o);
-        o += t.size;
-      }
-      this.comm.dist_broadcast(flat, 0);
-      o = 0;
-      for (const t of bucket) {
-        writeInto(t, flat.subarray(o, o + t.size));
-        o += t.size;
-      }
+      const flat = empty([bucket.reduce((s, t) => s + t.size, 0)], bucket[0].device);
+      packInto(flat, bucket);
+      broadcastInPlace(this.comm, flat, 0);
+      unpackFrom(flat, bucket);
+      flat.dispose();
     }
-    for (const t of unique.filter((t) => t.dtype !== 'float32')) {
-      const host = t.data() as Int32Array;
-      this.comm.dist_broadcast(host, 0);
-      writeInto(t, host);
-    }
+    for (const t of unique.filter((t) => t.dtype !== 'float32')) broadcastInPlace(this.comm, t, 0);
   }
 
   /**
@@ -73,28 +63,25 @@ export class DataParallel {
     let any = false;
     for (const bucket of buckets([...new Set(params)].filter((p) => p.requiresGrad))) {
       const n = bucket.reduce((s, p) => s + p.size, 0);
-      // The gradients, then one flag per parameter: how many ranks had a gradient for it.
-      const flat = new Float32Array(n + bucket.length);
+      // The gradients, then one flag per parameter (1 where this rank has a gradient): after
+      // the mean, a flag above 0 says some rank had one.
+      const flat = empty([n + bucket.length], bucket[0].device, 'float32', true);
+      packInto(flat, bucket, (p) => p.grad);
+      writeFloats(flat, n, Float32Array.from(bucket, (p) => (p.grad ? 1 : 0)));
+      reduceInPlace(this.comm, flat, true);
+      const had = readFloats(flat, n, bucket.length);
       let o = 0;
       bucket.forEach((p, i) => {
-        if (p.grad) {
-          flat.set(p.grad.data() as Float32Array, o);
-          flat[n + i] = 1;
+        if (had[i] > 0) {
+          const g = empty(p.shape, p.device);
+          copyFloats(g, 0, flat, o, p.size);
+          p.zeroGrad();
+          p.grad = keep(g);
+          any = true;
         }
         o += p.size;
       });
-      this.comm.dist_allReduce(flat, flat.length, false);
-      const scale = 1 / this.size;
-      o = 0;
-      bucket.forEach((p, i) => {
-        const slice = flat.subarray(o, (o += p.size));
-        if (flat[n + i] === 0) return;
-        for (let k = 0; k < slice.length; k++) slice[k] *= scale;
-        const g = fromBuffer(Float32Array.from(slice), p.shape);
-        p.zeroGrad();
-        p.grad = keep(toDevice(g, p.device));
-        any = true;
-      });
+      flat.dispose();
     }
     return any;
   }
@@ -136,12 +123,15 @@ export class DataParallel {
   }
 }
 
-/** Consecutive groups of tensors of about BUCKET_FLOATS elements (a bigger tensor alone). */
+/**
+ * Consecutive groups of tensors on one device of about BUCKET_FLOATS elements (a bigger
+ * tensor alone).
+ */
 function buckets(tensors: readonly Tensor[]): Tensor[][] {
   const out: Tensor[][] = [];
   let cur: Tensor[] = [], n = 0;
   for (const t of tensors) {
-    if (cur.length && n + t.size > BUCKET_FLOATS) {
+    if (cur.length && (n + t.size > BUCKET_FLOATS || t.device !== cur[0].device)) {
       out.push(cur);
       cur = [];
       n = 0;
@@ -151,6 +141,53 @@ function buckets(tensors: readonly Tensor[]): Tensor[][] {
   }
   if (cur.length) out.push(cur);
   return out;
+}
+
+/** `count` floats of `src` from `srcOffset` into `dst` at `dstOffset` (same device). */
+function copyFloats(dst: Tensor, dstOffset: number, src: Tensor, srcOffset: number, count: number): void {
+  if (count > 0) native.copy_block(dst.kbuf, dstOffset, [1], src.kbuf, srcOffset, [1], [count], false);
+}
+
+/**
+ * The tensors end to end into `flat`: each one's slot holds `pick(t)`'s values (its
+ * gradient, say), or stays as it is where `pick` gives null.
+ */
+function packInto(flat: Tensor, tensors: readonly Tensor[], pick: (t: Tensor) => Tensor | null = (t) => t): void {
+  let o = 0;
+  for (const t of tensors) {
+    const values = pick(t);
+    if (values) copyFloats(flat, o, values, 0, t.size);
+    o += t.size;
+  }
+}
+
+/** packInto's reverse: each tensor's elements back from `flat`. */
+function unpackFrom(flat: Tensor, parts: readonly Tensor[]): void {
+  let o = 0;
+  for (const t of parts) {
+    copyFloats(t, 0, flat, o, t.size);
+    o += t.size;
+  }
+}
+
+/** Host values into `t` from `offset`, on whatever device `t` lives. */
+function writeFloats(t: Tensor, offset: number, values: Float32Array): void {
+  if (t.device === 'cpu') (t.buf as Float32Array).set(values, offset);
+  else {
+    const src = toDevice(fromBuffer(values, [values.length]), t.device);
+    copyFloats(t, offset, src, 0, values.length);
+    src.dispose();
+  }
+}
+
+/** `count` of `t`'s values from `offset`, on the host. */
+function readFloats(t: Tensor, offset: number, count: number): Float32Array {
+  if (t.device === 'cpu') return (t.buf as Float32Array).slice(offset, offset + count);
+  const part = empty([count], t.device);
+  copyFloats(part, 0, t, offset, count);
+  const host = part.data() as Float32Array;
+  part.dispose();
+  return host;
 }
 
 /**

@@ -2,6 +2,7 @@
 // and every collective is a no-op, so the same script runs alone or under mpirun.
 import { launcherWorld, type LauncherWorld } from './launcher.js';
 import { nativeComm, whyNoComm, type NativeComm } from './comm.js';
+import { selectRankDevice } from './device-path.js';
 
 interface World {
   rank: number;
@@ -36,6 +37,11 @@ function join(): World {
   const rank = comm.dist_rank(), size = comm.dist_worldSize();
   if (rank !== launched.rank || size !== launched.size)
     throw new Error(`distributed: ${launched.launcher} says rank ${launched.rank} of ${launched.size}, MPI says rank ${rank} of ${size} (a launcher from another MPI than the addon's?)`);
+  // A GPU this rank cannot use (older than sm_80) leaves the device as it was; CUDA
+  // tensors then go through host memory, and devicePath() says why.
+  try {
+    selectRankDevice(comm);
+  } catch {}
   // A clean exit leaves MPI together with the others; a failing one (an uncaught error,
   // a non-zero exit code) ends the whole job, so no rank waits forever in a collective
   // for this one.
