@@ -12,6 +12,7 @@ import { nativePath } from '../src/native.js';
 import { sharedSignal } from './helpers/mtl-synthetic.js';
 import { tempDir } from './helpers/tmp.js';
 import { launch, mpiTest, skipReason } from './helpers/distributed-launch.js';
+import { GPU, NO_GPU_REASON } from './helpers/devices.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -29,6 +30,7 @@ test.serial('outside a launcher the world is one process and every collective is
   t.deepEqual(Array.from(distributed.broadcast(x, 0).data()), [1, 2, 3]);
   t.deepEqual(Array.from(distributed.allGather(x).data()), [1, 2, 3]);
   distributed.barrier();
+  t.is(distributed.cudaCollectivePath().path, 'host');
   t.throws(() => distributed.allReduce(x, 'max' as 'sum'), { message: /op must be 'sum' or 'mean'/ });
 });
 
@@ -74,8 +76,34 @@ mpiTest('collectives on 2 and 3 ranks: allReduce sum and mean, broadcast float32
   for (const np of [2, 3]) {
     const r = await launch(np, 'distributed-collectives.ts', []);
     t.is(r.code, 0, r.output);
-    t.regex(r.output, new RegExp(`collectives ok on ${np} ranks`));
+    t.regex(r.output, new RegExp(`collectives ok on ${np} ranks \\(cpu\\)`));
+    // Every rank agrees how CUDA tensors would travel, and says why when not through NCCL.
+    t.regex(r.output, /CUDA tensors: (nccl|host \(rank \d+: .+\))/);
   }
+});
+
+// ---- CUDA tensors under mpirun (NCCL where the build has it and each rank has a GPU) ----
+
+const gpuMpiSkip = skipReason || (GPU ? '' : `no GPU present (${NO_GPU_REASON})`);
+const gpuMpiTest = (title: string, body: Parameters<typeof mpiTest>[1]) =>
+  gpuMpiSkip ? test.skip(`${title} (skipped: ${gpuMpiSkip})`, () => {}) : test.serial(title, body);
+if (gpuMpiSkip && !skipReason) console.log(`distributed CUDA tests skipped: ${gpuMpiSkip}`);
+
+gpuMpiTest('collectives on CUDA tensors on 2 ranks, through NCCL where every rank can, else through host memory', async (t) => {
+  const r = await launch(2, 'distributed-collectives.ts', ['cuda']);
+  t.is(r.code, 0, r.output);
+  t.regex(r.output, /collectives ok on 2 ranks \(cuda\)/);
+  const path = /CUDA tensors: (.*)/.exec(r.output)?.[1] ?? '';
+  console.log(`distributed CUDA collectives: ${path}`);
+  t.log(`path: ${path}`);
+});
+
+gpuMpiTest('shared-bottom on CUDA: 2 ranks at batch 16 end 50 steps where 1 process at batch 32 does', async (t) => {
+  await oneVersusTwoRanks(t, 'shared-bottom on cuda', 'shared-bottom', { TRUNKLINE_TEST_DEVICE: 'cuda' });
+});
+
+gpuMpiTest('shared-bottom on CUDA with TRUNKLINE_NCCL=0: the same 50 steps through host memory', async (t) => {
+  await oneVersusTwoRanks(t, 'shared-bottom on cuda, host path', 'shared-bottom', { TRUNKLINE_TEST_DEVICE: 'cuda', TRUNKLINE_NCCL: '0' });
 });
 
 type Trained = { worldSize: number; params: Record<string, number[]>; validation: { metrics: Record<string, Record<string, number>> } };

@@ -7,7 +7,7 @@ import { fromBuffer } from '../tensor/creation.js';
 import { activeComm } from './world.js';
 import { toDevice, clone } from '../ops/core.js';
 import type { NativeComm } from './comm.js';
-import { devicePath } from './device-path.js';
+import { devicePath, type DevicePath } from './device-path.js';
 
 export type ReduceOp = 'sum' | 'mean';
 
@@ -34,6 +34,16 @@ export function allReduce(t: Tensor, op: ReduceOp = 'sum'): Tensor {
 /** Whether CUDA tensors go through NCCL (agreed by every rank on first use; collective). */
 export function onDevice(comm: NativeComm, t: Tensor): boolean {
   return t.device !== 'cpu' && devicePath(comm, gatherJson).path === 'nccl';
+}
+
+/**
+ * How collectives move CUDA tensors in this job: 'nccl' (on the device), or 'host' (copied
+ * through host memory to MPI) with the first rank's reason. Agreed by every rank on the
+ * first call, so every rank must make it (as any collective); in one process, 'host'.
+ */
+export function cudaCollectivePath(): DevicePath {
+  const comm = activeComm();
+  return comm ? devicePath(comm, gatherJson) : { path: 'host', reason: 'one process: nothing to exchange' };
 }
 
 /** `t`'s elements summed (or averaged) over the ranks, in place, on the path its device takes. */

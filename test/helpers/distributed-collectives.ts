@@ -1,8 +1,15 @@
 // Each collective on tensors, checked on every rank under mpirun by test/distributed.test.ts;
-// a wrong value throws (and the rank's exit ends the job with a message naming it).
-import { distributed, tensor, fromBuffer } from '../../src/index.js';
+// a wrong value throws (and the rank's exit ends the job with a message naming it). With the
+// argument `cuda`, on CUDA tensors (through NCCL or host memory, as the ranks agree).
+// Usage: node --import tsx test/helpers/distributed-collectives.ts [cpu|cuda]
+import { distributed, fromBuffer as hostBuffer, tensor as hostTensor, type Device, type Tensor } from '../../src/index.js';
 
+const device = (process.argv[2] ?? 'cpu') as Device;
+const tensor = (values: number[] | number[][]): Tensor => hostTensor(values).to(device);
+const fromBuffer = (values: Float32Array | Int32Array, shape: number[]): Tensor => hostBuffer(values, shape).to(device);
 const { rank, worldSize: W } = distributed.init();
+const path = distributed.cudaCollectivePath();
+if (rank === 0) console.log(`CUDA tensors: ${path.path}${path.path === 'host' ? ` (${path.reason})` : ''}`);
 const expect = (what: string, got: ArrayLike<number>, want: number[]): void => {
   const g = Array.from(got);
   if (g.length !== want.length || g.some((v, i) => Math.abs(v - want[i]) > 1e-6)) throw new Error(`${what} on rank ${rank}: got [${g}], expected [${want}]`);
@@ -33,4 +40,4 @@ const bytes = distributed.allGatherBytes(new TextEncoder().encode('r'.repeat(ran
 expect('allGatherBytes sizes', bytes.map((p) => p.length), ranks);
 
 distributed.barrier();
-if (rank === 0) console.log(`collectives ok on ${W} ranks`);
+if (rank === 0) console.log(`collectives ok on ${W} ranks (${device})`);

@@ -4,7 +4,7 @@
 //   node --import tsx test/helpers/distributed-train.ts <arch> <batch> <epochs> <out> [kill|throw <rank> <step>]
 // 320 rows: at batch 32 in one process, or 16 on each of 2 ranks, an epoch is 10 steps.
 import { writeFileSync } from 'node:fs';
-import { distributed, manualSeed, mtl } from '../../src/index.js';
+import { distributed, manualSeed, mtl, type Device, type Tensor } from '../../src/index.js';
 import { sharedSignal } from './mtl-synthetic.js';
 
 const [arch, batch, epochs, out, failure, failRank, failStep] = process.argv.slice(2);
@@ -21,15 +21,22 @@ const model =
     ? new mtl.MMoE({ tasks, inputDim: 6, numExperts: 3, expertHidden: [8] })
     : new mtl.SharedBottom({ tasks, inputDim: 6, trunkHidden: [16] });
 
+const device = (process.env.TRUNKLINE_TEST_DEVICE ?? 'cpu') as Device;
+model.to(device);
+const onDevice = ({ inputs, labels }: { inputs: Record<string, Tensor>; labels: Record<string, Tensor> }) => ({
+  inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.to(device)])),
+  labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v.to(device)])),
+});
+
 const started = performance.now();
-const history = mtl.train(model, sharedSignal(320, 1).tensors(), {
+const history = mtl.train(model, onDevice(sharedSignal(320, 1).tensors()), {
   distributed: true,
   epochs: Number(epochs),
   batchSize: Number(batch),
   lr: 0.01,
   weighting: process.env.TRUNKLINE_TEST_WEIGHTING ?? 'uncertainty',
   seed: 5,
-  validation: sharedSignal(200, 2).tensors(),
+  validation: onDevice(sharedSignal(200, 2).tensors()),
   earlyStopping: { metric: 'auc', monitor: 'a', patience: 100 },
   progress: false,
   callbacks: {
