@@ -38,7 +38,8 @@ export interface CsvOptions {
 }
 
 const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'];
-const SNIFF_BYTES = 64 * 1024;
+/** How much of a file's start the dialect is sniffed from. */
+export const SNIFF_BYTES = 64 * 1024;
 const SNIFF_LINES = 50;
 const BAD_ROW_SAMPLES = 10;
 
@@ -70,7 +71,7 @@ export async function readCsvString(text: string, options: CsvOptions = {}): Pro
  * that are not UTF-8, in its first KB), is an error naming it, rather than a bare EISDIR or
  * raw bytes dumped into messages; gzip is recognised by its magic bytes.
  */
-async function hasGzipMagic(path: string, name: string): Promise<boolean> {
+export async function hasGzipMagic(path: string, name: string): Promise<boolean> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -180,28 +181,85 @@ function countOutsideQuotes(line: string, delimiter: string, quote: string): num
   return n;
 }
 
-async function readStream(source: Readable, head: string, name: string, gzip: boolean, options: CsvOptions): Promise<Table> {
+/** The dialect readCsv reads a file in: `options`' delimiter and quote, else those sniffed from its first SNIFF_BYTES; an empty file is an error. */
+export function csvDialect(head: string, name: string, options: CsvOptions): Dialect {
   if (head.replace(/^\uFEFF/, '').trim() === '') throw new Error(`${name}: the file is empty (expected a header row and data rows)`);
   const sniffed = sniffDialect(head.replace(/^\uFEFF/, ''));
-  const delimiter = options.delimiter ?? sniffed.delimiter;
-  const quote = options.quote ?? sniffed.quote;
+  return { delimiter: options.delimiter ?? sniffed.delimiter, quote: options.quote ?? sniffed.quote };
+}
+
+async function readStream(source: Readable, head: string, name: string, gzip: boolean, options: CsvOptions): Promise<Table> {
+  const dialect = csvDialect(head, name, options);
+  const parsed = await parseCsvRecords(source, name, dialect, options);
+  if (parsed.names === null) throw new Error(`${name}: the file is empty (expected a header row and data rows)`);
+  const header = parsed.names;
+  if (parsed.rows === 0) throw noDataRows(name, parsed.badRows, parsed.badRowSamples);
+  const keep = keptColumns(header, name, options);
+  const columns = recordColumns(parsed, keep, name, options, (c) => options.types?.[c]);
+  const report: ReadReport = {
+    file: name,
+    ...dialect,
+    gzip,
+    rows: parsed.rows,
+    badRows: parsed.badRows,
+    badRowSamples: parsed.badRowSamples,
+    types: Object.fromEntries(columns.map((c) => [c.name, c.type])),
+  };
+  return new Table(columns, parsed.lines, name, report);
+}
+
+/** Where a part of a file that does not begin the file starts (csv-range.ts reads such parts). */
+export interface CsvPartStart {
+  /** The file's columns, from its header (or col0, col1, ... for the first record's fields). */
+  names: string[];
+  /** The lines before the part, as csv-parse counts lines (every CR and every LF, a CR LF record delimiter once). */
+  linesBefore: number;
+  /** The file's record delimiter; csv-parse would otherwise take the part's first line end for it. */
+  recordDelimiter: string;
+}
+
+/** The records of a file or part, before columns are typed. */
+export interface CsvRecords {
+  /** The columns (the header's names, or col0, col1, ...); null when no record was read. */
+  names: string[] | null;
+  /** Each column's cells, as text. */
+  cells: StringColumnBuilder[];
+  /** Each row's line in the file. */
+  lines: Int32Array;
+  rows: number;
+  badRows: number;
+  badRowSamples: { line: number; message: string }[];
+  /** Records csv-parse itself rejected (broken quotes), among the bad rows. */
+  unparsable: number;
+}
+
+/**
+ * Parses CSV text into cells, one definition for readCsv and for a part of a file: ragged
+ * rows and broken quotes reported by line (skipped, or thrown in 'error' mode), a quote that
+ * ran on over several lines reported where it opened and the lines it swallowed read again.
+ * Without `part` the first record is the header (when options.header is not false).
+ */
+export async function parseCsvRecords(source: Readable, name: string, dialect: Dialect, options: CsvOptions, part?: CsvPartStart): Promise<CsvRecords> {
+  const { delimiter, quote } = dialect;
   const onBadRow = options.onBadRow ?? 'skip';
   const useHeader = options.header ?? true;
-  const missing = options.missingValues ?? DEFAULT_MISSING;
-  const sep = options.multiHotSeparator ?? '|';
   if (onBadRow !== 'skip' && onBadRow !== 'error') throw new Error(`readCsv: onBadRow must be 'skip' or 'error', got ${JSON.stringify(onBadRow)}`);
+  const linesBefore = part?.linesBefore ?? 0;
 
-  let names: string[] | null = null;
-  let builders: StringColumnBuilder[] = [];
+  let names: string[] | null = part ? part.names : null;
+  let builders: StringColumnBuilder[] = part ? part.names.map(() => new StringColumnBuilder()) : [];
   let lines = new Int32Array(1024);
   let rows = 0;
   let badRows = 0;
+  let unparsable = 0;
   const badRowSamples: { line: number; message: string }[] = [];
 
   const parser = parse({
     delimiter,
     quote,
-    bom: true,
+    // A part never starts at the file's first byte, where a byte-order mark could be.
+    bom: !part,
+    ...(part ? { record_delimiter: part.recordDelimiter } : {}),
     info: true,
     // The raw text of each record, so a broken quote that swallowed later lines can be
     // reported at the line it opened on and those lines read again.
@@ -228,6 +286,7 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
       reject(e);
     };
     parser.on('skip', (err: CsvError) => {
+      unparsable++;
       // After text follows a closing quote, csv-parse skips the record but stays inside
       // the quote, which would swallow the rest of the file; leave the quote so parsing
       // resumes at the next record.
@@ -237,7 +296,8 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
       }
       try {
         const raw = (err as CsvError & { raw?: string }).raw;
-        if (!swallowed(raw, Number(err.lines), describeCsvError(err))) bad(Number(err.lines), describeCsvError(err));
+        const line = linesBefore + Number(err.lines);
+        if (!swallowed(raw, line, describeCsvError(err))) bad(line, describeCsvError(err));
       } catch (e) {
         fail(e as Error);
       }
@@ -288,25 +348,34 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
     parser.on('data', ({ record, info, raw }: { record: string[]; info: { lines: number }; raw: string }) => {
       if (failed) return;
       try {
-        if (names !== null && record.length !== names.length && swallowed(raw, info.lines, `expected ${names.length} fields, found ${record.length}`)) return;
-        push(record, info.lines);
+        const line = linesBefore + info.lines;
+        if (names !== null && record.length !== names.length && swallowed(raw, line, `expected ${names.length} fields, found ${record.length}`)) return;
+        push(record, line);
       } catch (e) {
         fail(e as Error);
       }
     });
-    parser.on('error', (e: CsvError) => fail(new Error(`${name}${e.lines ? ` line ${e.lines}` : ''}: ${describeCsvError(e)}`)));
+    parser.on('error', (e: CsvError) => fail(new Error(`${name}${e.lines ? ` line ${linesBefore + Number(e.lines)}` : ''}: ${describeCsvError(e)}`)));
     parser.on('end', () => {
       if (!failed) resolve();
     });
     source.on('error', (e) => fail(new Error(`${name}: cannot read: ${e.message}`)));
     source.pipe(parser);
   });
+  return { names, cells: builders, lines: lines.slice(0, rows), rows, badRows, badRowSamples, unparsable };
+}
 
-  if (names === null) throw new Error(`${name}: the file is empty (expected a header row and data rows)`);
-  const header: string[] = names;
-  if (rows === 0) throw new Error(`${name}: no data rows after the header${badRows ? ` (${badRows} bad rows skipped, first at line ${badRowSamples[0].line})` : ''}`);
+/** The error for a file without data rows (`badRows` skipped, the first of them in `samples`). */
+export function noDataRows(name: string, badRows: number, samples: readonly { line: number }[]): Error {
+  return new Error(`${name}: no data rows after the header${badRows ? ` (${badRows} bad rows skipped, first at line ${samples[0].line})` : ''}`);
+}
+
+/**
+ * The header's columns that `options` keeps (options.columns, else all), in order, after the
+ * checks readCsv makes: no name twice, every kept, required and typed column present.
+ */
+export function keptColumns(header: readonly string[], name: string, options: CsvOptions): number[] {
   checkNames(header, name);
-
   let keep = header.map((_, i) => i);
   if (options.columns) {
     for (const c of options.columns) if (!header.includes(c)) throw missing1(name, c, header);
@@ -315,20 +384,15 @@ async function readStream(source: Readable, head: string, name: string, gzip: bo
   for (const c of options.required ?? []) if (!header.includes(c)) throw missing1(name, c, header);
   for (const col of Object.keys(options.types ?? {}))
     if (!header.includes(col)) throw new Error(`${name}: a type override names column '${col}', which is not in the file (columns are: ${header.join(', ')})`);
+  return keep;
+}
 
-  const lineNumbers = lines.slice(0, rows);
-  const columns: Column[] = keep.map((i) => builders[i].finish(header[i], options.types?.[header[i]], missing, sep, { file: name, lines: lineNumbers }));
-  const report: ReadReport = {
-    file: name,
-    delimiter,
-    quote,
-    gzip,
-    rows,
-    badRows,
-    badRowSamples,
-    types: Object.fromEntries(columns.map((c) => [c.name, c.type])),
-  };
-  return new Table(columns, lineNumbers, name, report);
+/** The kept columns of parsed records, each of the type `typeOf` gives (inferred from its cells when undefined). */
+export function recordColumns(parsed: CsvRecords, keep: readonly number[], name: string, options: CsvOptions, typeOf: (column: string) => ColumnType | undefined): Column[] {
+  const header = parsed.names!;
+  const missing = options.missingValues ?? DEFAULT_MISSING;
+  const sep = options.multiHotSeparator ?? '|';
+  return keep.map((i) => parsed.cells[i].finish(header[i], typeOf(header[i]), missing, sep, { file: name, lines: parsed.lines }));
 }
 
 function missing1(file: string, col: string, header: readonly string[]): Error {
