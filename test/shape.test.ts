@@ -3,6 +3,7 @@
 import test from 'ava';
 import * as tl from '../src/index.js';
 import { forEachIndex, numel, randomArray, strides, t32, withThreads } from './helpers/reference.js';
+import { forEachDevice } from './helpers/devices.js';
 
 const i32 = (data: number[], shape?: number[]) => tl.tensor(data, shape ?? null, { dtype: 'int32' });
 
@@ -275,4 +276,13 @@ test('parallel copies and scatter-adds match the single-threaded result', (t) =>
   const four = withThreads(4, run);
   t.deepEqual(four[0], one[0]);
   t.deepEqual(four[1], one[1]);
+});
+
+forEachDevice(test, 'clone and to() copy bits exactly: -0, denormals, infinities, NaN and int32', (t, device) => {
+  const values = Float32Array.of(-0, 1e-40, -1e-45, Infinity, -Infinity, NaN, 3.5);
+  const copy = tl.tensor(values, [7]).to(device).clone().to('cpu').data() as Float32Array;
+  t.deepEqual(new Uint32Array(copy.buffer), new Uint32Array(values.buffer));
+  const ints = i32([-(2 ** 31), 2 ** 31 - 1, 0, 7]).to(device).clone().to('cpu');
+  t.is(ints.dtype, 'int32');
+  t.deepEqual(Array.from(ints.data()), [-(2 ** 31), 2 ** 31 - 1, 0, 7]);
 });

@@ -69,10 +69,9 @@ export function clone(x: Tensor): Tensor {
 function copyOf(x: Tensor): Tensor {
   const out = Tensor.empty(x.shape, x.dtype, x.device);
   if (x.device === 'cpu') (out.buf as HostArray).set((x.buf as HostArray).subarray(0, x.size));
-  else {
-    native.fill(out.kbuf, 0, x.size);
-    native.axpy(out.kbuf, x.kbuf, 1, x.size);
-  }
+  // An exact copy of either dtype: a zero fill plus axpy would turn -0 into +0, flush
+  // denormals, and not copy int32 at all.
+  else if (x.size > 0) native.copy_block(out.kbuf, 0, [1], x.kbuf, 0, [1], [x.size], false);
   return out;
 }
 
