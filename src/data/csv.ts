@@ -41,7 +41,8 @@ const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'];
 /** How much of a file's start the dialect is sniffed from. */
 export const SNIFF_BYTES = 64 * 1024;
 const SNIFF_LINES = 50;
-const BAD_ROW_SAMPLES = 10;
+/** Bad rows a read reports by line (all are counted). */
+export const BAD_ROW_SAMPLES = 10;
 
 /** Reads a CSV file (optionally gzipped) into a Table, streaming. */
 export async function readCsv(path: string, options: CsvOptions = {}): Promise<Table> {
