@@ -1,12 +1,17 @@
 // Feature columns fitted on the training split and re-applied exactly to new rows:
 // categorical ids (vocabulary with min-count and an OOV bucket, or hashing), numeric values
 // (standardised or min-max, missing filled and flagged), and bags of ids for multi-hot and
-// text cells (EmbeddingBag inputs). A fitted pipeline round-trips through JSON.
+// text cells (EmbeddingBag inputs). A fitted pipeline round-trips through JSON. The fit
+// reads the training rows only through statistics that merge across parts of them
+// (fit-stats.ts), so one process and the ranks of a distributed run fit the same pipeline.
 import { asNumbers, asStrings, fnv1a } from './columns.js';
-import { encodeTask, encodeTaskCounted, fitTask, taskSpec, type EncodedLabel, type FittedTask, type TaskConfig, type TaskSpec } from './labels.js';
+import { splitBag, summarizeCells, type CellSummary, type ValueCounts } from './column-stats.js';
+import { collectFitStats, type FitPlan, type FitStats, type LeakStats, type PlannedFeature } from './fit-stats.js';
+import { encodeTaskCounted, fitTaskFromStats, notBinaryLabel, taskSpec, type EncodedLabel, type FittedTask, type TaskConfig, type TaskSpec } from './labels.js';
+import { meanOf, stdOf } from './moments.js';
 import type { ColumnType, Table } from './table.js';
+import { wholeTable, type TrainingParts } from './training-parts.js';
 import type { FeatureSpec } from '../shared/contract.js';
-import { presentStats } from '../shared/stats.js';
 
 export type FeatureKind = ColumnType;
 
@@ -131,30 +136,23 @@ export class FeaturePipeline {
 
   /** Fits vocabularies, scalers and label encoders on the training table. */
   static fit(train: Table, options: FitOptions = {}): FeaturePipeline {
-    const tasks = (options.tasks ?? []).map((t) => t);
-    const taskByColumn = new Map(tasks.map((t) => [t.column ?? t.name, t.name]));
-    if (options.features) options.features.forEach((f) => checkFeatureConfig(f, true));
-    if (options.defaults) checkFeatureConfig({ ...options.defaults, name: '(defaults)' }, false);
-    for (const f of options.features ?? []) {
-      const column = f.column ?? f.name;
-      const task = taskByColumn.get(column);
-      if (task !== undefined)
-        throw new Error(`feature '${f.name}': reads column '${column}', the label of task '${task}'; a label cannot be an input (remove the feature)`);
-    }
-    train.requireColumns([...taskByColumn.keys(), ...(options.features ?? []).map((f) => f.column ?? f.name)]);
-    checkUnique(tasks.map((t) => t.name), 'task');
-    let configs = options.features;
-    if (!configs) {
-      const skip = new Set([...taskByColumn.keys(), ...(options.exclude ?? [])]);
-      configs = train.columns.filter((c) => !skip.has(c.name)).map((c) => ({ ...options.defaults, name: c.name }));
-    }
-    if (configs.length === 0) throw new Error(`${train.file}: no input features (every column is a task or excluded)`);
-    checkUnique(configs.map((f) => f.name), 'feature');
-    const fittedTasks = tasks.map((t) => fitTask(train, t));
-    for (const t of fittedTasks) requireLabelledRow(train, t);
+    return FeaturePipeline.fitParts(wholeTable(train), options);
+  }
+
+  /**
+   * Fits on training rows held in parts (each rank's share under mpirun) from statistics
+   * every part computes on its own rows and that merge exactly: the pipeline `fit` makes
+   * on all the rows together. Collective over the parts.
+   */
+  static fitParts(parts: TrainingParts, options: FitOptions = {}): FeaturePipeline {
+    const plan = planFit(parts.local.table, options);
+    const stats = collectFitStats(parts, plan);
+    const file = parts.local.table.file;
+    const fittedTasks = plan.tasks.map((t, i) => fitTaskFromStats(stats.tasks[i], t, file));
+    fittedTasks.forEach((t, i) => requireLabelledRow(file, t, stats.tasks[i].labelled));
     const warnings: string[] = [];
-    const features = configs.map((f) => fitFeature(train, f, options.features !== undefined, warnings));
-    warnings.push(...leakWarnings(train, features, fittedTasks));
+    const features = plan.features.map((f, j) => fitFeature(f, stats, j, file, options.features !== undefined, warnings));
+    warnings.push(...leakWarnings(stats, features, fittedTasks));
     return new FeaturePipeline(features, fittedTasks, warnings);
   }
 
@@ -165,7 +163,8 @@ export class FeaturePipeline {
    */
   numericCellWarnings(table: Table): string[] {
     const out: string[] = [];
-    for (const f of this.features) if (f.kind === 'numeric' && table.has(f.column)) out.push(...numericCellWarning(table, f.column, f.fillFrom ?? 'mean'));
+    for (const f of this.features)
+      if (f.kind === 'numeric' && table.has(f.column)) out.push(...numericCellWarning(summarizeCells(wholeTable(table).local, f.column), table.file, f.column, f.fillFrom ?? 'mean'));
     return out;
   }
 
@@ -234,6 +233,34 @@ export class FeaturePipeline {
     for (const f of j.features) checkFitted(f);
     return new FeaturePipeline(structuredClone(j.features), structuredClone(j.tasks));
   }
+}
+
+/** Which features and tasks to fit, from the options and the table's columns alone (no rows read). */
+function planFit(train: Table, options: FitOptions): FitPlan {
+  const tasks = (options.tasks ?? []).map((t) => t);
+  const taskByColumn = new Map(tasks.map((t) => [t.column ?? t.name, t.name]));
+  if (options.features) options.features.forEach((f) => checkFeatureConfig(f, true));
+  if (options.defaults) checkFeatureConfig({ ...options.defaults, name: '(defaults)' }, false);
+  for (const f of options.features ?? []) {
+    const column = f.column ?? f.name;
+    const task = taskByColumn.get(column);
+    if (task !== undefined)
+      throw new Error(`feature '${f.name}': reads column '${column}', the label of task '${task}'; a label cannot be an input (remove the feature)`);
+  }
+  train.requireColumns([...taskByColumn.keys(), ...(options.features ?? []).map((f) => f.column ?? f.name)]);
+  checkUnique(tasks.map((t) => t.name), 'task');
+  let configs = options.features;
+  if (!configs) {
+    const skip = new Set([...taskByColumn.keys(), ...(options.exclude ?? [])]);
+    configs = train.columns.filter((c) => !skip.has(c.name)).map((c) => ({ ...options.defaults, name: c.name }));
+  }
+  if (configs.length === 0) throw new Error(`${train.file}: no input features (every column is a task or excluded)`);
+  checkUnique(configs.map((f) => f.name), 'feature');
+  const features = configs.map((cfg): PlannedFeature => {
+    const column = cfg.column ?? cfg.name;
+    return { cfg, name: cfg.name, column, kind: cfg.kind ?? train.column(column).type };
+  });
+  return { features, tasks };
 }
 
 function checkUnique(names: string[], what: string): void {
@@ -322,48 +349,27 @@ function checkFieldsOfKind(cfg: FeatureConfig, kind: FeatureKind): void {
 }
 
 /** A task with no labelled training row would leave its head untrained in the saved model. */
-function requireLabelledRow(train: Table, t: FittedTask): void {
-  const col = train.column(t.column);
-  const labelled = col.type === 'numeric' ? col.values.some((v) => !Number.isNaN(v)) : col.codes.some((c) => c >= 0);
+function requireLabelledRow(file: string, t: FittedTask, labelled: number): void {
   if (!labelled)
-    throw new Error(
-      `${train.file}, column '${t.column}': task '${t.name}' has no labelled row in the training split (every cell is empty or a missing-value token)`,
-    );
+    throw new Error(`${file}, column '${t.column}': task '${t.name}' has no labelled row in the training split (every cell is empty or a missing-value token)`);
 }
-
-const where = (table: Table, row: number) => (table.lineNumbers[row] > 0 ? `line ${table.lineNumbers[row]}` : `row ${row}`);
 
 /**
  * Text cells in a numeric feature's column become missing values; say how many (with an
  * example), and stop when they are more than half of the present cells: the column is not
  * numeric, and reading it as numbers would leave it all-missing.
  */
-function numericCellWarning(table: Table, column: string, fillFrom: 'mean' | 'median' | 'zero'): string[] {
-  const col = table.column(column);
-  let invalid: number;
-  let present: number;
-  let example: string;
-  if (col.type === 'numeric') {
-    // Read as numbers already: the reader counted the bad cells (and stops at more than half of them).
-    if (!col.invalid) return [];
-    invalid = col.invalid;
-    present = invalid + col.values.reduce((n, v) => n + (Number.isNaN(v) ? 0 : 1), 0);
-    const ex = col.invalidExample;
-    example = ex ? ` (e.g. '${ex.cell}'${ex.line > 0 ? ` on line ${ex.line}` : ''})` : '';
-  } else {
-    const { invalidRows } = asNumbers(col);
-    if (!invalidRows.length) return [];
-    invalid = invalidRows.length;
-    present = col.codes.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0);
-    const row = invalidRows[0];
-    example = ` (e.g. '${table.cell(row, column)}' on ${where(table, row)})`;
-    if (invalid * 2 > present)
-      throw new Error(
-        `${table.file}, column '${column}': declared numeric but ${invalid} of its ${present} present cells are not numbers${example}; declare it categorical or text, or fix the cells`,
-      );
-  }
+function numericCellWarning(cells: CellSummary, file: string, column: string, fillFrom: 'mean' | 'median' | 'zero'): string[] {
+  const { invalid, present } = cells;
+  if (!invalid) return [];
+  const example = cells.example?.text ?? '';
+  // A column read as numbers was checked by the reader already (it stops at more than half).
+  if (!cells.fromReader && invalid * 2 > present)
+    throw new Error(
+      `${file}, column '${column}': declared numeric but ${invalid} of its ${present} present cells are not numbers${example}; declare it categorical or text, or fix the cells`,
+    );
   const filled = fillFrom === 'zero' ? 'filled with 0' : `filled with the training ${fillFrom}`;
-  return [`${table.file}, column '${column}': ${invalid} cells are not numbers${example}; they are treated as missing (${filled})`];
+  return [`${file}, column '${column}': ${invalid} cells are not numbers${example}; they are treated as missing (${filled})`];
 }
 
 /** A group's rows count as separated only from this size on, so rare values (ids seen once) never look like a leak. */
@@ -376,47 +382,30 @@ const LEAK_MIN_GROUP = 5;
  * (numeric) whose label is always 0 or always 1, both labels occur in such values, and
  * the base rate is between 1% and 99%. One pass per feature and binary task.
  */
-function leakWarnings(train: Table, features: readonly FittedFeature[], tasks: readonly FittedTask[]): string[] {
-  const binary = tasks.filter((t) => t.type === 'binary');
+function leakWarnings(stats: FitStats, features: readonly FittedFeature[], tasks: readonly FittedTask[]): string[] {
+  const binary = tasks.map((task, i) => ({ task, leak: stats.leaks[i] })).filter((b): b is { task: FittedTask; leak: LeakStats } => b.task.type === 'binary');
   if (!binary.length) return [];
+  for (const { task, leak } of binary) if (leak.notBinary) throw new Error(`${leak.notBinary.where}, column '${task.column}': ${notBinaryLabel(leak.notBinary.cell, task)}`);
   const out: string[] = [];
-  const labels = binary.map((t) => ({ task: t, values: encodeTask(train, t).values }));
-  for (const f of features) {
-    let groupOf: Int32Array;
-    let numGroups: number;
-    let what: string;
-    if (f.kind === 'categorical') {
-      const view = asStrings(train.column(f.column));
-      groupOf = view.codes.map((c) => c + 1);
-      numGroups = view.dictionary.length + 1;
-      what = 'values';
-    } else if (f.kind === 'numeric') {
-      const { values } = asNumbers(train.column(f.column));
-      groupOf = Int32Array.from(values, (v) => (Number.isNaN(v) ? 0 : 1));
-      numGroups = 2;
-      what = 'missing / present cells';
-    } else continue;
-    for (const { task, values } of labels) {
-      const rows = new Int32Array(numGroups);
-      const positives = new Int32Array(numGroups);
+  features.forEach((f, j) => {
+    const what = f.kind === 'categorical' ? 'values' : f.kind === 'numeric' ? 'missing / present cells' : null;
+    if (!what) return;
+    for (const { task, leak } of binary) {
+      const groups = leak.groups[j]!;
       let labelled = 0;
       let totalPositives = 0;
-      for (let i = 0; i < values.length; i++) {
-        const y = values[i];
-        if (Number.isNaN(y)) continue;
-        rows[groupOf[i]]++;
-        positives[groupOf[i]] += y;
-        labelled++;
-        totalPositives += y;
+      for (const [, rows, positives] of groups) {
+        labelled += rows;
+        totalPositives += positives;
       }
       const base = labelled ? totalPositives / labelled : 0;
       if (base < 0.01 || base > 0.99) continue;
       let pureZero = 0;
       let pureOne = 0;
-      for (let g = 0; g < numGroups; g++) {
-        if (rows[g] < LEAK_MIN_GROUP) continue;
-        if (positives[g] === 0) pureZero += rows[g];
-        else if (positives[g] === rows[g]) pureOne += rows[g];
+      for (const [, rows, positives] of groups) {
+        if (rows < LEAK_MIN_GROUP) continue;
+        if (positives === 0) pureZero += rows;
+        else if (positives === rows) pureOne += rows;
       }
       if (pureZero > 0 && pureOne > 0 && pureZero + pureOne >= 0.99 * labelled)
         out.push(
@@ -425,7 +414,7 @@ function leakWarnings(train: Table, features: readonly FittedFeature[], tasks: r
             `(base rate ${(base * 100).toFixed(1)}%); if it is only known after the outcome it leaks the label: drop it (data.drop)`,
         );
     }
-  }
+  });
   return out;
 }
 
@@ -434,51 +423,22 @@ function leakWarnings(train: Table, features: readonly FittedFeature[], tasks: r
  * id or a timestamp, whose magnitude means nothing to the model. (Continuous measurements
  * are often all distinct too, so non-integer columns are left alone.)
  */
-function idLikeNumericWarning(train: Table, name: string, column: string, values: Float64Array): string | null {
-  if (train.numRows < 20) return null;
-  const seen = new Set<number>();
-  for (const v of values) {
-    if (!Number.isInteger(v)) return null;
-    seen.add(v);
-  }
-  if (seen.size !== train.numRows) return null;
-  return `feature '${name}' (column '${column}'): numeric with a distinct integer on each of its ${train.numRows} training rows, like an id or a timestamp; drop it (data.drop) or make it categorical`;
+function idLikeNumericWarning(name: string, column: string, rows: number): string {
+  return `feature '${name}' (column '${column}'): numeric with a distinct integer on each of its ${rows} training rows, like an id or a timestamp; drop it (data.drop) or make it categorical`;
 }
 
-function median(values: Float64Array): number {
-  const present = values.filter((v) => !Number.isNaN(v)).sort();
-  const n = present.length;
-  if (!n) return 0;
-  return n % 2 ? present[(n - 1) / 2] : (present[n / 2 - 1] + present[n / 2]) / 2;
-}
-
-function fitFeature(train: Table, cfg: FeatureConfig, explicit: boolean, warnings: string[]): FittedFeature {
-  const column = cfg.column ?? cfg.name;
-  const col = train.column(column);
-  const kind = cfg.kind ?? col.type;
-  const name = cfg.name;
+function fitFeature(planned: PlannedFeature, stats: FitStats, j: number, file: string, explicit: boolean, warnings: string[]): FittedFeature {
+  const { cfg, name, column } = planned;
+  const kind = planned.kind as FeatureKind;
   if (explicit) checkFieldsOfKind(cfg, kind);
   switch (kind) {
-    case 'categorical': {
+    case 'categorical':
       if (cfg.hashBuckets) return { name, column, kind, vocab: null, hashBuckets: cfg.hashBuckets };
-      const view = asStrings(col);
-      const counts = new Map<string, number>();
-      const perCode = new Int32Array(view.dictionary.length);
-      for (const c of view.codes) if (c >= 0) perCode[c]++;
-      perCode.forEach((n, c) => n && counts.set(view.dictionary[c], (counts.get(view.dictionary[c]) ?? 0) + n));
-      return { name, column, kind, vocab: pickVocab(counts, cfg), hashBuckets: null };
-    }
+      return { name, column, kind, vocab: pickVocab(stats.features[j].counts!, cfg), hashBuckets: null };
     case 'multihot': {
       const separator = cfg.separator ?? '|';
       if (cfg.hashBuckets) return { name, column, kind, vocab: null, hashBuckets: cfg.hashBuckets, separator };
-      const view = asStrings(col);
-      const perCode = new Int32Array(view.dictionary.length);
-      for (const c of view.codes) if (c >= 0) perCode[c]++;
-      const counts = new Map<string, number>();
-      perCode.forEach((n, c) => {
-        if (n) for (const tok of splitBag(view.dictionary[c], separator)) counts.set(tok, (counts.get(tok) ?? 0) + n);
-      });
-      return { name, column, kind, vocab: pickVocab(counts, cfg), hashBuckets: null, separator };
+      return { name, column, kind, vocab: pickVocab(stats.features[j].counts!, cfg), hashBuckets: null, separator };
     }
     case 'text': {
       const ngrams = cfg.ngrams ?? 2;
@@ -488,23 +448,24 @@ function fitFeature(train: Table, cfg: FeatureConfig, explicit: boolean, warning
     case 'numeric': {
       const scale = cfg.scale ?? 'standard';
       const fillFrom = cfg.fill ?? 'mean';
-      warnings.push(...numericCellWarning(train, column, fillFrom));
-      const { values } = asNumbers(col);
-      const idLike = idLikeNumericWarning(train, name, column, values);
-      if (idLike) warnings.push(idLike);
-      const { n, mean, std, min, max } = presentStats(values);
+      const s = stats.features[j].numeric!;
+      warnings.push(...numericCellWarning(s.cells, file, column, fillFrom));
+      if (s.distinctIntegers) warnings.push(idLikeNumericWarning(name, column, stats.rows));
+      const n = s.present;
+      const mean = meanOf(s.sum, n);
+      const std = stdOf(s.squaredDeviations, n);
       let center = 0;
       let divisor = 1;
       if (scale === 'standard') {
         center = mean;
         divisor = std > 0 ? std : 1;
       } else if (scale === 'minmax') {
-        center = n ? min : 0;
-        divisor = n && max > min ? max - min : 1;
+        center = n ? s.min! : 0;
+        divisor = n && s.max! > s.min! ? s.max! - s.min! : 1;
       }
-      const rawFill = fillFrom === 'mean' ? mean : fillFrom === 'median' ? median(values) : 0;
+      const rawFill = fillFrom === 'mean' ? mean : fillFrom === 'median' ? (s.median ?? 0) : 0;
       const flag = cfg.missingFlag ?? 'auto';
-      const missingFlag = flag === 'auto' ? n < values.length : flag;
+      const missingFlag = flag === 'auto' ? n < stats.rows : flag;
       return { name, column, kind, scale, center, divisor, fill: (rawFill - center) / divisor, missingFlag, fillFrom };
     }
     default:
@@ -513,21 +474,12 @@ function fitFeature(train: Table, cfg: FeatureConfig, explicit: boolean, warning
 }
 
 /** Most frequent first (ties by value, so the order is deterministic). */
-function pickVocab(counts: Map<string, number>, cfg: FeatureConfig): string[] {
+function pickVocab(counts: ValueCounts, cfg: FeatureConfig): string[] {
   const minCount = cfg.minCount ?? DEFAULT_MIN_COUNT;
-  const entries = [...counts].filter(([, n]) => n >= minCount);
+  const entries = counts.filter(([, n]) => n >= minCount);
   entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const kept = cfg.maxVocab ? entries.slice(0, cfg.maxVocab) : entries;
   return kept.map(([s]) => s);
-}
-
-function splitBag(cell: string, separator: string): string[] {
-  const out: string[] = [];
-  for (const t of cell.split(separator)) {
-    const s = t.trim();
-    if (s && !out.includes(s)) out.push(s);
-  }
-  return out;
 }
 
 /** Lower-cased word tokens plus word n-grams up to n. */

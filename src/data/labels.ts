@@ -1,10 +1,14 @@
 // Task labels per the data contract: binary float32 0/1 (NaN missing), multiclass int32
 // (-1 missing), multilabel float32 [N, K] (NaN rows missing), regression float32 (NaN missing).
-// Label encoders are fitted on the training split like the features.
+// Label encoders are fitted on the training split like the features, from statistics of its
+// rows (task-stats.ts) that merge across the parts of a distributed run.
 import { asNumbers, asStrings } from './columns.js';
 import type { Table } from './table.js';
-import { applyTransform, type TargetScaler, type TargetTransform } from '../shared/target.js';
-import { presentStats } from '../shared/stats.js';
+import type { TargetScaler, TargetTransform } from '../shared/target.js';
+import { binaryLabelSets, collectFitStats, type TaskStats } from './fit-stats.js';
+import { meanOf, stdOf } from './moments.js';
+import { binaryValue } from './task-stats.js';
+import { wholeTable } from './training-parts.js';
 
 import type { TaskHeadSpec, TaskType } from '../shared/contract.js';
 export type { TaskType } from '../shared/contract.js';
@@ -50,85 +54,62 @@ export type EncodedLabel =
   | { type: 'multiclass'; values: Int32Array }
   | { type: 'multilabel'; width: number; values: Float32Array };
 
-const DEFAULT_POSITIVE = ['yes', 'y', 'true', 't', '1', 'positive', 'pos'];
-const DEFAULT_NEGATIVE = ['no', 'n', 'false', 'f', '0', 'negative', 'neg'];
-
-const norm = (s: string) => {
-  const t = s.trim().toLowerCase();
-  const v = Number(t);
-  // '1.0' and '0.00' are binary too.
-  return t !== '' && Number.isFinite(v) && (v === 0 || v === 1) ? String(v) : t;
-};
-
+/** Fits a task's label encoder on the training table. */
 export function fitTask(train: Table, config: TaskConfig): FittedTask {
+  return fitTaskFromStats(collectFitStats(wholeTable(train), { features: [], tasks: [config] }).tasks[0], config, train.file);
+}
+
+/** Fits a task's label encoder from the statistics of every training row (`file` names them in messages). */
+export function fitTaskFromStats(stats: TaskStats, config: TaskConfig, file: string): FittedTask {
   const column = config.column ?? config.name;
-  const col = train.column(column);
   const base = { name: config.name, column, type: config.type };
   switch (config.type) {
     case 'binary': {
-      if (!config.positive) return { ...base, positive: DEFAULT_POSITIVE, negative: config.negative ?? DEFAULT_NEGATIVE };
-      const positive = config.positive.map(norm);
-      let negative = config.negative?.map(norm);
-      if (!negative) {
-        const view = asStrings(col);
-        const present = new Set<string>();
-        for (const c of view.codes) if (c >= 0) present.add(norm(view.dictionary[c]));
-        const others = [...present].filter((v) => !positive.includes(v));
-        if (others.length !== 1)
-          throw new Error(
-            `${train.file}, column '${column}': binary task '${config.name}' names its positive values but the column holds ${others.length} other values (${others.slice(0, 5).join(', ')}); give 'negative' too`,
-          );
-        negative = others;
-      }
-      return { ...base, positive, negative };
+      const sets = binaryLabelSets(config, stats);
+      if ('others' in sets)
+        throw new Error(
+          `${file}, column '${column}': binary task '${config.name}' names its positive values but the column holds ${sets.others.length} other values (${sets.others.slice(0, 5).join(', ')}); give 'negative' too`,
+        );
+      return { ...base, positive: sets.positive, negative: sets.negative };
     }
     case 'multiclass':
     case 'multilabel': {
       const separator = config.separator ?? '|';
-      let classes = config.classes;
-      if (!classes) {
-        const view = asStrings(col);
-        const seen = new Set<string>();
-        const present = new Uint8Array(view.dictionary.length);
-        for (let i = 0; i < view.codes.length; i++) if (view.codes[i] >= 0) present[view.codes[i]] = 1;
-        view.dictionary.forEach((s, i) => {
-          if (!present[i]) return;
-          if (config.type === 'multiclass') seen.add(s.trim());
-          else for (const tok of s.split(separator)) if (tok.trim()) seen.add(tok.trim());
-        });
-        classes = [...seen].sort(compareMaybeNumeric);
-      }
+      // The classes present arrive in code-unit order, so ties of the numeric-aware order fall alike everywhere.
+      const classes = config.classes ?? [...stats.classes!].sort(compareMaybeNumeric);
       if (classes.length < 2 && config.type === 'multiclass')
-        throw new Error(`${train.file}, column '${column}': multiclass task '${config.name}' needs at least 2 classes, found ${classes.length}`);
+        throw new Error(`${file}, column '${column}': multiclass task '${config.name}' needs at least 2 classes, found ${classes.length}`);
       return config.type === 'multilabel' ? { ...base, classes, separator } : { ...base, classes };
     }
     case 'regression':
-      return { ...base, target: fitTargetScaler(train, column, config) };
+      return { ...base, target: fitTargetScaler(stats, column, config) };
     default:
       throw new Error(`task '${config.name}': unknown type ${JSON.stringify(config.type)} (expected binary, multiclass, multilabel or regression)`);
   }
 }
 
 /** Mean and std of the transformed target over the labelled training rows. */
-function fitTargetScaler(train: Table, column: string, config: TaskConfig): TargetScaler {
+function fitTargetScaler(stats: TaskStats, column: string, config: TaskConfig): TargetScaler {
   const transform = config.transform ?? 'none';
   if (transform !== 'none' && transform !== 'log1p')
     throw new Error(`task '${config.name}': transform must be 'log1p' or 'none', got ${JSON.stringify(transform)}`);
   const scale = config.scale ?? 'standard';
   if (scale !== 'standard' && scale !== 'none') throw new Error(`task '${config.name}': scale must be 'standard' or 'none', got ${JSON.stringify(scale)}`);
-  const { values, invalidRows } = asNumbers(train.column(column));
-  if (invalidRows.length)
-    throw new Error(`${train.where(invalidRows[0])}, column '${column}': label '${train.cell(invalidRows[0], column)}' is not a number for regression task '${config.name}'`);
-  const transformed = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (transform === 'log1p' && !Number.isNaN(v) && !(v > -1))
-      throw new Error(`${train.where(i)}, column '${column}': label ${v} is outside the domain of transform 'log1p' (needs > -1) for regression task '${config.name}'`);
-    transformed[i] = applyTransform(transform, v);
-  }
-  const { n, mean, std } = presentStats(transformed);
+  const target = stats.target!;
+  if (target.notNumber) throw new Error(`${target.notNumber.where}, column '${column}': ${notNumberLabel(target.notNumber.cell, config.name)}`);
+  if (target.outOfDomain) throw new Error(`${target.outOfDomain.where}, column '${column}': ${outsideLog1p(target.outOfDomain.cell, config.name)}`);
+  const n = target.present;
   if (scale === 'none' || n === 0) return { transform, mean: 0, std: 1 };
-  return { transform, mean, std: std > 0 ? std : 1 };
+  const std = stdOf(stats.squaredDeviations!, n);
+  return { transform, mean: meanOf(target.sum, n), std: std > 0 ? std : 1 };
+}
+
+const notNumberLabel = (cell: string, task: string) => `label '${cell}' is not a number for regression task '${task}'`;
+const outsideLog1p = (value: number | string, task: string) => `label ${value} is outside the domain of transform 'log1p' (needs > -1) for regression task '${task}'`;
+
+/** What is wrong with a label that is neither a positive nor a negative value of a binary task. */
+export function notBinaryLabel(cell: string, t: FittedTask): string {
+  return `label '${cell}' is not binary for binary task '${t.name}' (expected one of ${t.positive!.join('/')} or ${t.negative!.join('/')})`;
 }
 
 function compareMaybeNumeric(a: string, b: string): number {
@@ -167,28 +148,23 @@ function encodeLabels(table: Table, t: FittedTask, countUnseen: (n: number) => v
   switch (t.type) {
     case 'binary': {
       const view = asStrings(col);
-      const pos = new Set(t.positive);
-      const neg = new Set(t.negative);
-      const lut = view.dictionary.map((s) => {
-        const v = norm(s);
-        return pos.has(v) ? 1 : neg.has(v) ? 0 : -1;
-      });
+      const lut = view.dictionary.map(binaryValue(t.positive!, t.negative!));
       const values = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const c = view.codes[i];
         if (c < 0) values[i] = NaN;
         else if (lut[c] < 0)
-          throw bad(i, `label '${view.dictionary[c]}' is not binary for binary task '${t.name}' (expected one of ${t.positive!.join('/')} or ${t.negative!.join('/')})`);
+          throw bad(i, notBinaryLabel(view.dictionary[c], t));
         else values[i] = lut[c];
       }
       return { type: 'binary', values };
     }
     case 'regression': {
       const { values, invalidRows } = asNumbers(col);
-      if (invalidRows.length) throw bad(invalidRows[0], `label '${table.cell(invalidRows[0], t.column)}' is not a number for regression task '${t.name}'`);
+      if (invalidRows.length) throw bad(invalidRows[0], notNumberLabel(table.cell(invalidRows[0], t.column), t.name));
       if (t.target?.transform === 'log1p')
         for (let i = 0; i < n; i++)
-          if (values[i] <= -1) throw bad(i, `label ${values[i]} is outside the domain of transform 'log1p' (needs > -1) for regression task '${t.name}'`);
+          if (values[i] <= -1) throw bad(i, outsideLog1p(values[i], t.name));
       return { type: 'regression', values: Float32Array.from(values) };
     }
     case 'multiclass': {
