@@ -226,3 +226,42 @@ test('Parquet columns agree across files by the kind of value they hold, whateve
   t.is(parquetKind('INT64 (TIMESTAMP)'), 'time');
   t.is(parquetKind('group (LIST)'), 'nested');
 });
+
+// ---- one CSV file split by bytes (under mpirun) ----------------------------------------
+
+mpiTest('one CSV file with quoted multi-line fields, CR LF line ends and a ragged row, split by bytes on 2 ranks: the prepared data are the single process\'s', async (t) => {
+  const dir = tempDir();
+  const cell = (v: string) => (/[",\r\n ]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  // The first 250 rows are the longer ones (a title of three lines), so the ranks' byte ranges hold different numbers of rows.
+  const rows = serialRows(500, 15).map((r) => (Number(r.serial) < 1250 ? { ...r, title: `${r.title}\r\nsays "hello, twice"\n${r.title}` } : r));
+  const lines = [SERIAL_COLUMNS.join(','), ...rows.map((r) => SERIAL_COLUMNS.map((c) => cell(r[c])).join(','))];
+  // A row of two cells past the middle of the file, in rank 1's bytes: skipped and counted once.
+  lines.splice(400, 0, '1,2');
+  const data = join(dir, 'quoted.csv');
+  writeFileSync(data, lines.join('\r\n') + '\r\n');
+  const jobFile = job(dir);
+  const one = await launch(0, 'distributed-prepare.ts', [jobFile, data, join(dir, 'one')]);
+  t.is(one.code, 0, one.output);
+  const two = await launch(2, 'distributed-prepare.ts', [jobFile, data, join(dir, 'two')]);
+  t.is(two.code, 0, two.output);
+  const ref = readPrepared(join(dir, 'one'), 0) as Prepared & { badRows: number };
+  const ranks = [0, 1].map((r) => readPrepared(join(dir, 'two'), r) as Prepared & { badRows: number });
+  const total = ranks.reduce((s, r) => s + r.read!.rows, 0);
+  t.is(total, 505, 'every row read by one rank (500 rows, 5 repeated, the ragged one skipped)');
+  t.is(ref.badRows, 1);
+  t.true(ranks[0].read!.rows < ranks[1].read!.rows, `by bytes, rank 0 (the long rows) holds fewer rows: ${ranks[0].read!.rows} and ${ranks[1].read!.rows}`);
+  for (const r of ranks) {
+    t.is(r.read!.mode, 'rows');
+    t.is(r.badRows, 1, `rank ${r.rank}: the ragged row, counted once`);
+    t.deepEqual(r.rows, ref.rows, 'whole-data-set counts');
+    t.is(r.duplicateRows, 5);
+    t.deepEqual(r.pipeline, ref.pipeline, `rank ${r.rank}: the fitted pipeline equals the single process's`);
+    t.deepEqual(r.warnings, ref.warnings);
+  }
+  for (const part of ['train', 'validation', 'test'] as const) {
+    const [a, b] = ranks.map((r) => r[part]);
+    t.false(a.some((s) => b.includes(s)), `${part}: no row on both ranks`);
+    t.deepEqual([...a, ...b].sort((x, y) => x - y), ref[part], `${part}: the ranks' rows together are the single process's`);
+  }
+  t.log(`rows read per rank ${ranks.map((r) => r.read!.rows).join(' + ')} = ${total}; training rows ${ranks.map((r) => r.train.length).join(' + ')} = ${ref.train.length}`);
+});

@@ -9,11 +9,13 @@
 // anyone goes on, so every rank stops with the same message.
 import { asStrings } from '../data/columns.js';
 import { readCsv, type CsvOptions } from '../data/csv.js';
+import { readCsvShare } from '../data/csv-range.js';
 import { parquetKind, readParquetPart } from '../data/parquet.js';
 import { dataFiles } from '../data/sources.js';
 import { DEFAULT_MISSING, StringColumnBuilder, Table, looksLikeIdName, parseNumber, type Column, type ColumnType } from '../data/table.js';
 import { allGatherBytes } from './collectives.js';
 import type { Split } from '../data/splits.js';
+import { parseExactJson, stringifyExactJson, type TrainingPart, type TrainingParts } from '../data/training-parts.js';
 
 export interface RankWorld {
   rank: number;
@@ -98,12 +100,16 @@ async function readPart(file: string, index: number, options: CsvOptions, world:
     const t = part.table;
     return { table: t, share: { index, file, fileRows: part.fileRows, rowStart: part.rowStart, rows: t.numRows, columns: t.columnNames, types: part.columnTypes, badRows: 0, badRowSamples: [] } };
   }
-  const all = await readCsv(file, { ...options, name: file });
-  const n = all.numRows;
-  const [start, end] = whole ? [0, n] : [Math.floor((n * world.rank) / world.size), Math.floor((n * (world.rank + 1)) / world.size)];
-  const t = start === 0 && end === n ? all : all.select(Int32Array.from({ length: end - start }, (_, i) => start + i));
-  const report = all.report;
-  return { table: t, share: { index, file, fileRows: n, rowStart: start, rows: t.numRows, columns: all.columnNames, types: null, badRows: report?.badRows ?? 0, badRowSamples: report?.badRowSamples ?? [] } };
+  if (whole) {
+    const t = await readCsv(file, { ...options, name: file });
+    return { table: t, share: { index, file, fileRows: t.numRows, rowStart: 0, rows: t.numRows, columns: t.columnNames, types: null, badRows: t.report?.badRows ?? 0, badRowSamples: t.report?.badRowSamples ?? [] } };
+  }
+  // About 1/W of the file's bytes (rows by bytes, not exactly n / W of them); collective, so
+  // every rank reads every file in the same order. fileRows and the bad rows are the whole
+  // file's on every rank.
+  const part = await readCsvShare(file, { ...options, name: file }, world, gatherJson);
+  const t = part.table;
+  return { table: t, share: { index, file, fileRows: part.fileRows, rowStart: part.rowStart, rows: t.numRows, columns: t.columnNames, types: null, badRows: part.badRows, badRowSamples: part.badRowSamples } };
 }
 
 /**
@@ -428,4 +434,59 @@ export function localSplit(split: Split, total: number, globalIndex?: ArrayLike<
   const n = globalIndex ? globalIndex.length : total;
   for (let i = 0; i < n; i++) rows[part[globalIndex ? globalIndex[i] : i]].push(i);
   return { train: Int32Array.from(rows[0]), validation: Int32Array.from(rows[1]), test: Int32Array.from(rows[2]) };
+}
+
+/**
+ * This rank's training rows as one of every rank's parts of a fit: each summary travels
+ * through one all-gather (exact JSON) and is merged in rank order, so every rank holds the
+ * same merged statistics and none holds another rank's rows. A summary that fails on any
+ * rank fails on every rank with the same message. Counts the bytes it received.
+ */
+export function rankParts(table: Table, rowKeys: ArrayLike<number>): TrainingParts & { bytesReceived: number } {
+  const local: TrainingPart = { table, rowKey: (i) => rowKeys[i] };
+  const parts = {
+    local,
+    bytesReceived: 0,
+    combine<T>(summarize: (part: TrainingPart) => T, merge: (a: T, b: T) => T): T {
+      let value: T | undefined;
+      let error: string | null = null;
+      try {
+        value = summarize(local);
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+      }
+      agreeOnFailure(error);
+      const received = allGatherBytes(encoder.encode(stringifyExactJson(value)));
+      parts.bytesReceived += received.reduce((n, b) => n + b.length, 0);
+      return received.map((b) => parseExactJson<T>(decoder.decode(b))).reduce(merge);
+    },
+  };
+  return parts;
+}
+
+/**
+ * The table with each numeric column's count of cells that were not numbers, and the first
+ * of them, made the whole data set's (what one process's reader reports): the counts summed
+ * over ranks, the example of the rank whose example comes first. Collective.
+ */
+export function agreeOnInvalidCells(table: Table, globalIndex: Float64Array): Table {
+  const mine = table.columns.map((c) => {
+    if (c.type !== 'numeric' || !c.invalid) return null;
+    const ex = c.invalidExample ?? null;
+    // The example's row: the first unreadable (NaN) value on its line; a missing cell on the
+    // same line number of an earlier file of this rank would be taken for it.
+    let at: number | null = null;
+    if (ex) for (let i = 0; i < table.numRows && at === null; i++) if (Number.isNaN(c.values[i]) && table.lineNumbers[i] === ex.line) at = globalIndex[i];
+    return { invalid: c.invalid, example: ex, at };
+  });
+  const all = gatherJson(mine);
+  const columns = table.columns.map((c, j): Column => {
+    if (c.type !== 'numeric') return c;
+    const theirs = all.map((r) => r[j]).filter((x) => x !== null);
+    const invalid = theirs.reduce((n, x) => n + x!.invalid, 0);
+    const first = theirs.filter((x) => x!.example).sort((a, b) => (a!.at ?? Infinity) - (b!.at ?? Infinity))[0];
+    const { invalidExample: _, ...rest } = c;
+    return first ? { ...rest, invalid, invalidExample: first.example! } : { ...rest, invalid };
+  });
+  return new Table(columns, table.lineNumbers, table.file, table.report, table.rowFiles);
 }
