@@ -17,7 +17,7 @@ import {
   type Split,
 } from '../data/index.js';
 import { rank as worldRank, worldSize } from '../distributed/world.js';
-import { dedupeAcrossRanks, gatherJson, gatherRows, localSplit, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
+import { agreeOnInvalidCells, dedupeAcrossRanks, gatherJson, gatherRows, localSplit, rankParts, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
 import type { JobConfig } from './config.js';
 
 export interface PreparedData {
@@ -123,6 +123,13 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
   };
 }
 
+/** Each of `total` rows' place in `order` (-1 where absent). */
+function placesIn(order: Int32Array, total: number): (row: number) => number {
+  const place = new Float64Array(total).fill(-1);
+  order.forEach((row, k) => (place[row] = k));
+  return (row) => place[row];
+}
+
 function need(column: string | undefined, kind: string): string {
   if (!column) throw new Error(`data.split: a '${kind}' split needs data.split.column`);
   return column;
@@ -133,16 +140,18 @@ function need(column: string | undefined, kind: string): string {
  * result is the single-process one restricted to this rank's rows. Types are inferred from
  * every rank's counts; duplicates are found from every row's hash; a random split is the
  * single-process permutation of all rows, applied to this rank's rows by their global
- * index (a stratified or time split gathers its one column); the pipeline is fitted on the
- * training rows of every rank gathered in their global order, so vocabularies, scalers,
- * target scalers and warnings are exactly those of one process. Collective.
+ * index (a stratified or time split gathers its one column); the pipeline is fitted from
+ * statistics of each rank's training rows merged across ranks (no rank holds another's
+ * rows), so vocabularies, scalers, target scalers and warnings are exactly those of one
+ * process. Collective.
  */
 async function prepareRankShare(config: JobConfig, seed: number, world: RankWorld): Promise<PreparedData> {
   const source = config.data.path!;
   const s = config.data.split;
   const configured = [...taskColumns(config), ...(s?.column && s.kind !== 'random' ? [s.column] : []), ...(config.features ?? []).map((f) => f.column ?? f.name)];
   const share = await readRankShare(source, { onBadRow: config.data.onBadRow ?? 'skip', required: [...new Set(configured)] }, world);
-  const read = share.table;
+  // Cells that are not numbers are counted by the reader, per rank: the fit's warnings quote the whole data set's.
+  const read = agreeOnInvalidCells(share.table, share.globalIndex);
 
   const splitHere = s?.kind !== 'column';
   const warnings: string[] = [];
@@ -152,8 +161,11 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
   const table = keptRows.length === read.numRows ? read : read.select(keptRows);
   const keptIndex = Float64Array.from(keptRows, (i) => dd.keptIndex[i]);
 
-  // This rank's rows of each part.
+  // This rank's rows of each part, and each training row's place in the training table one
+  // process fits on: its index among the kept rows, or under a time split its place in time
+  // order, which one process keeps.
   let local: Split;
+  let placeOfKept: (k: number) => number = (k) => k;
   if (s.kind === 'column') {
     const split = await together(() => columnSplit(table, need(s.column, 'column')));
     local = localSplit(split, table.numRows);
@@ -165,6 +177,7 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
       const only = new Table([table.column(name)], table.lineNumbers, table.file);
       const column = gatherRows(only, keptIndex, source);
       split = s.kind === 'time' ? timeSplit(column, name, opts) : stratifiedSplit(column, name, opts);
+      if (s.kind === 'time') placeOfKept = placesIn(split.train, dd.totalKept);
     } else split = randomSplit(dd.totalKept, opts);
     local = localSplit(split, dd.totalKept, keptIndex);
   }
@@ -181,11 +194,8 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
 
   const exclude = [...(config.data.drop ?? []), ...(s.kind === 'column' || s.kind === 'time' ? [s.column!] : [])];
   const trainLocal = table.select(trainRows);
-  // Only the columns the fit reads travel: the tasks' and the listed features' (or every column not excluded).
-  const fitColumns = config.features ? new Set([...taskColumns(config), ...config.features.map((f) => f.column ?? f.name)]) : null;
-  const unread = trainLocal.columnNames.filter((c) => (fitColumns ? !fitColumns.has(c) : exclude.includes(c)));
-  const fitTable = gatherRows(trainLocal.drop(unread), Float64Array.from(trainRows, (i) => keptIndex[i]), source);
-  const pipeline = FeaturePipeline.fit(fitTable, { tasks: config.tasks, features: config.features, exclude });
+  const trainPlaces = Float64Array.from(trainRows, (i) => placeOfKept(keptIndex[i]));
+  const pipeline = FeaturePipeline.fitParts(rankParts(trainLocal, trainPlaces), { tasks: config.tasks, features: config.features, exclude });
   warnings.push(...pipeline.warnings);
   const [train, validation, test] = await together(() => [trainLocal, table.select(validRows), table.select(testRows)].map((t) => pipeline.transform(t)));
   const first = share.badRowSamples[0];
