@@ -169,6 +169,7 @@ test('a quote opened by mistake that runs on over lines is reported where it ope
 
 test('no header, a kept subset of columns, missing values', async (t) => {
   await sameAsOneProcess(t, tempFile('no-header.csv', '1,"a\nb",x\n2,NA,y\n3,,z\n4,"""",w\n'), { header: false });
+  await sameAsOneProcess(t, tempFile('no-header-bom.csv', '\uFEFF\r\n"1\r\n",a\r\n2,b\r\n\r\n3,c'), { header: false });
   await sameAsOneProcess(t, tempFile('subset.csv', awkwardFile(30, '\r\n')), { columns: ['n', 'text'], required: ['id'] });
   await sameAsOneProcess(t, tempFile('semicolons.csv', awkwardFile(30, '\n').replace(/,/g, ';')));
 });
