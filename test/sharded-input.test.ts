@@ -265,3 +265,27 @@ mpiTest('one CSV file with quoted multi-line fields, CR LF line ends and a ragge
   }
   t.log(`rows read per rank ${ranks.map((r) => r.read!.rows).join(' + ')} = ${total}; training rows ${ranks.map((r) => r.train.length).join(' + ')} = ${ref.train.length}`);
 });
+
+// ---- the pipeline's fit from statistics merged across ranks (under mpirun) ---------------
+
+mpiTest('the fit on 2 ranks exchanges statistics, not rows: equal to one process on all rows, and the bytes received do not grow with the rows', async (t) => {
+  const dir = tempDir();
+  const received: Record<string, number> = {};
+  for (const [rows, layout] of [[2000, 'halves'], [20000, 'halves'], [2000, 'alternate']] as const) {
+    const out = join(dir, `${layout}-${rows}`);
+    const run = await launch(2, 'distributed-fit.ts', [String(rows), layout, out]);
+    t.is(run.code, 0, run.output);
+    const ranks = [0, 1].map((r) => JSON.parse(readFileSync(`${out}.rank${r}.json`, 'utf8')));
+    for (const r of ranks) {
+      t.deepEqual(r.pipeline, r.whole, `${rows} rows (${layout}), rank ${r.rank}: the pipeline one process fits on all rows`);
+      t.deepEqual(r.warnings, r.wholeWarnings);
+    }
+    t.regex(ranks[0].warnings.join('\n'), /feature 'serial' .*distinct integer on each of its \d+ training rows/);
+    received[`${layout} ${rows}`] = Math.max(...ranks.map((r) => r.bytesReceived));
+  }
+  // Every training row's feature and task columns gathered as float64 (what each rank used to hold) would be 8 * 9 * rows bytes.
+  const line = `bytes each rank received for the fit: ${Object.entries(received).map(([k, b]) => `${k} rows ${b}`).join(', ')} (the rows themselves: ${8 * 9 * 20000} bytes for 20000)`;
+  t.log(line);
+  t.true(received['halves 20000'] < 1.25 * received['halves 2000'], line);
+  t.true(received['halves 20000'] < 8 * 9 * 20000 / 10, line);
+});
