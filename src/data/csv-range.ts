@@ -99,7 +99,10 @@ export class ChunkScanner {
       }
       lastWasCr = b === CR;
     }
-    Object.assign(this, { parity, quotes, breaks, lastWasCr });
+    this.parity = parity;
+    this.quotes = quotes;
+    this.breaks = breaks;
+    this.lastWasCr = lastWasCr;
     this.at += bytes.length;
   }
 
@@ -228,14 +231,12 @@ export async function readCsvShare(path: string, options: CsvOptions, world: { r
   const because = planned.all.find((p) => p.wholeFileBecause)?.wholeFileBecause;
   if (because) return readWholeFile(path, options, world, exchange, because);
   const plan = planned.mine as SplitPlan;
-  const range = csvRanges(
-    planned.all.map((p) => p.scan!),
-    plan.size,
-    plan.layout.data,
-  )[world.rank];
+  const range = csvRanges(planned.all.map((p) => p.scan!), plan.size, plan.layout.data)[world.rank];
+  const bytes = () => (range.end > range.start ? createReadStream(path, { start: range.start, end: range.end - 1 }) : Readable.from([]));
+  const part = { names: plan.names, linesBefore: range.linesBefore, recordDelimiter: plan.layout.recordDelimiter };
   const parsed = await agreed(
     exchange,
-    () => parseCsvRecords(range.end > range.start ? createReadStream(path, { start: range.start, end: range.end - 1 }) : Readable.from([]), name, plan.dialect, options, { names: plan.names, linesBefore: range.linesBefore, recordDelimiter: plan.layout.recordDelimiter }),
+    () => parseCsvRecords(bytes(), name, plan.dialect, options, part),
     (p) => ({ rows: p.rows, badRows: p.badRows, badRowSamples: p.badRowSamples, unparsable: p.unparsable }),
   );
   // After a record csv-parse rejects (a quote in an unquoted field, text after a closing
@@ -269,7 +270,7 @@ async function planSplit(path: string, name: string, options: CsvOptions, world:
   try {
     const size = (await fh.stat()).size;
     const head = new Uint8Array(Math.min(size, SNIFF_BYTES + 1));
-    await readFully(fh, head, 0);
+    await readFully(fh, head, 0, name);
     const dialect = csvDialect(Buffer.from(head.buffer, 0, Math.min(head.length, SNIFF_BYTES)).toString('utf8'), name, options);
     // csv-parse's escape character is `"`: with another quote character, `"` followed by the
     // quote inside a field is an escaped quote, and the quote parity is not the parser's state.
@@ -284,22 +285,27 @@ async function planSplit(path: string, name: string, options: CsvOptions, world:
     const block = new Uint8Array(Math.min(SCAN_BLOCK, Math.max(1, chunkEnd - chunkStart)));
     for (let at = chunkStart; at < chunkEnd; ) {
       const n = Math.min(block.length, chunkEnd - at);
-      await readFully(fh, block.subarray(0, n), at);
+      await readFully(fh, block.subarray(0, n), at, name);
       scanner.feed(block.subarray(0, n));
       at += n;
     }
     const next = new Uint8Array(1);
-    const scan = scanner.finish(chunkEnd < size ? (await readFully(fh, next, chunkEnd), next[0]) : -1);
+    const scan = scanner.finish(chunkEnd < size ? (await readFully(fh, next, chunkEnd, name), next[0]) : -1);
     return { size, dialect, layout, names: first.names, scan };
   } finally {
     await fh.close();
   }
 }
 
-async function readFully(fh: Awaited<ReturnType<typeof open>>, into: Uint8Array, position: number): Promise<void> {
+async function readFully(fh: Awaited<ReturnType<typeof open>>, into: Uint8Array, position: number, name: string): Promise<void> {
   for (let done = 0; done < into.length; ) {
-    const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new Error(`the file ended at byte ${position + done} while reading it (did it change?)`);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await fh.read(into, done, into.length - done, position + done));
+    } catch (e) {
+      throw new Error(`${name}: cannot read: ${(e as Error).message}`);
+    }
+    if (bytesRead === 0) throw new Error(`${name}: the file ended at byte ${position + done} while it was being read (did it change?)`);
     done += bytesRead;
   }
 }
