@@ -125,6 +125,8 @@ export function summarizeNumeric(part: TrainingPart, column: string): NumericSum
     if (!Number.isInteger(v)) integers = false;
   }
   let distinctIntegerRanges: [number, number][] | null = null;
+  // Fewer integers in [min, max] than values means a repeat, without sorting.
+  if (integers && present > 0 && max! - min! + 1 < present) integers = false;
   if (integers) {
     const sorted = sortedPresentOf(part, column);
     let distinct = true;
@@ -193,30 +195,35 @@ export function mergeGroups(a: LabelGroups, b: LabelGroups): LabelGroups {
 }
 
 /**
- * Labelled rows and positives (labels 0 / 1, NaN for unlabelled) per group of a column:
- * each value of a categorical column, or missing / present cells of a numeric one.
+ * Labelled rows and positives per group of a column, for each of several binary labellings
+ * (0 / 1, NaN for unlabelled): each value of a categorical column, or missing / present
+ * cells of a numeric one.
  */
-export function labelGroups(part: TrainingPart, column: string, by: 'value' | 'missing', labels: ArrayLike<number>): LabelGroups {
+export function labelGroups(part: TrainingPart, column: string, by: 'value' | 'missing', labellings: readonly ArrayLike<number>[]): LabelGroups[] {
   const col = part.table.column(column);
-  let groupOf: Int32Array;
+  const n = part.table.numRows;
+  const groupOf = new Int32Array(n);
   let names: (string | null)[];
   if (by === 'value') {
     const view = asStrings(col);
-    groupOf = view.codes.map((c) => c + 1);
+    for (let i = 0; i < n; i++) groupOf[i] = view.codes[i] + 1;
     names = [null, ...view.dictionary];
   } else {
-    groupOf = Int32Array.from(asNumbers(col).values, (v) => (Number.isNaN(v) ? 0 : 1));
+    const { values } = asNumbers(col);
+    for (let i = 0; i < n; i++) groupOf[i] = Number.isNaN(values[i]) ? 0 : 1;
     names = [null, 'present'];
   }
-  const rows = new Float64Array(names.length);
-  const positives = new Float64Array(names.length);
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i];
-    if (Number.isNaN(y)) continue;
-    rows[groupOf[i]]++;
-    positives[groupOf[i]] += y;
-  }
-  const out: LabelGroups = [];
-  names.forEach((g, k) => rows[k] && out.push([g, rows[k], positives[k]]));
-  return out;
+  return labellings.map((labels) => {
+    const rows = new Float64Array(names.length);
+    const positives = new Float64Array(names.length);
+    for (let i = 0; i < n; i++) {
+      const y = labels[i];
+      if (Number.isNaN(y)) continue;
+      rows[groupOf[i]]++;
+      positives[groupOf[i]] += y;
+    }
+    const out: LabelGroups = [];
+    names.forEach((g, k) => rows[k] && out.push([g, rows[k], positives[k]]));
+    return out;
+  });
 }

@@ -124,17 +124,21 @@ function secondPass(parts: TrainingParts, plan: FitPlan, first: FirstPass): Seco
     return 'others' in sets ? null : sets;
   });
   const leakBy = plan.features.map((f) => (f.kind === 'categorical' ? 'value' : f.kind === 'numeric' ? 'missing' : null));
+  const binaryTasks = labelSets.map((sets, i) => (sets ? i : -1)).filter((i) => i >= 0);
   return parts.combine(
-    (p): SecondPass => ({
-      features: plan.features.map((f, j) => (f.kind === 'numeric' ? squaredDeviations(asNumbers(p.table.column(f.column)).values, featureMeans[j]) : null)),
-      targets: plan.tasks.map((t, i) => (t.type === 'regression' ? squaredDeviations(targetValues(p, t), targetMeans[i]) : null)),
-      leaks: plan.tasks.map((t, i) => {
-        const sets = labelSets[i];
-        if (!sets) return null;
-        const { labels, notBinary } = binaryLabels(p, t.column ?? t.name, sets.positive, sets.negative);
-        return { notBinary, groups: plan.features.map((f, j) => (leakBy[j] ? labelGroups(p, f.column, leakBy[j]!, labels) : null)) };
-      }),
-    }),
+    (p): SecondPass => {
+      const labelled = binaryTasks.map((i) => binaryLabels(p, plan.tasks[i].column ?? plan.tasks[i].name, labelSets[i]!.positive, labelSets[i]!.negative));
+      // Each feature's groups once, counted under every binary task's labels.
+      const groups = plan.features.map((f, j) => (leakBy[j] && labelled.length ? labelGroups(p, f.column, leakBy[j]!, labelled.map((l) => l.labels)) : null));
+      return {
+        features: plan.features.map((f, j) => (f.kind === 'numeric' ? squaredDeviations(asNumbers(p.table.column(f.column)).values, featureMeans[j]) : null)),
+        targets: plan.tasks.map((t, i) => (t.type === 'regression' ? squaredDeviations(targetValues(p, t), targetMeans[i]) : null)),
+        leaks: plan.tasks.map((_, i) => {
+          const b = binaryTasks.indexOf(i);
+          return b < 0 ? null : { notBinary: labelled[b].notBinary, groups: groups.map((g) => (g ? g[b] : null)) };
+        }),
+      };
+    },
     (a, b) => ({
       features: a.features.map((x, j) => (x && b.features[j] ? mergeSums(x, b.features[j]!) : null)),
       targets: a.targets.map((x, i) => (x && b.targets[i] ? mergeSums(x, b.targets[i]!) : null)),

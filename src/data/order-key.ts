@@ -37,5 +37,8 @@ export function countAtMost(sorted: Float64Array, x: number): number {
 
 /** The present (non-NaN) values, sorted in key order. */
 export function sortedPresent(values: Float64Array): Float64Array {
-  return values.filter((v) => !Number.isNaN(v)).sort();
+  const out = new Float64Array(values.length);
+  let n = 0;
+  for (const v of values) if (!Number.isNaN(v)) out[n++] = v;
+  return out.slice(0, n).sort();
 }
