@@ -307,8 +307,9 @@ function buildColumn(name: string, type: ColumnType, cells: readonly (string | n
 /**
  * Every rank's rows of `table` (with their global indices), in global order: the table one
  * process would hold for the same rows, with the same types and values (dictionaries in
- * order of first appearance). Collective. Used for what must see all rows together: the
- * pipeline's fit on the training rows, a stratified or time split's column.
+ * order of first appearance). Collective. Used for a stratified or time split's one column,
+ * which the one-process split needs whole; the pipeline's fit reads statistics instead
+ * (rankParts).
  */
 export function gatherRows(table: Table, globalIndex: Float64Array, label: string): Table {
   const header = table.columns.map((c) =>
