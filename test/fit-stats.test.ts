@@ -4,7 +4,7 @@
 // the last bit, including its warnings and its errors.
 import test from 'ava';
 import { FeaturePipeline, Table, readCsvString, type Column, type FitOptions } from '../src/data/index.js';
-import { emptySum, exactSum, mergeSums, roundedQuotient, roundedSum } from '../src/data/exact-sum.js';
+import { emptySum, exactSum, mergeSums, roundedQuotient, roundedSum } from '../src/shared/exact-sum.js';
 import { fromOrderKey, orderKey } from '../src/data/order-key.js';
 import { mediansAcross } from '../src/data/order-statistic.js';
 import { partsInProcess, parseExactJson, stringifyExactJson, wholeTable } from '../src/data/training-parts.js';

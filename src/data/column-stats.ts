@@ -2,7 +2,7 @@
 // across parts exactly: counts per value, exact sums, extremes, the first row a message
 // quotes. Nothing here holds a row beyond the part it was computed on.
 import { asNumbers, asStrings } from './columns.js';
-import { ExactSumBuilder, mergeSums, type ExactSum } from './exact-sum.js';
+import { ExactSumBuilder, mergeSums, type ExactSum } from '../shared/exact-sum.js';
 import { keyLess, sortedPresent } from './order-key.js';
 import type { TrainingPart } from './training-parts.js';
 

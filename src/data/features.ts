@@ -8,7 +8,7 @@ import { asNumbers, asStrings, fnv1a } from './columns.js';
 import { splitBag, summarizeCells, type CellSummary, type ValueCounts } from './column-stats.js';
 import { collectFitStats, type FitPlan, type FitStats, type LeakStats, type PlannedFeature } from './fit-stats.js';
 import { encodeTaskCounted, fitTaskFromStats, notBinaryLabel, taskSpec, type EncodedLabel, type FittedTask, type TaskConfig, type TaskSpec } from './labels.js';
-import { meanOf, stdOf } from './moments.js';
+import { meanOf, stdOf } from '../shared/moments.js';
 import type { ColumnType, Table } from './table.js';
 import { wholeTable, type TrainingParts } from './training-parts.js';
 import type { FeatureSpec } from '../shared/contract.js';

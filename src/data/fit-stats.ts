@@ -5,8 +5,8 @@
 // search, and whether id-like columns hold distinct integers. One process runs the same
 // passes over a single part, so a fit is always fitFromStats(collectFitStats(rows)).
 import { bagCounts, firstExample, labelGroups, mergeCounts, mergeGroups, mergeNumeric, sortedPresentOf, summarizeNumeric, valueCounts, type LabelGroups, type NumericSummary, type RowExample, type ValueCounts } from './column-stats.js';
-import { mergeSums, type ExactSum } from './exact-sum.js';
-import { meanOf, squaredDeviations } from './moments.js';
+import { mergeSums, type ExactSum } from '../shared/exact-sum.js';
+import { meanOf, squaredDeviations } from '../shared/moments.js';
 import { mediansAcross } from './order-statistic.js';
 import { DEFAULT_NEGATIVE, DEFAULT_POSITIVE, binaryLabels, mergeTaskSummaries, normalizeBinary, summarizeTask, targetValues, type TaskSummary } from './task-stats.js';
 import type { TrainingParts } from './training-parts.js';

@@ -6,7 +6,7 @@ import { asNumbers, asStrings } from './columns.js';
 import type { Table } from './table.js';
 import type { TargetScaler, TargetTransform } from '../shared/target.js';
 import { binaryLabelSets, collectFitStats, type TaskStats } from './fit-stats.js';
-import { meanOf, stdOf } from './moments.js';
+import { meanOf, stdOf } from '../shared/moments.js';
 import { binaryValue } from './task-stats.js';
 import { wholeTable } from './training-parts.js';
 

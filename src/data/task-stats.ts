@@ -3,7 +3,7 @@
 // the first row of each where a message lists them in order), and a regression target's
 // exact sum. labels.ts fits from the merged summary.
 import { asNumbers, asStrings } from './columns.js';
-import { ExactSumBuilder, mergeSums, type ExactSum } from './exact-sum.js';
+import { ExactSumBuilder, mergeSums, type ExactSum } from '../shared/exact-sum.js';
 import { firstExample, rowWhere, type RowExample } from './column-stats.js';
 import type { TrainingPart } from './training-parts.js';
 import { applyTransform } from '../shared/target.js';

@@ -1,6 +1,9 @@
-// Summary statistics over the present (non-NaN) values, one definition for the feature
-// scalers, the regression target scalers, the regression score and the mean ± std over
-// seeds in the train summary.
+// Summary statistics over the present (non-NaN) values, one definition for the regression
+// target scalers of tasks without a fitted pipeline, the regression score and the mean ± std
+// over seeds in the train summary. Mean and spread come from exact sums (moments.ts), as the
+// feature pipeline's do, so the same values give the same bits in any order.
+import { ExactSumBuilder, roundedQuotient } from './exact-sum.js';
+import { meanOf, squaredDeviations, stdOf } from './moments.js';
 
 export interface PresentStats {
   /** Values that are not NaN. */
@@ -17,22 +20,18 @@ export interface PresentStats {
 
 export function presentStats(values: ArrayLike<number>): PresentStats {
   let n = 0;
-  let sum = 0;
   let min = Infinity;
   let max = -Infinity;
+  const sum = new ExactSumBuilder();
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (Number.isNaN(v)) continue;
     n++;
-    sum += v;
+    sum.add(v);
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const mean = n ? sum / n : 0;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
-  }
-  return { n, mean, std: n ? Math.sqrt(ss / n) : 0, sampleStd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max };
+  const mean = meanOf(sum.finish(), n);
+  const ss = squaredDeviations(values, mean);
+  return { n, mean, std: stdOf(ss, n), sampleStd: n > 1 ? Math.sqrt(roundedQuotient(ss, n - 1)) : 0, min, max };
 }
