@@ -53,6 +53,16 @@ const badInput: { title: string; make: (dir: string) => string; message: (dir: s
     message: () => /1 training row for 2 ranks; every rank needs at least one training row/,
   },
   {
+    title: 'one CSV whose last quoted field is longer than a rank\'s share of the bytes',
+    make: (dir) => {
+      const rows = shopRows(40, 1);
+      rows[39] = { ...rows[39], title: `long ${'word '.repeat(2000)}\nend` };
+      writeFileSync(join(dir, 'long.csv'), toCsv(rows));
+      return join(dir, 'long.csv');
+    },
+    message: () => /rank 1 of 2 holds none of the \d+ training rows .*each file is shared among the ranks \(a CSV by bytes\)/,
+  },
+  {
     title: 'CSV files whose columns differ (each rank reads other files)',
     make: (dir) => {
       mkdirSync(join(dir, 'd'));

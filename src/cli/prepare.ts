@@ -17,7 +17,8 @@ import {
   type Split,
 } from '../data/index.js';
 import { rank as worldRank, worldSize } from '../distributed/world.js';
-import { agreeOnInvalidCells, dedupeAcrossRanks, gatherJson, gatherRows, localSplit, rankParts, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
+import { gatherJson } from '../distributed/collectives.js';
+import { agreeOnInvalidCells, dedupeAcrossRanks, gatherRows, localSplit, rankParts, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
 import type { JobConfig } from './config.js';
 
 export interface PreparedData {
@@ -190,7 +191,11 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
     throw new Error(`${source}: ${total(0)} training ${total(0) === 1 ? 'row' : 'rows'} for ${world.size} ranks; every rank needs at least one training row (run with at most ${total(0)} ${total(0) === 1 ? 'rank' : 'ranks'})`);
   const idle = trainPerRank.indexOf(0);
   if (idle >= 0)
-    throw new Error(`${source}: rank ${idle} of ${world.size} holds none of the ${total(0)} training rows (training rows per rank: ${trainPerRank.join(', ')}); give the data as at least as many files of similar size as ranks, or as one file`);
+    throw new Error(`${source}: rank ${idle} of ${world.size} holds none of the ${total(0)} training rows (training rows per rank: ${trainPerRank.join(', ')}); ${
+        share.mode === 'rows'
+          ? 'with fewer files than ranks each file is shared among the ranks (a CSV by bytes), so a small file or a quoted field longer than a share can leave a rank without rows: run with fewer ranks, or give at least as many files of similar size as ranks'
+          : 'give the data as at least as many files of similar size as ranks, or as one file'
+      }`);
 
   const exclude = [...(config.data.drop ?? []), ...(s.kind === 'column' || s.kind === 'time' ? [s.column!] : [])];
   const trainLocal = table.select(trainRows);

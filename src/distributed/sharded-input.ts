@@ -1,7 +1,7 @@
 // Each rank's share of a data set, and what the ranks exchange so that everything that
 // must agree does. A rank reads whole files r, r + W, ... of a directory or glob with at
-// least W files, else its row range of every file (Parquet decodes only those rows; a CSV
-// is parsed whole and only the range kept). Column types are then inferred from every
+// least W files, else its share of every file: a Parquet file's row range (only those
+// rows are decoded), a CSV file's byte range cut at record starts (csv-range.ts). Column types are then inferred from every
 // rank's counts together, exactly as one process infers them over all rows; rows carry
 // their index in the table one process would read, so duplicate removal, splits and the
 // fitted pipeline are the ones a single process makes (see prepareRankShare in
@@ -13,7 +13,7 @@ import { readCsvShare } from '../data/csv-range.js';
 import { parquetKind, readParquetPart } from '../data/parquet.js';
 import { dataFiles } from '../data/sources.js';
 import { DEFAULT_MISSING, StringColumnBuilder, Table, looksLikeIdName, parseNumber, type Column, type ColumnType } from '../data/table.js';
-import { allGatherBytes } from './collectives.js';
+import { allGatherBytes, gatherJson } from './collectives.js';
 import type { Split } from '../data/splits.js';
 import { parseExactJson, stringifyExactJson, type TrainingPart, type TrainingParts } from '../data/training-parts.js';
 
@@ -59,11 +59,6 @@ export interface RankShare {
 
 const encoder = new TextEncoder(), decoder = new TextDecoder();
 
-/** Every rank's `value`, through JSON, in rank order. */
-export function gatherJson<T>(value: T): T[] {
-  return allGatherBytes(encoder.encode(JSON.stringify(value))).map((b) => JSON.parse(decoder.decode(b)) as T);
-}
-
 /** Every rank's float64 values, one array per rank. */
 function gatherF64(values: Float64Array): Float64Array[] {
   return allGatherBytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).map((b) => new Float64Array(b.slice().buffer));
@@ -72,11 +67,15 @@ function gatherF64(values: Float64Array): Float64Array[] {
 /** Throws on every rank when any rank failed (`mine` is this rank's error message or null): one message, the same everywhere. */
 export function agreeOnFailure(mine: string | null): void {
   const all = gatherJson(mine);
-  const failed = all.map((m, r) => (m === null ? null : { m, r })).filter((x) => x !== null);
+  const failed = all.flatMap((m, r) => (m === null ? [] : [{ m, r }]));
   if (!failed.length) return;
-  const first = failed[0]!;
-  const more = failed.length > 1 ? ` (and on ${failed.length - 1} more ${failed.length > 2 ? 'ranks' : 'rank'}: ${failed.slice(1).map((f) => `rank ${f!.r}: ${f!.m}`).join('; ')})` : '';
-  throw new Error(`${first.m}${all.length > 1 ? ` [rank ${first.r} of ${all.length}]` : ''}${more}`);
+  const first = failed[0].m;
+  // Ranks that failed alike (a bad row every rank saw in the same file) are named together.
+  const alike = failed.filter((f) => f.m === first).map((f) => f.r);
+  const others = failed.filter((f) => f.m !== first);
+  const where = all.length === 1 ? '' : alike.length === all.length ? ` [every rank of ${all.length}]` : ` [${alike.length > 1 ? 'ranks' : 'rank'} ${alike.join(', ')} of ${all.length}]`;
+  const more = others.length ? ` (and ${others.map((f) => `rank ${f.r}: ${f.m}`).join('; ')})` : '';
+  throw new Error(`${first}${where}${more}`);
 }
 
 /** Runs `f` on this rank and agrees with the others on whether every rank succeeded. */
