@@ -35,4 +35,5 @@ export {
 export { DataLoader, gatherBatch, type Batch, type DataLoaderOptions } from './loader.js';
 export { bankMarketingPath, loadBankMarketing, bankMarketingDefaults } from './bank.js';
 export { fnv1a } from './columns.js';
+export { wholeTable, partsInProcess, type TrainingPart, type TrainingParts } from './training-parts.js';
 export { parseIdx, readIdxFile, encodeIdxUint8, writeIdxUint8, loadImageSplit, imageBatch, splitAccuracy, type ImageSplit, type IdxData } from './idx.js';
