@@ -7,7 +7,7 @@
 // exchange of row counts gives every row its index in the file. A file the byte split
 // cannot be exact for is parsed whole by every rank, which keeps its row range.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -17,6 +17,7 @@ import {
   hasGzipMagic,
   keptColumns,
   noDataRows,
+  openNamed,
   parseCsvRecords,
   readCsv,
   recordColumns,
@@ -261,12 +262,7 @@ async function planSplit(path: string, name: string, options: CsvOptions, world:
   if (options.relaxQuotes) return 'relaxQuotes is on';
   // A gzip stream cannot be entered at a byte offset.
   if (options.gzip ?? (path.endsWith('.gz') || (await hasGzipMagic(path, name)))) return 'it is gzipped';
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new Error(`${name}: cannot open ${path}: ${(e as Error).message}`);
-  }
+  const fh = await openNamed(path, name);
   try {
     const size = (await fh.stat()).size;
     const head = new Uint8Array(Math.min(size, SNIFF_BYTES + 1));
@@ -297,7 +293,7 @@ async function planSplit(path: string, name: string, options: CsvOptions, world:
   }
 }
 
-async function readFully(fh: Awaited<ReturnType<typeof open>>, into: Uint8Array, position: number, name: string): Promise<void> {
+async function readFully(fh: FileHandle, into: Uint8Array, position: number, name: string): Promise<void> {
   for (let done = 0; done < into.length; ) {
     let bytesRead: number;
     try {

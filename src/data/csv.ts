@@ -2,7 +2,7 @@
 // and quote sniffed from the first lines, types inferred with overrides, bad rows reported
 // by line number (skipped and counted, or thrown).
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -67,18 +67,22 @@ export async function readCsvString(text: string, options: CsvOptions = {}): Pro
   return readStream(Readable.from([text]), text.slice(0, SNIFF_BYTES), name, false, options);
 }
 
+/** The file opened for reading; an error naming it (`name`) when it cannot be. */
+export async function openNamed(path: string, name: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (e) {
+    throw new Error(`${name}: cannot open ${path}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Opens the file once before reading: a directory, or a binary file (NUL bytes, or bytes
  * that are not UTF-8, in its first KB), is an error naming it, rather than a bare EISDIR or
  * raw bytes dumped into messages; gzip is recognised by its magic bytes.
  */
 export async function hasGzipMagic(path: string, name: string): Promise<boolean> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new Error(`${name}: cannot open ${path}: ${(e as Error).message}`);
-  }
+  const fh = await openNamed(path, name);
   try {
     if ((await fh.stat()).isDirectory()) throw new Error(`${path}: is a directory, not a CSV file`);
     const b = Buffer.alloc(1024);
