@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { distributed, manualSeed, mtl, tensor } from '../src/index.js';
+import { allToAllBytes } from '../src/distributed/collectives.js';
 import { nativePath } from '../src/native.js';
 import { sharedSignal } from './helpers/mtl-synthetic.js';
 import { tempDir } from './helpers/tmp.js';
@@ -44,6 +45,15 @@ test.serial('distributed: true in one process trains exactly as without it', (t)
   t.deepEqual(run(true), run(false));
 });
 
+test.serial('outside a launcher allToAll hands a process its own part, and wants one part per rank', (t) => {
+  distributed.init();
+  const mine = Uint8Array.of(1, 2, 3);
+  const [back] = allToAllBytes([mine]);
+  t.deepEqual(Array.from(back), [1, 2, 3]);
+  t.not(back, mine, 'a copy');
+  t.throws(() => allToAllBytes([mine, mine]), { message: 'allToAll: 2 parts for 1 rank; give one part per rank' });
+});
+
 test('the launcher is read from Open MPI, PMI (MPICH) and Slurm variables', (t) => {
   t.deepEqual(distributed.launcherWorld({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '4' }), { launcher: 'Open MPI', rank: 1, size: 4 });
   t.deepEqual(distributed.launcherWorld({ PMI_RANK: '0', PMI_SIZE: '2' }), { launcher: 'PMI', rank: 0, size: 2 });
@@ -72,7 +82,7 @@ if (distributed.nativeComm() === null)
 
 if (skipReason) console.log(`distributed tests under mpirun skipped: ${skipReason}`);
 
-mpiTest('collectives on 2 and 3 ranks: allReduce sum and mean, broadcast float32 and int32, allGather of different sizes, barrier', async (t) => {
+mpiTest('collectives on 2 and 3 ranks: allReduce sum and mean, broadcast float32 and int32, allGather and allToAll of different sizes, barrier', async (t) => {
   for (const np of [2, 3]) {
     const r = await launch(np, 'distributed-collectives.ts', []);
     t.is(r.code, 0, r.output);

@@ -76,6 +76,32 @@ TL_KERNEL_VALUE(dist_allGather) {
   return result;
 }
 
+// (buf: any typed array, sendSizes: number[]) -> { data: Uint8Array, sizes: number[] }:
+// buf holds sendSizes[r] bytes for each rank r in turn; returns the bytes each rank sent
+// here, in rank order, and how many came from each.
+TL_KERNEL_VALUE(dist_allToAll) {
+  a.expect_count(2);
+  Bytes b = bytes_arg(a, info, 0);
+  std::vector<int64_t> send_sizes = a.ints(1, 1 << 24);
+  int64_t total = 0;
+  for (int64_t s : send_sizes) {
+    if (s < 0) a.fail("argument 1 holds a negative size");
+    total += s;
+  }
+  if (total != b.len) a.fail("argument 1 sends " + std::to_string(total) + " bytes in all but the buffer holds " + std::to_string(b.len));
+  std::vector<int64_t> sizes;
+  std::vector<uint8_t> out = a.guard([&] { return dist::all_to_all_bytes(b.ptr, send_sizes, sizes); });
+  Napi::Env env = info.Env();
+  auto data = Napi::Uint8Array::New(env, out.size());
+  if (!out.empty()) std::memcpy(data.Data(), out.data(), out.size());
+  auto list = Napi::Array::New(env, sizes.size());
+  for (size_t r = 0; r < sizes.size(); r++) list.Set(static_cast<uint32_t>(r), static_cast<double>(sizes[r]));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("data", data);
+  result.Set("sizes", list);
+  return result;
+}
+
 TL_KERNEL(dist_barrier) {
   a.guard([] { dist::barrier(); });
 }

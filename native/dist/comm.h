@@ -35,6 +35,10 @@ void all_reduce_f32(float* data, int64_t n, bool mean);
 void broadcast_bytes(void* data, int64_t bytes, int root);
 // Every rank's bytes, concatenated in rank order; `sizes` receives each rank's count.
 std::vector<uint8_t> all_gather_bytes(const uint8_t* data, int64_t bytes, std::vector<int64_t>& sizes);
+// Personalised exchange: `data` holds the bytes for rank 0, then for rank 1, ...
+// (send_sizes[r] of them for rank r, one entry per rank); returns the bytes every rank sent
+// to this one, in rank order, and `recv_sizes` receives how many came from each.
+std::vector<uint8_t> all_to_all_bytes(const uint8_t* data, const std::vector<int64_t>& send_sizes, std::vector<int64_t>& recv_sizes);
 void barrier();
 // Ends every process of the job with `code` (a failed rank must not leave the others
 // waiting in a collective).

@@ -134,6 +134,41 @@ std::vector<uint8_t> all_gather_bytes(const uint8_t* data, int64_t bytes, std::v
   return out;
 }
 
+std::vector<uint8_t> all_to_all_bytes(const uint8_t* data, const std::vector<int64_t>& send_sizes, std::vector<int64_t>& recv_sizes) {
+  require_init("allToAll");
+  const int n = world_size();
+  if (static_cast<int>(send_sizes.size()) != n)
+    throw std::runtime_error("allToAll: " + std::to_string(send_sizes.size()) + " send sizes for " + std::to_string(n) + " ranks");
+  // The counts travel as 64-bit integers, so a rank over the limit is named rather than wrapped.
+  std::vector<int64_t> theirs(n);
+  check(MPI_Alltoall(send_sizes.data(), 1, MPI_INT64_T, theirs.data(), 1, MPI_INT64_T, MPI_COMM_WORLD), "MPI_Alltoall");
+  std::vector<int> send_counts(n), send_displs(n), recv_counts(n), recv_displs(n);
+  int64_t sent = 0, received = 0;
+  for (int r = 0; r < n; r++) {
+    if (send_sizes[r] < 0) throw std::runtime_error("allToAll: negative send size for rank " + std::to_string(r));
+    send_displs[r] = static_cast<int>(sent);
+    recv_displs[r] = static_cast<int>(received);
+    send_counts[r] = static_cast<int>(send_sizes[r]);
+    recv_counts[r] = static_cast<int>(theirs[r]);
+    sent += send_sizes[r];
+    received += theirs[r];
+    // Every rank checks both directions, so all of them throw together instead of one
+    // waiting in MPI_Alltoallv for a rank that gave up.
+    if (sent > INT_MAX || received > INT_MAX) break;
+  }
+  int64_t over = std::max(sent, received), worst = 0;
+  check(MPI_Allreduce(&over, &worst, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+  if (worst > INT_MAX)
+    throw std::runtime_error("allToAll: a rank sends or receives over MPI's 2^31 - 1 bytes in one exchange");
+  recv_sizes.assign(theirs.begin(), theirs.end());
+  std::vector<uint8_t> out(static_cast<size_t>(std::max<int64_t>(received, 1)));
+  const uint8_t none = 0;
+  check(MPI_Alltoallv(sent ? data : &none, send_counts.data(), send_displs.data(), MPI_BYTE, out.data(), recv_counts.data(), recv_displs.data(), MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+  out.resize(static_cast<size_t>(received));
+  return out;
+}
+
 void barrier() {
   require_init("barrier");
   check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");

@@ -25,6 +25,7 @@ int local_size() { return 1; }
 void all_reduce_f32(float*, int64_t, bool) { none(); }
 void broadcast_bytes(void*, int64_t, int) { none(); }
 std::vector<uint8_t> all_gather_bytes(const uint8_t*, int64_t, std::vector<int64_t>&) { none(); }
+std::vector<uint8_t> all_to_all_bytes(const uint8_t*, const std::vector<int64_t>&, std::vector<int64_t>&) { none(); }
 void barrier() { none(); }
 void abort(int) {}
 

@@ -86,6 +86,24 @@ export function allGatherBytes(bytes: Uint8Array): Uint8Array[] {
   return parts;
 }
 
+/**
+ * A personalised exchange: `parts[r]` goes to rank r (one part per rank, any sizes, empty
+ * ones too); returns what each rank sent this one, in rank order. In one process, the part
+ * it sends itself.
+ */
+export function allToAllBytes(parts: readonly Uint8Array[]): Uint8Array[] {
+  const comm = activeComm();
+  const size = comm ? comm.dist_worldSize() : 1;
+  if (parts.length !== size) throw new Error(`allToAll: ${parts.length} parts for ${size} ${size === 1 ? 'rank' : 'ranks'}; give one part per rank`);
+  if (!comm) return [parts[0].slice()];
+  if (typeof comm.dist_allToAll !== 'function') throw new Error('allToAll: the loaded trunkline addon predates it; rebuild the addon (npx cmake-js compile -O build-cmake, or npm rebuild trunkline)');
+  const { data, sizes } = comm.dist_allToAll(concat(parts), parts.map((p) => p.length));
+  const out: Uint8Array[] = [];
+  let o = 0;
+  for (const s of sizes) out.push(data.subarray(o, (o += s)));
+  return out;
+}
+
 const encoder = new TextEncoder(), decoder = new TextDecoder();
 
 /** Every rank's `value`, through JSON, in rank order. */
@@ -129,7 +147,7 @@ export function allGather(t: Tensor): Tensor {
   return toDevice(gathered, t.device);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {

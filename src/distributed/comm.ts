@@ -15,6 +15,7 @@ export interface NativeComm {
   dist_allReduce(buf: Float32Array, n: number, mean: boolean): void;
   dist_broadcast(buf: ArrayBufferView, root: number): void;
   dist_allGather(buf: ArrayBufferView): { data: Uint8Array; sizes: number[] };
+  dist_allToAll(buf: ArrayBufferView, sendSizes: number[]): { data: Uint8Array; sizes: number[] };
   dist_barrier(): void;
   dist_abort(code: number): void;
   dist_deviceIsAvailable(): boolean;

@@ -3,6 +3,7 @@
 // argument `cuda`, on CUDA tensors (through NCCL or host memory, as the ranks agree).
 // Usage: node --import tsx test/helpers/distributed-collectives.ts [cpu|cuda]
 import { distributed, fromBuffer as hostBuffer, tensor as hostTensor, type Device, type Tensor } from '../../src/index.js';
+import { allToAllBytes } from '../../src/distributed/collectives.js';
 
 const device = (process.argv[2] ?? 'cpu') as Device;
 const tensor = (values: number[] | number[][]): Tensor => hostTensor(values).to(device);
@@ -38,6 +39,14 @@ expect('allGather shape', g.shape, [sumOf((r) => r + 1), 2]);
 expect('allGather values', g.data(), ranks.flatMap((r) => Array.from({ length: 2 * (r + 1) }, (_, i) => 100 * r + i)));
 const bytes = distributed.allGatherBytes(new TextEncoder().encode('r'.repeat(rank)));
 expect('allGatherBytes sizes', bytes.map((p) => p.length), ranks);
+
+// Rank p sends rank q (p * q + q) % 4 bytes of value 10p + q: uneven sizes, empty ones among them.
+const payload = (p: number, q: number): number[] => new Array<number>((p * q + q) % 4).fill(10 * p + q);
+const exchanged = allToAllBytes(ranks.map((q) => Uint8Array.from(payload(rank, q))));
+expect('allToAll sizes', exchanged.map((b) => b.length), ranks.map((p) => payload(p, rank).length));
+expect('allToAll values', exchanged.flatMap((b) => Array.from(b)), ranks.flatMap((p) => payload(p, rank)));
+const none = allToAllBytes(ranks.map(() => new Uint8Array(0)));
+expect('allToAll of nothing', none.map((b) => b.length), ranks.map(() => 0));
 
 distributed.barrier();
 if (rank === 0) console.log(`collectives ok on ${W} ranks (${device})`);
