@@ -1,11 +1,13 @@
 // Train / validation / test splits as row-index arrays: seeded random, stratified by a
 // column, by a time column, by a column naming each row's split, and k-fold. Seeds go
-// through the engine's Generator so a seed gives the same split everywhere.
+// through the engine's Generator (or, for stratified splits, a seeded key per row), so a
+// seed gives the same split everywhere.
 import { Generator } from '../tensor/random.js';
 import { asNumbers, asStrings } from './columns.js';
 import type { CsvOptions } from './csv.js';
 import { readTable } from './sources.js';
 import type { Table } from './table.js';
+import { shuffleKey } from './shuffle-key.js';
 
 export interface Split {
   train: Int32Array;
@@ -22,7 +24,8 @@ export interface SplitOptions {
   seed?: number;
 }
 
-function fractions(o: SplitOptions, where: string): [number, number] {
+/** The validation and test fractions (0.1 each by default), checked. */
+export function fractions(o: SplitOptions, where: string): [number, number] {
   const v = o.validation ?? 0.1;
   const t = o.test ?? 0.1;
   if (!(v >= 0 && t >= 0 && v + t < 1)) throw new Error(`${where}: validation (${v}) and test (${t}) fractions must be >= 0 and sum to less than 1`);
@@ -84,37 +87,81 @@ function apportion(sizes: readonly number[], fraction: number, cap: readonly num
   return counts;
 }
 
-/** A seeded split that keeps each value of `column` (e.g. a label) in the same proportion in every part. */
+/**
+ * Each stratum's train and validation counts (the rest is test): test and validation each
+ * apportioned by largest remainder, so they sum exactly to round(total x fraction).
+ * Strata in the order of their first row, which breaks ties between equal remainders.
+ */
+export function stratumCounts(sizes: readonly number[], validation: number, test: number): { train: number[]; validation: number[] } {
+  const nTest = apportion(sizes, test, sizes);
+  const nVal = apportion(sizes, validation, sizes.map((n, i) => n - nTest[i]));
+  return { train: sizes.map((n, i) => n - nTest[i] - nVal[i]), validation: nVal };
+}
+
+/** Each row's stratum (missing values form one), strata numbered by their first row; and each stratum's size. */
+function strataByFirstRow(table: Table, column: string): { stratum: Int32Array; sizes: number[] } {
+  const view = asStrings(table.column(column));
+  const numberOf = new Int32Array(view.dictionary.length + 1).fill(-1);
+  const stratum = new Int32Array(view.codes.length);
+  const sizes: number[] = [];
+  for (let i = 0; i < view.codes.length; i++) {
+    const c = view.codes[i] + 1;
+    if (numberOf[c] < 0) {
+      numberOf[c] = sizes.length;
+      sizes.push(0);
+    }
+    stratum[i] = numberOf[c];
+    sizes[numberOf[c]]++;
+  }
+  return { stratum, sizes };
+}
+
+/**
+ * A seeded split that keeps each value of `column` (e.g. a label) in the same proportion in
+ * every part. Within each stratum, rows go in the order of their seeded shuffle key
+ * (shuffle-key.ts): the first ones train, then validation, the last ones test. A row's key
+ * depends only on the seed and its index, so the ranks of a distributed job reproduce this
+ * split without gathering any stratum's rows (stratified-split.ts in src/distributed).
+ */
 export function stratifiedSplit(table: Table, column: string, options: SplitOptions = {}): Split {
   const [v, t] = fractions(options, 'stratifiedSplit');
-  const g = new Generator(options.seed ?? 0);
-  const groups = strata(table, column).map((rows) => g.shuffle(rows));
-  const sizes = groups.map((r) => r.length);
-  const nTest = apportion(sizes, t, sizes);
-  const nVal = apportion(sizes, v, sizes.map((n, i) => n - nTest[i]));
+  const { stratum, sizes } = strataByFirstRow(table, column);
+  const counts = stratumCounts(sizes, v, t);
+  const key = shuffleKey(options.seed ?? 0);
+  const keys = Float64Array.from({ length: table.numRows }, (_, i) => key(i));
+  const order = Array.from(iota(table.numRows)).sort((a, b) => keys[a] - keys[b]);
+  const seen = new Array<number>(sizes.length).fill(0);
   const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
-  groups.forEach((rows, i) => {
-    const a = rows.length - nTest[i] - nVal[i];
-    for (let k = 0; k < rows.length; k++) (k < a ? parts.train : k < a + nVal[i] ? parts.validation : parts.test).push(rows[k]);
-  });
+  for (const row of order) {
+    const g = stratum[row], k = seen[g]++;
+    (k < counts.train[g] ? parts.train : k < counts.train[g] + counts.validation[g] ? parts.validation : parts.test).push(row);
+  }
   return { train: sorted(Int32Array.from(parts.train)), validation: sorted(Int32Array.from(parts.validation)), test: sorted(Int32Array.from(parts.test)) };
 }
 
-/** Times of a column: numbers as they are, strings through Date.parse; a missing or unparsable time is an error. */
-function times(table: Table, column: string): Float64Array {
+/** Each row's time: numbers as they are, strings through Date.parse; NaN where missing or not a time. */
+export function timeValues(table: Table, column: string): Float64Array {
   const col = table.column(column);
-  let values: Float64Array;
-  if (col.type === 'numeric') values = col.values;
-  else {
-    const parsed = col.dictionary.map((s) => {
-      const n = Number(s);
-      return s.trim() !== '' && Number.isFinite(n) ? n : Date.parse(s);
-    });
-    values = new Float64Array(col.codes.length);
-    for (let i = 0; i < values.length; i++) values[i] = col.codes[i] < 0 ? NaN : parsed[col.codes[i]];
-  }
-  for (let i = 0; i < values.length; i++)
-    if (Number.isNaN(values[i])) throw new Error(`${table.where(i)}, column '${column}': '${table.cell(i, column)}' is not a time (a number or a date)`);
+  if (col.type === 'numeric') return col.values;
+  const parsed = col.dictionary.map((s) => {
+    const n = Number(s);
+    return s.trim() !== '' && Number.isFinite(n) ? n : Date.parse(s);
+  });
+  const values = new Float64Array(col.codes.length);
+  for (let i = 0; i < values.length; i++) values[i] = col.codes[i] < 0 ? NaN : parsed[col.codes[i]];
+  return values;
+}
+
+/** The error for row i, whose time is missing or unreadable. */
+export function notATime(table: Table, column: string, row: number): Error {
+  return new Error(`${table.where(row)}, column '${column}': '${table.cell(row, column)}' is not a time (a number or a date)`);
+}
+
+/** Times of a column; a missing or unparsable time is an error naming the first such row. */
+function times(table: Table, column: string): Float64Array {
+  const values = timeValues(table, column);
+  const bad = values.findIndex(Number.isNaN);
+  if (bad >= 0) throw notATime(table, column, bad);
   return values;
 }
 
