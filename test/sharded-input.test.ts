@@ -289,3 +289,77 @@ mpiTest('the fit on 2 ranks exchanges statistics, not rows: equal to one process
   t.true(received['halves 20000'] < 1.25 * received['halves 2000'], line);
   t.true(received['halves 20000'] < 8 * 9 * 20000 / 10, line);
 });
+
+// ---- duplicates and splits across ranks (under mpirun) -----------------------------------
+
+mpiTest('duplicates, a time split and a stratified split on 2 and 3 ranks equal one process\'s, and the bytes a rank receives per row do not grow with the rows', async (t) => {
+  const dir = tempDir();
+  const perRow: Record<string, Record<string, number>> = {};
+  for (const [np, rows] of [[2, 2000], [2, 20000], [3, 3000]]) {
+    const out = join(dir, `np${np}-rows-${rows}`);
+    const run = await launch(np, 'distributed-dedupe-split.ts', [String(rows), out]);
+    t.is(run.code, 0, run.output);
+    const ranks = Array.from({ length: np }, (_, r) => JSON.parse(readFileSync(`${out}.rank${r}.json`, 'utf8')));
+    const whole = ranks[0].whole;
+    const union = (f: (r: (typeof ranks)[number]) => number[]) => ranks.flatMap(f).sort((a, b) => a - b);
+    for (const r of ranks) {
+      t.is(r.dedupe.totalKept, whole.dedupe.totalKept);
+      t.is(r.dedupe.duplicateRows, whole.dedupe.duplicateRows);
+      t.deepEqual(r.dedupe.duplicateRowLines, whole.dedupe.duplicateRowLines);
+    }
+    t.true(whole.dedupe.duplicateRows >= rows / 25, `${whole.dedupe.duplicateRows} repeats across the ranks`);
+    t.deepEqual(union((r) => r.dedupe.kept), whole.dedupe.kept, `${np} ranks, ${rows} rows: the kept rows are one process's`);
+    for (const split of ['time', 'stratified'] as const)
+      for (const p of ['train', 'validation', 'test'] as const)
+        t.deepEqual(union((r) => r[split][p]), [...whole[split][p]].sort((a: number, b: number) => a - b), `${np} ranks, ${rows} rows, ${split} split: ${p}`);
+    // Each training row's place in time order: where one process's training table (in time order) has it.
+    const place = new Map<number, number>(whole.time.train.map((row: number, k: number) => [row, k]));
+    for (const r of ranks) t.deepEqual(r.time.trainPlaces, r.time.train.map((row: number) => place.get(row)));
+    if (np === 2) for (const step of ['dedupe', 'time', 'stratified']) (perRow[step] ??= {})[rows] = Math.max(...ranks.map((r) => r.bytesReceived[step] / r.rows));
+  }
+  // Gathering every row's hash, index and line (what each rank used to receive for duplicates)
+  // is 24 bytes per row of the whole data set, 48 per row of a rank's half; gathering the
+  // time column with each row's index and line, as much again.
+  const line = `bytes a rank of 2 received per row it holds (2000 rows, 20000 rows): ${Object.entries(perRow).map(([step, b]) => `${step} ${b[2000].toFixed(1)}, ${b[20000].toFixed(1)}`).join('; ')}`;
+  console.log(line);
+  t.log(line);
+  for (const step of ['dedupe', 'time']) {
+    t.true(perRow[step][20000] < 1.25 * perRow[step][2000], line);
+    t.true(perRow[step][20000] < 24, line);
+  }
+  t.true(perRow.stratified[20000] < perRow.stratified[2000] / 5, `${line}: a stratified split exchanges per stratum, not per row`);
+});
+
+mpiTest('a time split of one CSV file on 2 ranks (many rows at the same time, repeated rows): the parts and the pipeline fitted in time order are the single process\'s; a bad time stops every rank with its message', async (t) => {
+  const dir = tempDir();
+  const rows = serialRows(600, 16).map((r, i) => ({ ...r, day: String(Math.floor(((i * 37) % 600) / 8)) }));
+  const columns = [...SERIAL_COLUMNS, 'day'] as (keyof ShopRow)[];
+  const data = join(dir, 'days.csv');
+  writeFileSync(data, toCsv(rows as ShopRow[], columns));
+  const jobFile = job(dir);
+  const one = await launch(0, 'distributed-prepare.ts', [jobFile, data, join(dir, 'one'), 'time:day']);
+  t.is(one.code, 0, one.output);
+  const two = await launch(2, 'distributed-prepare.ts', [jobFile, data, join(dir, 'two'), 'time:day']);
+  t.is(two.code, 0, two.output);
+  const ref = readPrepared(join(dir, 'one'), 0);
+  const ranks = [0, 1].map((r) => readPrepared(join(dir, 'two'), r));
+  for (const r of ranks) {
+    t.is(r.read!.mode, 'rows');
+    t.deepEqual(r.rows, ref.rows);
+    t.is(r.duplicateRows, 5);
+    t.deepEqual(r.pipeline, ref.pipeline, `rank ${r.rank}: the fitted pipeline equals the single process's`);
+    t.deepEqual(r.warnings, ref.warnings);
+  }
+  for (const part of ['train', 'validation', 'test'] as const) t.deepEqual(ranks.flatMap((r) => r[part]).sort((x, y) => x - y), ref[part], `${part}: the ranks' rows together are the single process's`);
+
+  // Two bad times, the first on rank 1's half: one process and both ranks name it.
+  const bad = rows.map((r, i) => (i === 450 ? { ...r, day: 'soon' } : i === 520 ? { ...r, day: 'later' } : r));
+  writeFileSync(data, toCsv(bad as ShopRow[], columns));
+  const alone = await launch(0, 'distributed-prepare.ts', [jobFile, data, join(dir, 'bad-one'), 'time:day']);
+  t.not(alone.code, 0);
+  const message = /Error: (.* is not a time \(a number or a date\))/.exec(alone.output)?.[1] ?? alone.output;
+  t.regex(message, /days\.csv line 452, column 'day'/);
+  const both = await launch(2, 'distributed-prepare.ts', [jobFile, data, join(dir, 'bad-two'), 'time:day']);
+  t.not(both.code, 0);
+  t.true(both.output.includes(message), both.output);
+});

@@ -18,7 +18,10 @@ import {
 } from '../data/index.js';
 import { rank as worldRank, worldSize } from '../distributed/world.js';
 import { gatherJson } from '../distributed/collectives.js';
-import { agreeOnInvalidCells, dedupeAcrossRanks, gatherRows, localSplit, rankParts, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
+import { agreeOnInvalidCells, dedupeAcrossRanks, localSplit, rankParts, readRankShare, together, type RankWorld } from '../distributed/sharded-input.js';
+import { runOnRanks } from '../distributed/exchange.js';
+import { stratifiedSplitParts } from '../distributed/stratified-split.js';
+import { timeSplitParts } from '../distributed/time-split.js';
 import type { JobConfig } from './config.js';
 
 export interface PreparedData {
@@ -124,13 +127,6 @@ export async function prepareData(config: JobConfig, seed: number): Promise<Prep
   };
 }
 
-/** Each of `total` rows' place in `order` (-1 where absent). */
-function placesIn(order: Int32Array, total: number): (row: number) => number {
-  const place = new Float64Array(total).fill(-1);
-  order.forEach((row, k) => (place[row] = k));
-  return (row) => place[row];
-}
-
 function need(column: string | undefined, kind: string): string {
   if (!column) throw new Error(`data.split: a '${kind}' split needs data.split.column`);
   return column;
@@ -139,9 +135,10 @@ function need(column: string | undefined, kind: string): string {
 /**
  * prepareData for one rank of a distributed run, reading only its share of data.path; the
  * result is the single-process one restricted to this rank's rows. Types are inferred from
- * every rank's counts; duplicates are found from every row's hash; a random split is the
- * single-process permutation of all rows, applied to this rank's rows by their global
- * index (a stratified or time split gathers its one column); the pipeline is fitted from
+ * every rank's counts; duplicates are found by the rank that owns each row's hash; a random
+ * split is the single-process permutation of all rows, applied to this rank's rows by their
+ * global index; a stratified split exchanges per-stratum counts and cut-off keys, a time
+ * split sorts the rows' (time, index) keys across the ranks; the pipeline is fitted from
  * statistics of each rank's training rows merged across ranks (no rank holds another's
  * rows), so vocabularies, scalers, target scalers and warnings are exactly those of one
  * process. Collective.
@@ -166,21 +163,15 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
   // process fits on: its index among the kept rows, or under a time split its place in time
   // order, which one process keeps.
   let local: Split;
-  let placeOfKept: (k: number) => number = (k) => k;
+  let trainPlaces: Float64Array | null = null;
   if (s.kind === 'column') {
     const split = await together(() => columnSplit(table, need(s.column, 'column')));
     local = localSplit(split, table.numRows);
   } else {
     const opts = { validation: s.validation, test: s.test, seed };
-    let split: Split;
-    if (s.kind === 'stratified' || s.kind === 'time') {
-      const name = s.kind === 'time' ? need(s.column, 'time') : s.column ?? taskColumns(config)[0];
-      const only = new Table([table.column(name)], table.lineNumbers, table.file);
-      const column = gatherRows(only, keptIndex, source);
-      split = s.kind === 'time' ? timeSplit(column, name, opts) : stratifiedSplit(column, name, opts);
-      if (s.kind === 'time') placeOfKept = placesIn(split.train, dd.totalKept);
-    } else split = randomSplit(dd.totalKept, opts);
-    local = localSplit(split, dd.totalKept, keptIndex);
+    if (s.kind === 'time') ({ split: local, trainPlaces } = runOnRanks(timeSplitParts(table, need(s.column, 'time'), keptIndex, dd.totalKept, opts, world)).value);
+    else if (s.kind === 'stratified') local = runOnRanks(stratifiedSplitParts(table, s.column ?? taskColumns(config)[0], keptIndex, opts)).value;
+    else local = localSplit(randomSplit(dd.totalKept, opts), dd.totalKept, keptIndex);
   }
   const { train: trainRows, validation: validRows, test: testRows } = local;
   const counts = gatherJson([trainRows.length, validRows.length, testRows.length]);
@@ -199,8 +190,7 @@ async function prepareRankShare(config: JobConfig, seed: number, world: RankWorl
 
   const exclude = [...(config.data.drop ?? []), ...(s.kind === 'column' || s.kind === 'time' ? [s.column!] : [])];
   const trainLocal = table.select(trainRows);
-  const trainPlaces = Float64Array.from(trainRows, (i) => placeOfKept(keptIndex[i]));
-  const pipeline = FeaturePipeline.fitParts(rankParts(trainLocal, trainPlaces), { tasks: config.tasks, features: config.features, exclude });
+  const pipeline = FeaturePipeline.fitParts(rankParts(trainLocal, trainPlaces ?? Float64Array.from(trainRows, (i) => keptIndex[i])), { tasks: config.tasks, features: config.features, exclude });
   warnings.push(...pipeline.warnings);
   const [train, validation, test] = await together(() => [trainLocal, table.select(validRows), table.select(testRows)].map((t) => pipeline.transform(t)));
   const first = share.badRowSamples[0];

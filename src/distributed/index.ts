@@ -7,4 +7,4 @@ export { launcherWorld, type LauncherWorld } from './launcher.js';
 export { nativeComm, whyNoComm } from './comm.js';
 export { DataParallel, dataParallel, BUCKET_FLOATS } from './data-parallel.js';
 export { ShardedLoader, FirstBatches, markRankLocal, isRankLocal } from './sharding.js';
-export { readRankShare, rankParts, gatherRows, dedupeAcrossRanks, type RankShare, type FileShare } from './sharded-input.js';
+export { readRankShare, rankParts, dedupeAcrossRanks, type RankShare, type FileShare } from './sharded-input.js';

@@ -14,6 +14,9 @@ import { parquetKind, readParquetPart } from '../data/parquet.js';
 import { dataFiles } from '../data/sources.js';
 import { DEFAULT_MISSING, StringColumnBuilder, Table, looksLikeIdName, parseNumber, type Column, type ColumnType } from '../data/table.js';
 import { allGatherBytes, gatherJson } from './collectives.js';
+import { dedupeParts, type Deduplicated } from './dedupe.js';
+import { runOnRanks } from './exchange.js';
+import { rank as worldRank, worldSize } from './world.js';
 import type { Split } from '../data/splits.js';
 import { parseExactJson, stringifyExactJson, type TrainingPart, type TrainingParts } from '../data/training-parts.js';
 
@@ -58,11 +61,6 @@ export interface RankShare {
 }
 
 const encoder = new TextEncoder(), decoder = new TextDecoder();
-
-/** Every rank's float64 values, one array per rank. */
-function gatherF64(values: Float64Array): Float64Array[] {
-  return allGatherBytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).map((b) => new Float64Array(b.slice().buffer));
-}
 
 /** Throws on every rank when any rank failed (`mine` is this rank's error message or null): one message, the same everywhere. */
 export function agreeOnFailure(mine: string | null): void {
@@ -304,121 +302,14 @@ function buildColumn(name: string, type: ColumnType, cells: readonly (string | n
 }
 
 /**
- * Every rank's rows of `table` (with their global indices), in global order: the table one
- * process would hold for the same rows, with the same types and values (dictionaries in
- * order of first appearance). Collective. Used for a stratified or time split's one column,
- * which the one-process split needs whole; the pipeline's fit reads statistics instead
- * (rankParts).
- */
-export function gatherRows(table: Table, globalIndex: Float64Array, label: string): Table {
-  const header = table.columns.map((c) =>
-    c.type === 'numeric' ? { name: c.name, type: c.type, invalid: c.invalid, invalidExample: c.invalidExample ?? null } : { name: c.name, type: c.type, dictionary: c.dictionary },
-  );
-  const n = table.numRows;
-  const flat = new Float64Array(n * (2 + table.numColumns));
-  flat.set(globalIndex, 0);
-  for (let i = 0; i < n; i++) flat[n + i] = table.lineNumbers[i];
-  table.columns.forEach((c, j) => {
-    const o = (2 + j) * n;
-    if (c.type === 'numeric') flat.set(c.values, o);
-    else for (let i = 0; i < n; i++) flat[o + i] = c.codes[i];
-  });
-  const headers = gatherJson(header);
-  const data = gatherF64(flat);
-  const sizes = data.map((d) => d.length / (2 + table.numColumns));
-  const order: [number, number][] = [];
-  data.forEach((d, r) => {
-    for (let i = 0; i < sizes[r]; i++) order.push([r, i]);
-  });
-  order.sort((a, b) => data[a[0]][a[1]] - data[b[0]][b[1]]);
-  const m = order.length;
-  const lines = Int32Array.from(order, ([r, i]) => data[r][sizes[r] + i]);
-  const columns: Column[] = table.columns.map((c, j) => {
-    const at = (r: number, i: number): number => data[r][(2 + j) * sizes[r] + i];
-    if (c.type === 'numeric') {
-      const values = Float64Array.from(order, ([r, i]) => at(r, i));
-      const invalid = headers.reduce((s, h) => s + ((h[j] as { invalid: number }).invalid ?? 0), 0);
-      const example = headers.map((h) => (h[j] as { invalidExample: { cell: string; line: number } | null }).invalidExample).find((e) => e);
-      return example ? { name: c.name, type: 'numeric', values, invalid, invalidExample: example } : { name: c.name, type: 'numeric', values, invalid };
-    }
-    const dictionary: string[] = [];
-    const globalCode = new Map<string, number>();
-    const remap = headers.map((h) => new Int32Array((h[j] as { dictionary: readonly string[] }).dictionary.length).fill(-1));
-    const codes = new Int32Array(m);
-    order.forEach(([r, i], k) => {
-      const code = at(r, i);
-      if (code < 0) return void (codes[k] = -1);
-      let g = remap[r][code];
-      if (g < 0) {
-        const s = (headers[r][j] as { dictionary: readonly string[] }).dictionary[code];
-        g = globalCode.get(s) ?? -1;
-        if (g < 0) {
-          g = dictionary.length;
-          dictionary.push(s);
-          globalCode.set(s, g);
-        }
-        remap[r][code] = g;
-      }
-      codes[k] = g;
-    });
-    return { name: c.name, type: c.type, codes, dictionary };
-  });
-  return new Table(columns, lines, label);
-}
-
-/** A 53-bit hash of each row's values (the key cleanTable compares, with strings for codes): equal rows, equal hashes. */
-export function rowHashes(table: Table): Float64Array {
-  const n = table.numRows;
-  const out = new Float64Array(n);
-  const parts: string[] = new Array(table.numColumns);
-  for (let i = 0; i < n; i++) {
-    table.columns.forEach((c, j) => {
-      parts[j] = c.type === 'numeric' ? String(c.values[i]) : c.codes[i] < 0 ? '\u0002' : c.dictionary[c.codes[i]];
-    });
-    const key = parts.join('\u0001');
-    let h1 = 0x811c9dc5, h2 = 0x9747b28c;
-    for (let k = 0; k < key.length; k++) {
-      const ch = key.charCodeAt(k);
-      h1 = Math.imul(h1 ^ ch, 0x01000193);
-      h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    out[i] = (h1 >>> 0) * 2097152 + ((h2 >>> 0) >>> 11);
-  }
-  return out;
-}
-
-/**
  * Which of this rank's rows repeat an earlier row of the whole data set (the first
  * occurrence is kept, as cleanTable keeps it), and each kept row's index among all kept
- * rows. Collective: gathers a hash and the global index of every row.
+ * rows. Collective: each row's hash goes to the rank that owns it (dedupe.ts), not to every
+ * rank.
  */
-export function dedupeAcrossRanks(table: Table, globalIndex: Float64Array, totalRows: number, dedupe: boolean): { keptIndex: Float64Array; totalKept: number; duplicateRows: number; duplicateRowLines: number[] } {
-  const n = table.numRows;
-  const kept = new Uint8Array(totalRows).fill(1);
-  let duplicateRows = 0;
-  const duplicateRowLines: number[] = [];
-  if (dedupe) {
-    const hashes = rowHashes(table);
-    const flat = new Float64Array(3 * n);
-    for (let i = 0; i < n; i++) [flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]] = [globalIndex[i], hashes[i], table.lineNumbers[i]];
-    const hashAt = new Float64Array(totalRows), lineAt = new Float64Array(totalRows);
-    for (const d of gatherF64(flat))
-      for (let i = 0; i < d.length; i += 3) [hashAt[d[i]], lineAt[d[i]]] = [d[i + 1], d[i + 2]];
-    const seen = new Set<number>();
-    for (let g = 0; g < totalRows; g++) {
-      if (seen.has(hashAt[g])) {
-        kept[g] = 0;
-        duplicateRows++;
-        if (duplicateRowLines.length < 10) duplicateRowLines.push(lineAt[g]);
-      } else seen.add(hashAt[g]);
-    }
-  }
-  const rank = new Float64Array(totalRows);
-  let k = 0;
-  for (let g = 0; g < totalRows; g++) rank[g] = kept[g] ? k++ : -1;
-  const keptIndex = Float64Array.from(globalIndex, (g) => rank[g]);
-  return { keptIndex, totalKept: k, duplicateRows, duplicateRowLines };
+export function dedupeAcrossRanks(table: Table, globalIndex: Float64Array, totalRows: number, dedupe: boolean): Deduplicated {
+  if (!dedupe) return { keptIndex: globalIndex.slice(), totalKept: totalRows, duplicateRows: 0, duplicateRowLines: [] };
+  return runOnRanks(dedupeParts(table, globalIndex, { rank: worldRank(), size: worldSize() })).value;
 }
 
 /**

@@ -1,7 +1,7 @@
 // One rank's data step for test/sharded-input.test.ts (under mpirun) and its single-process
 // reference: runs the CLI's prepareData on a job and writes what the rank read, its rows
 // and the fitted pipeline to <out>.rank<r>.json. Usage:
-//   node --import tsx test/helpers/distributed-prepare.ts <job.json> <data path> <out> [split kind]
+//   node --import tsx test/helpers/distributed-prepare.ts <job.json> <data path> <out> [split kind[:column]]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { distributed } from '../../src/index.js';
 import { parseJobConfig } from '../../src/cli/config.js';
@@ -11,7 +11,8 @@ import { DataLoader, type EncodedDataset } from '../../src/data/index.js';
 const [jobFile, dataPath, out, splitKind] = process.argv.slice(2);
 const { rank, worldSize } = distributed.init();
 const raw = JSON.parse(readFileSync(jobFile, 'utf8'));
-raw.data = { ...raw.data, path: dataPath, ...(splitKind ? { split: { kind: splitKind, ...(splitKind === 'stratified' ? { column: 'clicked' } : {}) } } : {}) };
+const [kind, column = kind === 'stratified' ? 'clicked' : undefined] = splitKind?.split(':') ?? [];
+raw.data = { ...raw.data, path: dataPath, ...(kind ? { split: { kind, ...(column ? { column } : {}) } } : {}) };
 const config = parseJobConfig(raw, jobFile);
 const p = await prepareData(config, 1);
 
