@@ -83,14 +83,14 @@ export function runInProcess<T>(exchanges: readonly Exchange<T>[]): Ran<T>[] {
     });
     const kind = calls[0].kind;
     if (calls.some((c) => c.kind !== kind)) throw new Error(`runInProcess: the parts called different collectives (${calls.map((c) => c.kind).join(', ')})`);
-    const received = calls.map((c, q): Uint8Array[] => {
-      if (c.kind === 'allGather') return calls.map((d) => (d as { bytes: Uint8Array }).bytes.slice());
-      return calls.map((d, p) => {
-        const parts = (d as { parts: Uint8Array[] }).parts;
-        if (parts.length !== n) throw new Error(`runInProcess: part ${p} gave ${parts.length} parts for ${n}`);
-        return parts[q].slice();
-      });
-    });
+    // Copies, so that no part reads another's buffers.
+    const received = calls.map((_, q) =>
+      calls.map((c, p) => {
+        if (c.kind === 'allGather') return c.bytes.slice();
+        if (c.parts.length !== n) throw new Error(`runInProcess: part ${p} gave ${c.parts.length} parts for ${n}`);
+        return c.parts[q].slice();
+      }),
+    );
     received.forEach((r, p) => (bytesReceived[p] += fromOthers(r, p)));
     steps = exchanges.map((e, p) => e.next(received[p]));
   }
