@@ -21,8 +21,7 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = --pack ]; then
   mkdir -p .device
   xz -T0 -c "$(command -v node)" > .device/node.xz
-  # TypeScript is left out: tests and benchmarks run the sources through tsx.
-  tar -cf - --exclude=node_modules/typescript --exclude=node_modules/.cache node_modules | xz -T0 -6 > .device/node_modules.tar.xz
+  tar -cf - --exclude=node_modules/.cache node_modules | xz -T0 -6 > .device/node_modules.tar.xz
   du -sh .device/*
   exit 0
 fi
@@ -67,6 +66,8 @@ fi
 echo "NCCL_HOME=${NCCL_HOME:-none}; mpirun: $(command -v mpirun || echo none)"
 
 step build 300 node node_modules/cmake-js/bin/cmake-js compile -O build-cmake --parallel "$(nproc)" || exit 1
+# dist/: the CLI tests and the examples run the compiled package.
+step tsc 120 node node_modules/typescript/bin/tsc -p tsconfig.json
 grep "trunkline:" "$OUT/build.log"
 export TRUNKLINE_ADDON=$PWD/build-cmake/Release/trunkline.node
 node --import tsx -e "import('./src/index.ts').then((tl) => console.log('cuda:', tl.cuda.isAvailable() ? tl.cuda.deviceName() : tl.cuda.unavailableReason(), '| isa:', tl.getIsa().active))"
