@@ -3,7 +3,8 @@
 import test from 'ava';
 import * as tl from '../src/index.js';
 import { mtl, nn, optim } from '../src/index.js';
-import { forEachDevice } from './helpers/devices.js';
+import { GPU, forEachDevice } from './helpers/devices.js';
+import { native } from '../src/native.js';
 
 /** Five Adam steps of a small net with an embedding, batch norm and dropout off. */
 function trainLosses(device: tl.Device): number[] {
@@ -52,4 +53,19 @@ forEachDevice(test, 'an MMoE trains through mtl.train and beats the trivial base
   // Trivial baselines: AUC 0.5; RMSE of predicting the mean ~ std of the score (~1.4).
   t.true(result.metrics.click.auc > 0.9, `click AUC ${result.metrics.click.auc}`);
   t.true(result.metrics.score.rmse < 0.7, `score RMSE ${result.metrics.score.rmse}`);
+});
+
+test('the CUDA device in use: counted, chosen before first use, and a device that cannot be used is an error naming why', (t) => {
+  const count = native.cuda_deviceCount();
+  if (!GPU) {
+    t.is(count, 0);
+    t.throws(() => native.cuda_selectDevice(0), { message: /cuda: (cannot use device 0|this build of trunkline has no CUDA)/ });
+    return;
+  }
+  t.true(count >= 1);
+  t.throws(() => native.cuda_selectDevice(count), { message: new RegExp(`cannot use device ${count}: device ${count} does not exist`) });
+  tl.zeros([1], { device: 'cuda' }).dispose();
+  const current = native.cuda_currentDevice();
+  t.true(native.cuda_selectDevice(current), 'the device in use');
+  if (count > 1) t.false(native.cuda_selectDevice((current + 1) % count), 'another device, once one is in use');
 });

@@ -179,10 +179,6 @@ int device_count() {
 }
 
 bool select_device(int index) {
-  {
-    std::lock_guard<std::mutex> lock(g_device_mu);
-    if (g_device_in_use) return index == g_device;
-  }
   Probe p = probe_device(index);
   if (!p.ok) throw std::runtime_error("cuda: cannot use device " + std::to_string(index) + ": " + p.reason);
   std::lock_guard<std::mutex> lock(g_device_mu);

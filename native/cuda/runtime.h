@@ -23,9 +23,9 @@ void ensure_device();
 // The number of CUDA devices this process sees (0 without a driver or device).
 int device_count();
 // The device the engine uses: TRUNKLINE_CUDA_DEVICE (default 0) until select_device()
-// picks another. Fixed at first use (ensure_device): select_device() before it sets the
-// index (an error when it is not a usable device); after it, returns whether `index` is
-// the one already in use.
+// picks another. An index that is not a usable device is an error. Fixed at first use
+// (ensure_device): select_device() before it sets the index; after it, returns whether
+// `index` is the one already in use.
 bool select_device(int index);
 int current_device();
 
