@@ -53,7 +53,9 @@ export function flatGradient(params: readonly Tensor[]): Float32Array {
   const flat = new Float32Array(flatSize(params));
   let o = 0;
   for (const p of params) {
-    if (p.grad) flat.set(p.grad.data() as Float32Array, o);
+    // A host gradient is read in place: a copy of a large embedding table's gradient first
+    // would double the time (and the fresh pages) of every sampled step.
+    if (p.grad) flat.set(p.grad.device === 'cpu' ? (p.grad.buf as Float32Array).subarray(0, p.size) : (p.grad.data() as Float32Array), o);
     o += p.size;
   }
   return flat;
