@@ -131,6 +131,7 @@ export interface KernelTable {
   rmsprop_update(param: Buf, grad: Buf, squareAvg: Buf, gradAvg: OptBuf, momentumBuf: OptBuf, n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean): number;
   adagrad_update(param: Buf, grad: Buf, sum: Buf, n: number, lr: number, lrDecay: number, weightDecay: number, eps: number, step: number): number;
   // cuda (present in every build; without CUDA they report it, or fail clearly)
+  dot_f64(a: Float32Array, b: Float32Array, n: number): number;
   cuda_isAvailable(): boolean;
   cuda_unavailableReason(): string;
   cuda_deviceName(): string;

@@ -3,12 +3,33 @@
 // against the analytic one, and writing a combined gradient back.
 import test from 'ava';
 import { mtl, Generator, tensor } from '../src/index.js';
+import { withThreads } from './helpers/reference.js';
 
 const { gradients } = mtl;
 
 function randomVector(gen: Generator, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => gen.normal());
 }
+
+test('dot over awkward lengths (0, a block edge, past it): the float64 sum of float32 products, the same on 1 and 2 threads', (t) => {
+  const gen = new Generator(11);
+  for (const n of [0, 1, 7, 8, 9, 16383, 16384, 16385, 3 * 16384 + 5, 200_003]) {
+    const a = randomVector(gen, n), b = randomVector(gen, n);
+    let ref = 0, mass = 0;
+    for (let i = 0; i < n; i++) {
+      ref += a[i] * b[i];
+      mass += Math.abs(a[i] * b[i]);
+    }
+    const one = withThreads(1, () => gradients.dot(a, b));
+    const two = withThreads(2, () => gradients.dot(a, b));
+    t.is(one, two, `n = ${n}: one result whatever the threads`);
+    t.true(Math.abs(one - ref) <= 1e-14 * Math.max(mass, 1e-300), `n = ${n}: ${one} against ${ref}`);
+  }
+  t.throws(() => gradients.dot(new Float32Array(3), new Float32Array(4)), { message: /dot: vectors of 3 and 4 elements/ });
+  // A view into a larger buffer reads its own elements.
+  const big = Float32Array.from({ length: 10 }, (_, i) => i);
+  t.is(gradients.dot(big.subarray(2, 5), big.subarray(5, 8)), 2 * 5 + 3 * 6 + 4 * 7);
+});
 
 test('dot, norm and cosine match a float64 reference (relative 1e-6)', (t) => {
   const gen = new Generator(3);

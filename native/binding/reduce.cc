@@ -28,6 +28,16 @@ cpu::ReduceShape reduce_shape_arg(const Args& a, size_t i) {
 
 int64_t in_size(const cpu::ReduceShape& rs) { return rs.out_size() * rs.red_size(); }
 
+// (a, b, n) -> sum a[i] * b[i] over host Float32Arrays, accumulated in double.
+TL_KERNEL_VALUE(dot_f64) {
+  a.expect_count(3);
+  int64_t n = a.integer(2);
+  auto x = a.f32(0, n);
+  auto y = a.f32(1, n);
+  if (x.on_device || y.on_device) a.fail("expects host Float32Arrays");
+  return Napi::Number::New(info.Env(), cpu::dot_f64(x.ptr, y.ptr, n));
+}
+
 // (out, x, shape, axes, scale)
 TL_KERNEL(sum_forward) {
   a.expect_count(5);

@@ -340,4 +340,25 @@ void var_backward(float* gx, const float* g, const float* x, const float* mean, 
   scatter(pl, [&](int64_t o, int64_t off, int64_t) { gx[off] += g[o] * scale * (x[off] - mean[o]); });
 }
 
+double dot_f64(const float* a, const float* b, int64_t n) {
+  constexpr int64_t kBlock = 1 << 14;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
+  parallel_for(blocks, 4, [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo; k < hi; k++) {
+      const int64_t begin = k * kBlock, end = std::min(n, begin + kBlock);
+      // Eight independent sums: the compiler keeps them in vector registers.
+      double s[8] = {};
+      int64_t i = begin;
+      for (; i + 8 <= end; i += 8)
+        for (int j = 0; j < 8; j++) s[j] += static_cast<double>(a[i + j]) * static_cast<double>(b[i + j]);
+      for (; i < end; i++) s[0] += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+      partial[static_cast<size_t>(k)] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    }
+  });
+  double total = 0;
+  for (double p : partial) total += p;
+  return total;
+}
+
 }  // namespace tl::cpu

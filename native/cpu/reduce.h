@@ -23,4 +23,10 @@ struct ReduceShape {
 
 #include "../core/kernels/reduce.inc"
 
+// sum a[i] * b[i] over host vectors, accumulated in double: the dot products of flat
+// per-task gradients (millions of floats, which a JavaScript loop takes ~2 ns each for).
+// Fixed blocks summed in order, so the result does not depend on the thread count. Host
+// only: those vectors live in host memory whatever the model's device.
+double dot_f64(const float* a, const float* b, int64_t n);
+
 }  // namespace tl::cpu

@@ -7,12 +7,12 @@ import { fromBuffer } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
 import { backward } from '../autograd/engine.js';
 import { toDevice } from '../ops/core.js';
+import { native } from '../native.js';
 
-/** sum_i a_i b_i over two flat gradients of the same length. */
+/** sum_i a_i b_i over two flat gradients of the same length, accumulated in double (native: a model's gradients run to millions). */
 export function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
+  if (a.length !== b.length) throw new Error(`dot: vectors of ${a.length} and ${b.length} elements`);
+  return native.dot_f64(a, b, a.length);
 }
 
 /** sqrt(sum a_i^2). */
