@@ -14,6 +14,8 @@ bool device_available() { return false; }
 std::string device_unavailable_reason() {
 #if defined(TL_DIST_NO_CUDA)
   return "this build of trunkline has no CUDA, so no NCCL";
+#elif defined(TL_DIST_NO_NCCL_ASKED)
+  return "this build of trunkline was configured without NCCL (-DTRUNKLINE_NO_NCCL=ON)";
 #elif defined(TL_DIST_NO_MPI)
   return "this build of trunkline has no MPI, which NCCL's start-up uses";
 #else
