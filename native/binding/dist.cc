@@ -24,6 +24,19 @@ Bytes bytes_arg(const Args& a, const Napi::CallbackInfo& info, size_t i) {
   return {base + t.ByteOffset(), static_cast<int64_t>(t.ByteLength())};
 }
 
+// { data: Uint8Array, sizes: number[] }: bytes from every rank end to end, and how many
+// came from each (what allGather and allToAll return).
+Napi::Object bytes_by_rank(Napi::Env env, const std::vector<uint8_t>& bytes, const std::vector<int64_t>& sizes) {
+  auto data = Napi::Uint8Array::New(env, bytes.size());
+  if (!bytes.empty()) std::memcpy(data.Data(), bytes.data(), bytes.size());
+  auto list = Napi::Array::New(env, sizes.size());
+  for (size_t r = 0; r < sizes.size(); r++) list.Set(static_cast<uint32_t>(r), static_cast<double>(sizes[r]));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("data", data);
+  result.Set("sizes", list);
+  return result;
+}
+
 TL_KERNEL_VALUE(dist_isAvailable) { return Napi::Boolean::New(info.Env(), dist::available()); }
 TL_KERNEL_VALUE(dist_unavailableReason) {
   return Napi::String::New(info.Env(), dist::unavailable_reason());
@@ -65,15 +78,7 @@ TL_KERNEL_VALUE(dist_allGather) {
   Bytes b = bytes_arg(a, info, 0);
   std::vector<int64_t> sizes;
   std::vector<uint8_t> out = a.guard([&] { return dist::all_gather_bytes(b.ptr, b.len, sizes); });
-  Napi::Env env = info.Env();
-  auto data = Napi::Uint8Array::New(env, out.size());
-  if (!out.empty()) std::memcpy(data.Data(), out.data(), out.size());
-  auto list = Napi::Array::New(env, sizes.size());
-  for (size_t r = 0; r < sizes.size(); r++) list.Set(static_cast<uint32_t>(r), static_cast<double>(sizes[r]));
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("data", data);
-  result.Set("sizes", list);
-  return result;
+  return bytes_by_rank(info.Env(), out, sizes);
 }
 
 // (buf: any typed array, sendSizes: number[]) -> { data: Uint8Array, sizes: number[] }:
@@ -91,15 +96,7 @@ TL_KERNEL_VALUE(dist_allToAll) {
   if (total != b.len) a.fail("argument 1 sends " + std::to_string(total) + " bytes in all but the buffer holds " + std::to_string(b.len));
   std::vector<int64_t> sizes;
   std::vector<uint8_t> out = a.guard([&] { return dist::all_to_all_bytes(b.ptr, send_sizes, sizes); });
-  Napi::Env env = info.Env();
-  auto data = Napi::Uint8Array::New(env, out.size());
-  if (!out.empty()) std::memcpy(data.Data(), out.data(), out.size());
-  auto list = Napi::Array::New(env, sizes.size());
-  for (size_t r = 0; r < sizes.size(); r++) list.Set(static_cast<uint32_t>(r), static_cast<double>(sizes[r]));
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("data", data);
-  result.Set("sizes", list);
-  return result;
+  return bytes_by_rank(info.Env(), out, sizes);
 }
 
 TL_KERNEL(dist_barrier) {

@@ -11,14 +11,19 @@ import { devicePath, type DevicePath } from './device-path.js';
 
 export type ReduceOp = 'sum' | 'mean';
 
-/** Overwrites `t`'s elements with `values` (same count), on whatever device `t` lives. */
-export function writeInto(t: Tensor, values: Float32Array | Int32Array): void {
+/**
+ * Overwrites `t`'s elements from `offset` with `values` (as many as fit), on whatever
+ * device `t` lives.
+ */
+export function writeInto(t: Tensor, values: Float32Array | Int32Array, offset = 0): void {
+  const count = Math.min(values.length, t.size - offset);
+  if (count <= 0) return;
   if (t.device === 'cpu') {
-    (t.buf as Float32Array | Int32Array).set(values.subarray(0, t.size));
+    (t.buf as Float32Array | Int32Array).set(values.subarray(0, count), offset);
     return;
   }
-  const src = toDevice(fromBuffer(values.slice(0, t.size), [t.size]), t.device);
-  native.copy_block(t.kbuf, 0, [1], src.kbuf, 0, [1], [t.size], false);
+  const src = toDevice(fromBuffer(values.slice(0, count), [count]), t.device);
+  native.copy_block(t.kbuf, offset, [1], src.kbuf, 0, [1], [count], false);
   src.dispose();
 }
 

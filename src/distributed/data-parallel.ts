@@ -4,14 +4,13 @@
 // the same state), epoch losses averaged, and validation predictions gathered so metrics
 // and early stopping see every rank's validation rows.
 import type { Tensor } from '../tensor/tensor.js';
-import { fromBuffer } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
 import type { DataLoader } from '../mtl/types.js';
-import { allGatherF64, broadcastInPlace, reduceInPlace } from './collectives.js';
+import { allGatherF64, broadcastInPlace, reduceInPlace, writeInto } from './collectives.js';
 import type { NativeComm } from './comm.js';
 import { FirstBatches, ShardedLoader, isRankLocal } from './sharding.js';
 import { activeComm, init } from './world.js';
-import { empty, toDevice } from '../ops/core.js';
+import { empty } from '../ops/core.js';
 import { native } from '../native.js';
 
 /** Floats per all-reduce call: 4 MB buckets, big enough to amortise each call's latency. */
@@ -67,7 +66,7 @@ export class DataParallel {
       // the mean, a flag above 0 says some rank had one.
       const flat = empty([n + bucket.length], bucket[0].device, 'float32', true);
       packInto(flat, bucket, (p) => p.grad);
-      writeFloats(flat, n, Float32Array.from(bucket, (p) => (p.grad ? 1 : 0)));
+      writeInto(flat, Float32Array.from(bucket, (p) => (p.grad ? 1 : 0)), n);
       reduceInPlace(this.comm, flat, true);
       const had = readFloats(flat, n, bucket.length);
       let o = 0;
@@ -167,16 +166,6 @@ function unpackFrom(flat: Tensor, parts: readonly Tensor[]): void {
   for (const t of parts) {
     copyFloats(t, 0, flat, o, t.size);
     o += t.size;
-  }
-}
-
-/** Host values into `t` from `offset`, on whatever device `t` lives. */
-function writeFloats(t: Tensor, offset: number, values: Float32Array): void {
-  if (t.device === 'cpu') (t.buf as Float32Array).set(values, offset);
-  else {
-    const src = toDevice(fromBuffer(values, [values.length]), t.device);
-    copyFloats(t, offset, src, 0, values.length);
-    src.dispose();
   }
 }
 
